@@ -1,0 +1,313 @@
+//! The commands: each reads its arguments, runs the pipeline stages and prints.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::cli::{BenchArgs, Cli, Command, DecomposeArgs, SimulateArgs};
+use crate::decompose::{self, Chain, Decomposition};
+use crate::report::{self, terminal};
+use crate::rng::derive_seed;
+use crate::sim::config::{self, SimConfig};
+use crate::sim::policy::{Metrics, Problem, crossover};
+use crate::sim::{Arm, RunResult, run_many};
+use crate::stats::{self, Bootstrap, Estimate};
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Simulate(a) => simulate(a),
+        Command::Decompose(a) => decompose_cmd(a),
+        Command::Bench(a) => bench(a),
+        Command::Presets => presets(),
+    }
+}
+
+/// How run seeds are derived, printed beside every simulated number.
+pub fn seeds_record(cfg: &SimConfig, replicates: u64) -> serde_json::Value {
+    json!({
+        "master": cfg.seed,
+        "replicates": replicates,
+        "generator": "ChaCha8 (rand_chacha)",
+        "derivation": "replicate seed = SHA-256(\"rlvr-audit/run/v1\", canonical config JSON, replicate); \
+                       prompt, batch and sample streams are shared by the arms of a replicate; \
+                       reward draws use SHA-256(replicate seed, \"reward\", arm)",
+    })
+}
+
+/// Exact base accuracy of the config (mean over prompts; with a Beta prior, of replicate 0's draw).
+pub fn base_accuracy(cfg: &SimConfig) -> f64 {
+    let seed = crate::sim::run::replicate_seed(cfg, 0);
+    let p = Problem::build(cfg, &mut crate::rng::stream(&seed, 0));
+    (0..p.prompts)
+        .map(|q| {
+            p.row(&p.base_probs, q)[..]
+                .iter()
+                .zip(p.row(&p.correct, q))
+                .filter(|(_, c)| **c)
+                .map(|(x, _)| x)
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        / p.prompts as f64
+}
+
+fn final_of(runs: &[RunResult], arm: &Arm, f: fn(&Metrics) -> f64) -> Vec<f64> {
+    runs.iter()
+        .filter(|r| &r.arm == arm)
+        .map(|r| f(&r.final_metrics))
+        .collect()
+}
+
+fn bootstrap_for(cfg: &SimConfig, tag: &str, replicates: u64, resamples: usize) -> Bootstrap {
+    let seed = derive_seed(&[
+        b"rlvr-audit/bootstrap/v1",
+        cfg.canonical_json().as_bytes(),
+        tag.as_bytes(),
+        &replicates.to_le_bytes(),
+    ]);
+    Bootstrap::new(replicates as usize, resamples, &seed)
+}
+
+fn print_json(v: &impl Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn simulate(a: SimulateArgs) -> Result<()> {
+    let cfg = a.sim.resolve()?;
+    anyhow::ensure!(a.replicates >= 1, "--replicates must be at least 1");
+    let runs = run_many(&cfg, &a.arm, a.replicates, a.trajectory, !a.common.serial);
+    let boot = bootstrap_for(&cfg, "simulate", a.replicates, a.common.resamples);
+    let summaries: Vec<ArmSummary> = a
+        .arm
+        .iter()
+        .map(|arm| ArmSummary::of(&runs, arm, &boot))
+        .collect();
+    if a.common.json {
+        let arms: serde_json::Map<String, serde_json::Value> = summaries
+            .iter()
+            .map(|s| {
+                let rs: Vec<&RunResult> = runs.iter().filter(|r| r.arm == s.arm).collect();
+                (s.arm.to_string(), json!({"final": s, "runs": rs}))
+            })
+            .collect();
+        return print_json(&json!({
+            "tool": report::tool(),
+            "config": cfg,
+            "seeds": seeds_record(&cfg, a.replicates),
+            "base_accuracy": base_accuracy(&cfg),
+            "interval_method": format!("95% percentile bootstrap over replicates ({} resamples)", a.common.resamples),
+            "arms": arms,
+        }));
+    }
+    let mut t = terminal::table(&[
+        "arm",
+        "base acc",
+        "final acc [95% CI]",
+        "greedy",
+        "pass@k",
+        "entropy",
+        "groups dropped/run",
+    ]);
+    for s in &summaries {
+        t.add_row(vec![
+            s.arm.to_string(),
+            format!("{:.4}", s.base_accuracy),
+            report::est(&s.accuracy, 4),
+            format!("{:.4}", s.greedy.mean),
+            format!("{:.4}", s.pass_k.mean),
+            format!("{:.4}", s.entropy.mean),
+            format!("{:.1}", s.dropped_groups_per_run),
+        ]);
+    }
+    println!("{}", describe(&cfg, a.replicates));
+    println!("{t}");
+    Ok(())
+}
+
+/// Final metrics of one arm over its replicates.
+#[derive(Serialize)]
+pub struct ArmSummary {
+    #[serde(skip)]
+    pub arm: Arm,
+    pub base_accuracy: f64,
+    pub accuracy: Estimate,
+    pub greedy: Estimate,
+    pub pass_k: Estimate,
+    pub entropy: Estimate,
+    pub dropped_groups_per_run: f64,
+}
+
+impl ArmSummary {
+    pub fn of(runs: &[RunResult], arm: &Arm, boot: &Bootstrap) -> ArmSummary {
+        let rs: Vec<&RunResult> = runs.iter().filter(|r| &r.arm == arm).collect();
+        let e = |f: fn(&Metrics) -> f64| boot.mean_of(&final_of(runs, arm, f));
+        ArmSummary {
+            arm: arm.clone(),
+            base_accuracy: stats::mean(&rs.iter().map(|r| r.base.accuracy).collect::<Vec<_>>()),
+            accuracy: e(|m| m.accuracy),
+            greedy: e(|m| m.greedy),
+            pass_k: e(|m| m.pass_k),
+            entropy: e(|m| m.entropy),
+            dropped_groups_per_run: stats::mean(
+                &rs.iter()
+                    .map(|r| r.dropped_groups as f64)
+                    .collect::<Vec<_>>(),
+            ),
+        }
+    }
+}
+
+/// One line naming the config and seeds behind printed numbers.
+pub fn describe(cfg: &SimConfig, replicates: u64) -> String {
+    format!(
+        "config: family={:?} K={} c={} f={} p_s={} N={} G={} B={} steps={} η={} β={} ({:?} regulariser) update={:?} filter={}; \
+         seed {} × {} replicates (run with --json for the full record)",
+        cfg.family,
+        cfg.answers,
+        cfg.correct,
+        cfg.format_strength,
+        cfg.prior,
+        cfg.prompts,
+        cfg.group,
+        cfg.batch,
+        cfg.steps,
+        cfg.lr,
+        cfg.beta,
+        cfg.regulariser,
+        cfg.update,
+        cfg.filter,
+        cfg.seed,
+        replicates
+    )
+}
+
+/// The simulated decomposition of one config over `replicates`.
+pub fn simulate_decomposition(
+    cfg: &SimConfig,
+    chain: &Chain,
+    replicates: u64,
+    resamples: usize,
+    share_tol: f64,
+    parallel: bool,
+) -> Decomposition {
+    let runs = run_many(cfg, &chain.arms, replicates, false, parallel);
+    let acc: Vec<Vec<f64>> = chain
+        .arms
+        .iter()
+        .map(|arm| final_of(&runs, arm, |m| m.accuracy))
+        .collect();
+    let tag: Vec<String> = chain.arms.iter().map(|a| a.to_string()).collect();
+    let boot = bootstrap_for(cfg, &tag.join(","), replicates, resamples);
+    decompose::decompose(chain, &acc, &boot, share_tol)
+}
+
+fn decompose_cmd(a: DecomposeArgs) -> Result<()> {
+    let cfg = a.sim.resolve()?;
+    anyhow::ensure!(a.replicates >= 1, "--replicates must be at least 1");
+    anyhow::ensure!(a.share_tol >= 0.0, "--share-tol must be ≥ 0");
+    let chain = Chain::new(a.chain.clone()).context("invalid --chain")?;
+    let d = simulate_decomposition(
+        &cfg,
+        &chain,
+        a.replicates,
+        a.common.resamples,
+        a.share_tol,
+        !a.common.serial,
+    );
+    let base = base_accuracy(&cfg);
+    let cross = crossover(&cfg);
+    if a.common.json {
+        let mut v = serde_json::to_value(&d)?;
+        let obj = v.as_object_mut().expect("a struct serialises to an object");
+        obj.insert("tool".into(), report::tool());
+        obj.insert("config".into(), serde_json::to_value(&cfg)?);
+        obj.insert("seeds".into(), seeds_record(&cfg, a.replicates));
+        obj.insert("base_accuracy".into(), json!(base));
+        obj.insert("crossover_prior".into(), json!(cross));
+        return print_json(&v);
+    }
+    println!("{}", describe(&cfg, a.replicates));
+    println!(
+        "base accuracy (exact) {base:.4} at nominal p_s {}; self-consistency crossover of this family at p_s = {cross:.4}",
+        cfg.prior
+    );
+    print!("{}", terminal::decomposition(&d));
+    Ok(())
+}
+
+fn presets() -> Result<()> {
+    for p in config::PRESETS {
+        println!("{}: {}", p.name, p.about);
+        println!("  {}", serde_json::to_string(&(p.config)())?);
+    }
+    Ok(())
+}
+
+/// The benchmark workload: the paper preset at p_s = 0.50, arms base/random/majority/true.
+fn bench(a: BenchArgs) -> Result<()> {
+    anyhow::ensure!(
+        a.replicates >= 1 && a.repeat >= 1,
+        "--replicates and --repeat must be at least 1"
+    );
+    let cfg = SimConfig {
+        prior: 0.5,
+        ..config::paper()
+    };
+    let arms = Arm::default_chain();
+    let training_arms = arms.iter().filter(|x| x.trains()).count() as u64;
+    let runs = training_arms * a.replicates;
+    let answers = runs * (cfg.steps * cfg.batch * cfg.group) as u64;
+    let time = |parallel: bool| {
+        (0..a.repeat)
+            .map(|_| {
+                let t = Instant::now();
+                let r = run_many(&cfg, &arms, a.replicates, false, parallel);
+                let s = t.elapsed().as_secs_f64();
+                std::hint::black_box(r);
+                s
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let serial = time(false);
+    let parallel = time(true);
+    let cores = rayon::current_num_threads();
+    let record = json!({
+        "tool": report::tool(),
+        "workload": format!(
+            "paper preset at p_s=0.50; arms base,random,majority,true; {} replicates; {} training runs × {} steps × B={} × G={}",
+            a.replicates, runs, cfg.steps, cfg.batch, cfg.group),
+        "config": cfg,
+        "training_runs": runs,
+        "sampled_answers": answers,
+        "repeat": a.repeat,
+        "serial": {"seconds": serial, "runs_per_s": runs as f64 / serial, "answers_per_s": answers as f64 / serial, "cores": 1},
+        "parallel": {"seconds": parallel, "runs_per_s": runs as f64 / parallel, "answers_per_s": answers as f64 / parallel, "cores": cores},
+    });
+    if a.json {
+        return print_json(&record);
+    }
+    println!("{}", record["workload"].as_str().unwrap_or_default());
+    let mut t = terminal::table(&[
+        "mode",
+        "cores",
+        "best of",
+        "seconds",
+        "runs/s",
+        "sampled answers/s",
+    ]);
+    for (mode, secs, c) in [("serial", serial, 1), ("parallel", parallel, cores)] {
+        t.add_row(vec![
+            mode.to_string(),
+            c.to_string(),
+            a.repeat.to_string(),
+            format!("{secs:.4}"),
+            format!("{:.0}", runs as f64 / secs),
+            format!("{:.3e}", answers as f64 / secs),
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! Command-line definitions (clap) and the overlay of simulator flags on a preset.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::sim::arm::Arm;
+use crate::sim::config::{
+    self, Advantage, ConfigError, Family, Regulariser, SimConfig, TieBreak, Update,
+};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rlvr-audit",
+    version,
+    about = "Re-audit RLVR results: how much of a claimed gain survives the null (random-reward) term, \
+             how much is self-consistency elicitation, how much is reward design",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the tabular-GRPO simulator for one or more reward arms over R replicates.
+    Simulate(SimulateArgs),
+    /// Decompose Δ_total = Δ_null + Δ_elicit + Δ_rd in the simulator at one prior strength.
+    Decompose(DecomposeArgs),
+    /// Measure simulator throughput on a documented config.
+    Bench(BenchArgs),
+    /// List the simulator presets and their values.
+    Presets,
+}
+
+/// Every simulator parameter, as an optional override of the preset.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Simulator (each flag overrides the preset)")]
+pub struct SimArgs {
+    /// Named set of defaults: `paper` (the seed paper's settings) or `ppo-clip`.
+    #[arg(long, default_value = "paper")]
+    pub preset: String,
+    /// Base-policy family.
+    #[arg(long, value_enum)]
+    pub family: Option<Family>,
+    /// Answers per prompt, K.
+    #[arg(long, short = 'K')]
+    pub answers: Option<usize>,
+    /// Correct answers per prompt, c (paper family).
+    #[arg(long)]
+    pub correct: Option<usize>,
+    /// Format strength f: the format answer's prior is multiplied by 1 + f·K (paper family).
+    #[arg(long, allow_negative_numbers = true)]
+    pub format_strength: Option<f64>,
+    /// Share d of the wrong mass on the distractor (distractor family).
+    #[arg(long, allow_negative_numbers = true)]
+    pub distractor_share: Option<f64>,
+    /// Prior strength p_s in (0, 1); the mean of the Beta prior when --prior-concentration is set.
+    #[arg(long, allow_negative_numbers = true)]
+    pub prior: Option<f64>,
+    /// Draw p_s per prompt from Beta(p̄κ, (1−p̄)κ) with this concentration κ.
+    #[arg(long, allow_negative_numbers = true)]
+    pub prior_concentration: Option<f64>,
+    /// Prompts, N.
+    #[arg(long, short = 'N')]
+    pub prompts: Option<usize>,
+    /// Group size, G (≥ 2).
+    #[arg(long, short = 'G')]
+    pub group: Option<usize>,
+    /// Prompts per step, B (drawn without replacement).
+    #[arg(long, short = 'B')]
+    pub batch: Option<usize>,
+    /// Training steps.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    /// Learning rate η.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+    /// Regulariser weight β.
+    #[arg(long, allow_negative_numbers = true)]
+    pub beta: Option<f64>,
+    /// Regulariser: `paper` (−(π − π_base)), `kl` (exact KL gradient) or `none`.
+    #[arg(long, value_enum)]
+    pub regulariser: Option<Regulariser>,
+    /// Group advantage: `grpo` ((r − mean)/(std + ε)) or `dr-grpo` (r − mean).
+    #[arg(long, value_enum)]
+    pub advantage: Option<Advantage>,
+    /// ε in the GRPO advantage.
+    #[arg(long, allow_negative_numbers = true)]
+    pub adv_eps: Option<f64>,
+    /// Drop groups whose rewards are all equal (dynamic sampling): on/off.
+    #[arg(long, value_parser = clap::builder::BoolishValueParser::new())]
+    pub filter: Option<bool>,
+    /// Update rule: `on-policy` (the paper's) or `ppo` (clipped surrogate, μ inner epochs).
+    #[arg(long, value_enum)]
+    pub update: Option<Update>,
+    /// Inner epochs μ of the PPO update.
+    #[arg(long)]
+    pub inner_epochs: Option<usize>,
+    /// PPO clipping: on/off.
+    #[arg(long, value_parser = clap::builder::BoolishValueParser::new())]
+    pub clip: Option<bool>,
+    /// Lower clip ε_low (ratio floor 1 − ε_low).
+    #[arg(long, allow_negative_numbers = true)]
+    pub eps_low: Option<f64>,
+    /// Upper clip ε_high (ratio ceiling 1 + ε_high).
+    #[arg(long, allow_negative_numbers = true)]
+    pub eps_high: Option<f64>,
+    /// Plurality tie rule: `shuffled` (per-prompt random answer order, first wins; the seed
+    /// harness's rule) or `random` (a fresh uniform draw per tie).
+    #[arg(long, value_enum)]
+    pub tie_break: Option<TieBreak>,
+    /// k of the pass@k metric.
+    #[arg(long)]
+    pub pass_k: Option<usize>,
+    /// Master seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl SimArgs {
+    /// The preset with every given flag applied, validated. Errors name the flag.
+    pub fn resolve(&self) -> anyhow::Result<SimConfig> {
+        let mut c = config::preset(&self.preset)?;
+        macro_rules! overlay {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f { c.$f = v; } )* };
+        }
+        overlay!(
+            family,
+            answers,
+            correct,
+            format_strength,
+            distractor_share,
+            prior,
+            prompts,
+            group,
+            batch,
+            steps,
+            lr,
+            beta,
+            regulariser,
+            advantage,
+            adv_eps,
+            filter,
+            update,
+            inner_epochs,
+            clip,
+            eps_low,
+            eps_high,
+            tie_break,
+            pass_k,
+            seed
+        );
+        if self.prior_concentration.is_some() {
+            c.prior_concentration = self.prior_concentration;
+        }
+        if self.family == Some(Family::Distractor) && self.correct.is_none() {
+            c.correct = 1;
+        }
+        c.validate().map_err(|e| match e {
+            ConfigError::Invalid { field, value, rule } => {
+                anyhow::anyhow!(
+                    "invalid value for --{}: {value} ({rule})",
+                    field.replace('_', "-")
+                )
+            }
+            other => other.into(),
+        })?;
+        Ok(c)
+    }
+}
+
+fn parse_arm(s: &str) -> Result<Arm, String> {
+    s.parse()
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Reward arms (comma-separated or repeated): base, true, random[:γ], majority,
+    /// majority-fixed[:M], format, incorrect, noisy[:ρ], constant.
+    #[arg(long, value_delimiter = ',', value_parser = parse_arm, default_value = "true")]
+    pub arm: Vec<Arm>,
+    /// Replicates per arm.
+    #[arg(long, short = 'R', default_value_t = 8)]
+    pub replicates: u64,
+    /// Include each run's per-step trajectory in the JSON.
+    #[arg(long)]
+    pub trajectory: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DecomposeArgs {
+    /// Ordered chain of arms: starts with base, ends with the target, a random arm before a
+    /// majority arm; other arms may be inserted.
+    #[arg(long, value_delimiter = ',', value_parser = parse_arm, default_value = "base,random,majority,true")]
+    pub chain: Vec<Arm>,
+    /// Replicates (each arm of a replicate shares its seeds).
+    #[arg(long, short = 'R', default_value_t = 16)]
+    pub replicates: u64,
+    /// Denominators below this make a share undefined (accuracy units).
+    #[arg(long, default_value_t = crate::decompose::DEFAULT_SHARE_TOLERANCE)]
+    pub share_tol: f64,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// Flags shared by the commands that run the simulator.
+#[derive(Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// Print the complete record as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Bootstrap resamples for the intervals.
+    #[arg(long, default_value_t = crate::stats::DEFAULT_RESAMPLES)]
+    pub resamples: usize,
+    /// Run on one thread (results are identical either way).
+    #[arg(long)]
+    pub serial: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Replicates per arm of the benchmark workload.
+    #[arg(long, short = 'R', default_value_t = 32)]
+    pub replicates: u64,
+    /// Timed repetitions; the best is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,353 @@
+//! The exact telescoping decomposition (METHOD §3).
+//!
+//! ```text
+//! Δ_total = acc(TARGET) − acc(BASE)
+//!         = [acc(RANDOM) − acc(BASE)] + [acc(MAJORITY) − acc(RANDOM)] + [acc(TARGET) − acc(MAJORITY)]
+//!         =  Δ_null                   +  Δ_elicit                      +  Δ_rd
+//! Δ_naive = acc(TARGET) − acc(RANDOM) = Δ_elicit + Δ_rd
+//! ```
+//!
+//! The chain of arms is data: any arms may stand between the four anchors (the first arm is BASE,
+//! the last is TARGET, a RANDOM arm precedes a MAJORITY arm). Every term of one replicate comes
+//! from the same accuracies, so the identity holds per replicate to rounding. Shares are ratios of
+//! mean terms; a share whose denominator is below the tolerance is *undefined*.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::sim::Arm;
+use crate::stats::{Bootstrap, Estimate};
+
+/// Denominators below this (in accuracy units, i.e. 0.1 percentage point) make a share undefined.
+pub const DEFAULT_SHARE_TOLERANCE: f64 = 1e-3;
+
+#[derive(Debug, Error, PartialEq)]
+pub enum ChainError {
+    #[error("a chain needs at least BASE, RANDOM, MAJORITY and a TARGET (got {0} arms)")]
+    TooShort(usize),
+    #[error("a chain must start with `base` (it starts with `{0}`)")]
+    NoBase(String),
+    #[error("the chain has no RANDOM (null) arm before its MAJORITY arm")]
+    NoRandom,
+    #[error("the chain has no MAJORITY (elicitation) arm between its RANDOM arm and the target")]
+    NoMajority,
+    #[error("arm `{0}` appears twice in the chain")]
+    Duplicate(String),
+}
+
+/// A validated chain, with the positions of its anchors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chain {
+    pub arms: Vec<Arm>,
+    pub random: usize,
+    pub majority: usize,
+}
+
+impl Chain {
+    pub fn new(arms: Vec<Arm>) -> Result<Chain, ChainError> {
+        if arms.len() < 4 {
+            return Err(ChainError::TooShort(arms.len()));
+        }
+        if arms[0] != Arm::Base {
+            return Err(ChainError::NoBase(arms[0].to_string()));
+        }
+        for (i, a) in arms.iter().enumerate() {
+            if arms[..i].contains(a) {
+                return Err(ChainError::Duplicate(a.to_string()));
+            }
+        }
+        let last = arms.len() - 1;
+        let random = arms[..last]
+            .iter()
+            .position(|a| matches!(a, Arm::Random { .. }))
+            .ok_or(ChainError::NoRandom)?;
+        let majority = (random + 1..last)
+            .find(|&i| matches!(arms[i], Arm::Majority | Arm::MajorityFixed { .. }))
+            .ok_or(ChainError::NoMajority)?;
+        Ok(Chain {
+            arms,
+            random,
+            majority,
+        })
+    }
+
+    pub fn target(&self) -> &Arm {
+        self.arms.last().expect("validated")
+    }
+}
+
+/// Terms of one replicate.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReplicateTerms {
+    pub total: f64,
+    pub null: f64,
+    pub elicit: f64,
+    pub rd: f64,
+    pub naive: f64,
+    /// Consecutive differences along the chain.
+    pub steps: Vec<f64>,
+}
+
+impl ReplicateTerms {
+    /// Terms from the accuracies of the chain's arms (in chain order) for one replicate.
+    pub fn from_accuracies(chain: &Chain, acc: &[f64]) -> ReplicateTerms {
+        let (b, r, m, t) = (
+            acc[0],
+            acc[chain.random],
+            acc[chain.majority],
+            acc[acc.len() - 1],
+        );
+        ReplicateTerms {
+            total: t - b,
+            null: r - b,
+            elicit: m - r,
+            rd: t - m,
+            naive: t - r,
+            steps: acc.windows(2).map(|w| w[1] - w[0]).collect(),
+        }
+    }
+
+    /// The larger of |Δ_total − (Δ_null + Δ_elicit + Δ_rd)| and |Δ_total − Σ steps|.
+    pub fn identity_error(&self) -> f64 {
+        let three = (self.total - (self.null + self.elicit + self.rd)).abs();
+        let steps = (self.total - self.steps.iter().sum::<f64>()).abs();
+        three.max(steps)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Terms {
+    pub total: Estimate,
+    pub null: Estimate,
+    pub elicit: Estimate,
+    pub rd: Estimate,
+    pub naive: Estimate,
+}
+
+/// Both share conventions; `None` = undefined (denominator below the tolerance).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Shares {
+    /// Δ_rd / Δ_naive.
+    pub rd_of_naive: Option<Estimate>,
+    /// Δ_elicit / Δ_naive.
+    pub elicit_of_naive: Option<Estimate>,
+    /// (acc(MAJORITY) − acc(BASE)) / Δ_total, the null term folded in.
+    pub elicit_of_total: Option<Estimate>,
+    /// Δ_rd / Δ_total.
+    pub rd_of_total: Option<Estimate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChainStep {
+    pub from: String,
+    pub to: String,
+    pub delta: Estimate,
+}
+
+/// The decomposition over replicates.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Decomposition {
+    pub chain: Vec<String>,
+    pub replicates: usize,
+    /// Arm → mean final accuracy with interval.
+    pub arms: BTreeMap<String, Estimate>,
+    pub terms: Terms,
+    pub shares: Shares,
+    pub steps: Vec<ChainStep>,
+    pub identity_max_abs_error: f64,
+    pub share_tolerance: f64,
+    pub interval_method: String,
+    pub per_replicate: Vec<ReplicateTerms>,
+}
+
+/// Decomposes `acc[arm][replicate]` (arms in chain order).
+pub fn decompose(
+    chain: &Chain,
+    acc: &[Vec<f64>],
+    boot: &Bootstrap,
+    share_tolerance: f64,
+) -> Decomposition {
+    assert_eq!(
+        acc.len(),
+        chain.arms.len(),
+        "one accuracy row per chain arm"
+    );
+    let reps = acc[0].len();
+    let per_replicate: Vec<ReplicateTerms> = (0..reps)
+        .map(|r| {
+            let row: Vec<f64> = acc.iter().map(|a| a[r]).collect();
+            ReplicateTerms::from_accuracies(chain, &row)
+        })
+        .collect();
+    let column = |f: fn(&ReplicateTerms) -> f64| per_replicate.iter().map(f).collect::<Vec<f64>>();
+    let (total, null, elicit, rd, naive) = (
+        column(|t| t.total),
+        column(|t| t.null),
+        column(|t| t.elicit),
+        column(|t| t.rd),
+        column(|t| t.naive),
+    );
+    let mean_over =
+        |xs: &[f64], idx: &[usize]| idx.iter().map(|&i| xs[i]).sum::<f64>() / idx.len() as f64;
+    let ratio = |num: &dyn Fn(&[usize]) -> f64, den: &[f64]| {
+        boot.estimate(reps, |idx| {
+            let d = mean_over(den, idx);
+            (d.abs() >= share_tolerance).then(|| num(idx) / d)
+        })
+    };
+    let shares = Shares {
+        rd_of_naive: ratio(&|i| mean_over(&rd, i), &naive),
+        elicit_of_naive: ratio(&|i| mean_over(&elicit, i), &naive),
+        elicit_of_total: ratio(&|i| mean_over(&null, i) + mean_over(&elicit, i), &total),
+        rd_of_total: ratio(&|i| mean_over(&rd, i), &total),
+    };
+    let steps = chain
+        .arms
+        .windows(2)
+        .enumerate()
+        .map(|(s, w)| ChainStep {
+            from: w[0].to_string(),
+            to: w[1].to_string(),
+            delta: boot.mean_of(&per_replicate.iter().map(|t| t.steps[s]).collect::<Vec<_>>()),
+        })
+        .collect();
+    Decomposition {
+        chain: chain.arms.iter().map(|a| a.to_string()).collect(),
+        replicates: reps,
+        arms: chain
+            .arms
+            .iter()
+            .zip(acc)
+            .map(|(a, xs)| (a.to_string(), boot.mean_of(xs)))
+            .collect(),
+        terms: Terms {
+            total: boot.mean_of(&total),
+            null: boot.mean_of(&null),
+            elicit: boot.mean_of(&elicit),
+            rd: boot.mean_of(&rd),
+            naive: boot.mean_of(&naive),
+        },
+        shares,
+        steps,
+        identity_max_abs_error: per_replicate
+            .iter()
+            .map(|t| t.identity_error())
+            .fold(0.0, f64::max),
+        share_tolerance,
+        interval_method: format!(
+            "95% percentile bootstrap over replicates ({} paired resamples); shares are ratios of mean terms",
+            boot.resamples
+        ),
+        per_replicate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::derive_seed;
+
+    fn chain(s: &str) -> Result<Chain, ChainError> {
+        Chain::new(s.split(',').map(|a| a.parse().unwrap()).collect())
+    }
+
+    #[test]
+    fn chains_are_validated() {
+        assert!(chain("base,random,majority,true").is_ok());
+        assert!(chain("base,format,random,majority,true").is_ok());
+        assert_eq!(
+            chain("random,base,majority,true"),
+            Err(ChainError::NoBase("random".into()))
+        );
+        assert_eq!(
+            chain("base,majority,random,true"),
+            Err(ChainError::NoMajority)
+        );
+        assert_eq!(
+            chain("base,majority,format,true"),
+            Err(ChainError::NoRandom)
+        );
+        assert_eq!(chain("base,random,true"), Err(ChainError::TooShort(3)));
+        assert_eq!(
+            chain("base,random,random,majority"),
+            Err(ChainError::Duplicate("random".into()))
+        );
+    }
+
+    #[test]
+    fn hand_computed_terms_and_shares() {
+        // base 0.40, random 0.45, majority 0.60, true 0.70 on both replicates.
+        let c = chain("base,random,majority,true").unwrap();
+        let acc = vec![
+            vec![0.40, 0.40],
+            vec![0.45, 0.45],
+            vec![0.60, 0.60],
+            vec![0.70, 0.70],
+        ];
+        let boot = Bootstrap::new(2, 200, &derive_seed(&[b"d"]));
+        let d = decompose(&c, &acc, &boot, DEFAULT_SHARE_TOLERANCE);
+        let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        close(d.terms.total.mean, 0.30);
+        close(d.terms.null.mean, 0.05);
+        close(d.terms.elicit.mean, 0.15);
+        close(d.terms.rd.mean, 0.10);
+        close(d.terms.naive.mean, 0.25);
+        close(d.shares.rd_of_naive.unwrap().mean, 0.4);
+        close(d.shares.elicit_of_naive.unwrap().mean, 0.6);
+        close(d.shares.elicit_of_total.unwrap().mean, 0.2 / 0.3);
+        close(d.shares.rd_of_total.unwrap().mean, 0.1 / 0.3);
+        assert!(d.identity_max_abs_error < 1e-15);
+    }
+
+    #[test]
+    fn rd_fraction_exceeds_one_exactly_when_elicitation_is_negative() {
+        let c = chain("base,random,majority,true").unwrap();
+        let acc = vec![vec![0.2], vec![0.2], vec![0.1], vec![0.5]];
+        let d = decompose(
+            &c,
+            &acc,
+            &Bootstrap::new(1, 10, &derive_seed(&[b"x"])),
+            1e-3,
+        );
+        assert!(d.terms.elicit.mean < 0.0);
+        assert!(d.shares.rd_of_naive.unwrap().mean > 1.0);
+    }
+
+    #[test]
+    fn zero_denominator_makes_shares_undefined() {
+        let c = chain("base,random,majority,true").unwrap();
+        let acc = vec![
+            vec![0.5, 0.5],
+            vec![0.5, 0.5],
+            vec![0.5, 0.5],
+            vec![0.5, 0.5],
+        ];
+        let d = decompose(
+            &c,
+            &acc,
+            &Bootstrap::new(2, 50, &derive_seed(&[b"z"])),
+            1e-3,
+        );
+        assert_eq!(d.shares.rd_of_naive, None);
+        assert_eq!(d.shares.rd_of_total, None);
+        let json = serde_json::to_value(&d).unwrap();
+        assert!(json["shares"]["rd_of_naive"].is_null());
+    }
+
+    #[test]
+    fn inserted_arms_keep_the_identity() {
+        let c = chain("base,format,random,majority,true").unwrap();
+        let acc = vec![vec![0.3], vec![0.55], vec![0.41], vec![0.52], vec![0.77]];
+        let d = decompose(
+            &c,
+            &acc,
+            &Bootstrap::new(1, 10, &derive_seed(&[b"i"])),
+            1e-3,
+        );
+        assert_eq!(d.steps.len(), 4);
+        assert!(d.identity_max_abs_error < 1e-15);
+        assert!((d.terms.null.mean - 0.11).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,11 @@
+//! rlvr-audit: re-audits RLVR results by splitting a claimed gain into the null (random-reward)
+//! term, self-consistency elicitation and reward design. See METHOD.md in the docs for the
+//! science; this crate holds the simulator, the decomposition and the command-line tool.
+
+pub mod app;
+pub mod cli;
+pub mod decompose;
+pub mod report;
+pub mod rng;
+pub mod sim;
+pub mod stats;

@@ -1,0 +1,26 @@
+//! Views of results: number formatting shared by every format, and terminal tables.
+
+pub mod terminal;
+
+use crate::stats::Estimate;
+
+/// `0.1234 [0.1200, 0.1300]`, or just the point when there is no interval.
+pub fn est(e: &Estimate, digits: usize) -> String {
+    match (e.lo, e.hi) {
+        (Some(lo), Some(hi)) => format!("{:.d$} [{:.d$}, {:.d$}]", e.mean, lo, hi, d = digits),
+        _ => format!("{:.d$} (no interval)", e.mean, d = digits),
+    }
+}
+
+/// A share, or the word `undefined` with the reason.
+pub fn share(e: &Option<Estimate>, digits: usize) -> String {
+    match e {
+        Some(e) => est(e, digits),
+        None => "undefined (denominator below tolerance)".to_string(),
+    }
+}
+
+/// The tool's name and version, printed in every output.
+pub fn tool() -> serde_json::Value {
+    serde_json::json!({"name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")})
+}

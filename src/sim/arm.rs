@@ -1,0 +1,348 @@
+//! Reward arms (METHOD §2): what reward each sampled answer of a group gets.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rng::{self, SimRng};
+
+/// Default Bernoulli rate of the RANDOM arm.
+pub const DEFAULT_GAMMA: f64 = 0.5;
+/// Default base samples behind the MAJORITY-FIXED label (Spurious Rewards used 64).
+pub const DEFAULT_MAJORITY_SAMPLES: usize = 64;
+/// Default flip probability of the NOISY arm.
+pub const DEFAULT_RHO: f64 = 0.1;
+
+/// A reward rule. Written as `base`, `true`, `random[:γ]`, `majority`, `majority-fixed[:M]`,
+/// `format`, `incorrect`, `noisy[:ρ]`, `constant`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Arm {
+    /// No training.
+    Base,
+    /// 1 if the answer is correct.
+    True,
+    /// Bernoulli(γ), independent of the answer.
+    Random { gamma: f64 },
+    /// 1 if the answer is the plurality answer of its own group; ties broken uniformly at random.
+    Majority,
+    /// 1 if the answer is the plurality of M base-policy samples drawn once per prompt at the start
+    /// of the run (ties uniformly at random).
+    MajorityFixed { samples: usize },
+    /// 1 if the answer is the prompt's format-boosted answer, whatever its correctness.
+    Format,
+    /// 1 if the answer is the base policy's most likely wrong answer.
+    Incorrect,
+    /// TRUE with each sample's reward flipped with probability ρ.
+    Noisy { rho: f64 },
+    /// The same reward for every answer: zero advantage, no policy-gradient step.
+    Constant,
+}
+
+impl Arm {
+    /// The reward-design arm, the elicitation arm and the null arm of the default chain.
+    pub fn default_chain() -> Vec<Arm> {
+        vec![
+            Arm::Base,
+            Arm::Random {
+                gamma: DEFAULT_GAMMA,
+            },
+            Arm::Majority,
+            Arm::True,
+        ]
+    }
+
+    /// Whether this arm trains at all.
+    pub fn trains(&self) -> bool {
+        !matches!(self, Arm::Base)
+    }
+
+    /// Whether the arm's rewards need draws of their own (seeded from the arm's label).
+    pub fn is_random(&self) -> bool {
+        matches!(
+            self,
+            Arm::Random { .. } | Arm::Majority | Arm::MajorityFixed { .. } | Arm::Noisy { .. }
+        )
+    }
+}
+
+impl fmt::Display for Arm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arm::Base => write!(f, "base"),
+            Arm::True => write!(f, "true"),
+            Arm::Random { gamma } if *gamma == DEFAULT_GAMMA => write!(f, "random"),
+            Arm::Random { gamma } => write!(f, "random:{gamma}"),
+            Arm::Majority => write!(f, "majority"),
+            Arm::MajorityFixed { samples } if *samples == DEFAULT_MAJORITY_SAMPLES => {
+                write!(f, "majority-fixed")
+            }
+            Arm::MajorityFixed { samples } => write!(f, "majority-fixed:{samples}"),
+            Arm::Format => write!(f, "format"),
+            Arm::Incorrect => write!(f, "incorrect"),
+            Arm::Noisy { rho } if *rho == DEFAULT_RHO => write!(f, "noisy"),
+            Arm::Noisy { rho } => write!(f, "noisy:{rho}"),
+            Arm::Constant => write!(f, "constant"),
+        }
+    }
+}
+
+impl From<Arm> for String {
+    fn from(a: Arm) -> String {
+        a.to_string()
+    }
+}
+
+impl TryFrom<String> for Arm {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+fn parse_param<T: FromStr>(arm: &str, raw: &str, what: &str) -> Result<T, String> {
+    raw.parse()
+        .map_err(|_| format!("arm `{arm}`: `{raw}` is not a valid {what}"))
+}
+
+impl FromStr for Arm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let lower = s.trim().to_ascii_lowercase();
+        let (name, param) = match lower.split_once(':') {
+            Some((n, p)) => (n, Some(p)),
+            None => (lower.as_str(), None),
+        };
+        let no_param = |arm: Arm| match param {
+            None => Ok(arm),
+            Some(_) => Err(format!("arm `{name}` takes no parameter")),
+        };
+        match name {
+            "base" | "frozen" => no_param(Arm::Base),
+            "true" | "ground_truth" | "ground-truth" => no_param(Arm::True),
+            "majority" | "majority-online" => no_param(Arm::Majority),
+            "format" => no_param(Arm::Format),
+            "incorrect" => no_param(Arm::Incorrect),
+            "constant" => no_param(Arm::Constant),
+            "random" => {
+                let gamma = param.map_or(Ok(DEFAULT_GAMMA), |p| parse_param(s, p, "γ"))?;
+                if !(0.0..=1.0).contains(&gamma) {
+                    return Err(format!("arm `{s}`: γ must lie in [0, 1]"));
+                }
+                Ok(Arm::Random { gamma })
+            }
+            "noisy" => {
+                let rho = param.map_or(Ok(DEFAULT_RHO), |p| parse_param(s, p, "ρ"))?;
+                if !(0.0..=1.0).contains(&rho) {
+                    return Err(format!("arm `{s}`: ρ must lie in [0, 1]"));
+                }
+                Ok(Arm::Noisy { rho })
+            }
+            "majority-fixed" | "majority_fixed" => {
+                let samples = param.map_or(Ok(DEFAULT_MAJORITY_SAMPLES), |p| {
+                    parse_param(s, p, "sample count M")
+                })?;
+                if samples == 0 {
+                    return Err(format!("arm `{s}`: M must be at least 1"));
+                }
+                Ok(Arm::MajorityFixed { samples })
+            }
+            _ => Err(format!(
+                "unknown arm `{s}` (known: base, true, random[:γ], majority, majority-fixed[:M], \
+                 format, incorrect, noisy[:ρ], constant)"
+            )),
+        }
+    }
+}
+
+/// What a reward rule may look at for one prompt.
+pub struct PromptView<'a> {
+    /// Correctness of each answer.
+    pub correct: &'a [bool],
+    /// The format-boosted answer.
+    pub format_answer: usize,
+    /// The base policy's most likely wrong answer.
+    pub incorrect_answer: usize,
+    /// The MAJORITY-FIXED label, when the arm has one.
+    pub fixed_label: Option<usize>,
+    /// Tie-break ranks of the answers (lowest wins), when ties are not broken by fresh draws.
+    pub priority: Option<&'a [u32]>,
+}
+
+/// The plurality answer of `samples` over `k` answers. Ties go to the tied answer of lowest
+/// `priority` when one is given (a per-prompt random order: the seed harness's "shuffle positions,
+/// take the lowest index"), else uniformly at random from `rng`. `counts` is scratch of length `k`.
+pub fn plurality(
+    samples: &[usize],
+    counts: &mut [u32],
+    priority: Option<&[u32]>,
+    rng: &mut SimRng,
+) -> usize {
+    counts.iter_mut().for_each(|c| *c = 0);
+    for &a in samples {
+        counts[a] += 1;
+    }
+    let top = *counts.iter().max().expect("k ≥ 1");
+    if let Some(rank) = priority {
+        return (0..counts.len())
+            .filter(|&a| counts[a] == top)
+            .min_by_key(|&a| rank[a])
+            .expect("some answer has the top count");
+    }
+    let tied = counts.iter().filter(|&&c| c == top).count();
+    let pick = if tied == 1 { 0 } else { rng::below(rng, tied) };
+    counts
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c == top)
+        .nth(pick)
+        .map(|(a, _)| a)
+        .expect("pick < tied")
+}
+
+/// Fills `rewards` for the sampled answers `samples` of one group.
+pub fn reward(
+    arm: &Arm,
+    view: &PromptView<'_>,
+    samples: &[usize],
+    rewards: &mut [f64],
+    counts: &mut [u32],
+    rng: &mut SimRng,
+) {
+    let indicator = |b: bool| if b { 1.0 } else { 0.0 };
+    match arm {
+        Arm::Base | Arm::Constant => rewards.iter_mut().for_each(|r| *r = 1.0),
+        Arm::True => {
+            for (r, &a) in rewards.iter_mut().zip(samples) {
+                *r = indicator(view.correct[a]);
+            }
+        }
+        Arm::Random { gamma } => {
+            for r in rewards.iter_mut() {
+                *r = indicator(rng::bernoulli(rng, *gamma));
+            }
+        }
+        Arm::Majority => {
+            let label = plurality(samples, counts, view.priority, rng);
+            for (r, &a) in rewards.iter_mut().zip(samples) {
+                *r = indicator(a == label);
+            }
+        }
+        Arm::MajorityFixed { .. } => {
+            let label = view
+                .fixed_label
+                .expect("MAJORITY-FIXED runs carry their labels");
+            for (r, &a) in rewards.iter_mut().zip(samples) {
+                *r = indicator(a == label);
+            }
+        }
+        Arm::Format => {
+            for (r, &a) in rewards.iter_mut().zip(samples) {
+                *r = indicator(a == view.format_answer);
+            }
+        }
+        Arm::Incorrect => {
+            for (r, &a) in rewards.iter_mut().zip(samples) {
+                *r = indicator(a == view.incorrect_answer);
+            }
+        }
+        Arm::Noisy { rho } => {
+            for (r, &a) in rewards.iter_mut().zip(samples) {
+                let flip = rng::bernoulli(rng, *rho);
+                *r = indicator(view.correct[a] != flip);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{derive_seed, stream};
+
+    #[test]
+    fn labels_round_trip() {
+        for s in [
+            "base",
+            "true",
+            "random",
+            "random:0.3",
+            "majority",
+            "majority-fixed",
+            "majority-fixed:16",
+            "format",
+            "incorrect",
+            "noisy",
+            "noisy:0.25",
+            "constant",
+        ] {
+            let a: Arm = s.parse().unwrap();
+            assert_eq!(a.to_string(), s);
+        }
+        assert!("random:1.5".parse::<Arm>().is_err());
+        assert!("tru".parse::<Arm>().unwrap_err().contains("known"));
+        assert!("true:1".parse::<Arm>().is_err());
+    }
+
+    #[test]
+    fn plurality_ties_are_uniform_over_tied_answers() {
+        // Answers 1 and 3 tie with two votes each: each must win about half the time.
+        let mut rng = stream(&derive_seed(&[b"ties"]), 0);
+        let mut counts = [0u32; 4];
+        let mut wins = [0usize; 4];
+        for _ in 0..4000 {
+            wins[plurality(&[1, 3, 1, 3, 0], &mut counts, None, &mut rng)] += 1;
+        }
+        assert_eq!(wins[0] + wins[2], 0);
+        assert!(wins[1] > 1800 && wins[3] > 1800, "{wins:?}");
+        // With a priority order the lower-ranked tied answer always wins.
+        for _ in 0..10 {
+            assert_eq!(
+                plurality(&[1, 3, 1, 3, 0], &mut counts, Some(&[0, 3, 1, 2]), &mut rng),
+                3
+            );
+        }
+    }
+
+    #[test]
+    fn majority_rewards_the_modal_answer() {
+        let mut rng = stream(&derive_seed(&[b"m"]), 0);
+        let correct = [true, false, false];
+        let view = PromptView {
+            correct: &correct,
+            format_answer: 1,
+            incorrect_answer: 1,
+            fixed_label: None,
+            priority: None,
+        };
+        let mut r = [0.0; 4];
+        reward(
+            &Arm::Majority,
+            &view,
+            &[2, 2, 0, 2],
+            &mut r,
+            &mut [0; 3],
+            &mut rng,
+        );
+        assert_eq!(r, [1.0, 1.0, 0.0, 1.0]);
+        reward(
+            &Arm::True,
+            &view,
+            &[2, 2, 0, 2],
+            &mut r,
+            &mut [0; 3],
+            &mut rng,
+        );
+        assert_eq!(r, [0.0, 0.0, 1.0, 0.0]);
+        reward(
+            &Arm::Noisy { rho: 1.0 },
+            &view,
+            &[2, 2, 0, 2],
+            &mut r,
+            &mut [0; 3],
+            &mut rng,
+        );
+        assert_eq!(r, [1.0, 1.0, 0.0, 1.0]);
+    }
+}

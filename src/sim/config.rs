@@ -1,0 +1,410 @@
+//! Simulator configuration: the full set of parameters of one tabular-GRPO run, the named
+//! presets, and validation. A config never names a reward arm: arms of one replicate share the
+//! config's seeds (common random numbers).
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Base-policy family (METHOD §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// c correct answers share `p_s`; the wrong answers share the rest; one wrong answer is
+    /// format-boosted by (1 + f·K) and the distribution renormalised.
+    Paper,
+    /// One correct answer with `p_s`; one wrong distractor takes share `d` of the wrong mass; the
+    /// other wrong answers share the rest uniformly.
+    Distractor,
+}
+
+/// Group advantage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Advantage {
+    /// `(r − mean)/(std + eps)` with the population std.
+    Grpo,
+    /// `r − mean` (Dr.GRPO).
+    DrGrpo,
+}
+
+/// Pull toward the base policy, added to the ascent direction with weight β.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Regulariser {
+    /// The seed paper's `−(π − π_base)` on the logits.
+    Paper,
+    /// The exact gradient of `−KL(π_θ ‖ π_base)` with respect to the logits.
+    Kl,
+    /// No regulariser.
+    None,
+}
+
+/// Logit update rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Update {
+    /// One on-policy policy-gradient step (the seed paper's; no ratio).
+    OnPolicy,
+    /// μ gradient-ascent steps on the PPO-clipped surrogate.
+    Ppo,
+}
+
+/// How a plurality vote (MAJORITY, MAJORITY-FIXED) breaks ties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum TieBreak {
+    /// Each prompt gets a random order of its answers, drawn once per replicate (shared by its
+    /// arms); a tie goes to the tied answer that comes first. This is the seed harness's rule
+    /// (answer positions shuffled per prompt, lowest index wins): random with respect to
+    /// correctness, but the same answer wins a given tie every time.
+    Shuffled,
+    /// Every tie is broken by a fresh uniform draw.
+    Random,
+}
+
+/// Every parameter of a run except the reward arm.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimConfig {
+    pub family: Family,
+    /// Answers per prompt (K).
+    pub answers: usize,
+    /// Correct answers per prompt (c; the distractor family always has 1).
+    pub correct: usize,
+    /// Format strength f (paper family).
+    pub format_strength: f64,
+    /// Distractor share d of the wrong mass (distractor family).
+    pub distractor_share: f64,
+    /// Prior strength p_s (the mean when `prior_concentration` is set).
+    pub prior: f64,
+    /// Concentration κ of a per-prompt Beta(p̄κ, (1−p̄)κ) prior; `None` = every prompt has `prior`.
+    pub prior_concentration: Option<f64>,
+    /// Prompts (N).
+    pub prompts: usize,
+    /// Group size (G).
+    pub group: usize,
+    /// Prompts per step, drawn without replacement (B).
+    pub batch: usize,
+    pub steps: usize,
+    /// Learning rate η.
+    pub lr: f64,
+    /// Regulariser weight β.
+    pub beta: f64,
+    pub regulariser: Regulariser,
+    pub advantage: Advantage,
+    /// ε in the GRPO advantage's denominator.
+    pub adv_eps: f64,
+    /// Dynamic sampling: drop groups whose rewards are all equal (no update at all for them).
+    pub filter: bool,
+    pub update: Update,
+    /// Inner epochs μ of the PPO update.
+    pub inner_epochs: usize,
+    /// PPO clipping on/off.
+    pub clip: bool,
+    pub eps_low: f64,
+    pub eps_high: f64,
+    /// Plurality tie rule of the majority arms.
+    pub tie_break: TieBreak,
+    /// k of the pass@k metric.
+    pub pass_k: usize,
+    /// Master seed.
+    pub seed: u64,
+}
+
+/// A named, documented set of values that flags can override.
+pub struct Preset {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub config: fn() -> SimConfig,
+}
+
+/// The seed paper's settings (METHOD §5), at the middle prior level 0.50.
+pub fn paper() -> SimConfig {
+    SimConfig {
+        family: Family::Paper,
+        answers: 8,
+        correct: 2,
+        format_strength: 0.20,
+        distractor_share: 0.5,
+        prior: 0.50,
+        prior_concentration: None,
+        prompts: 40,
+        group: 8,
+        batch: 16,
+        steps: 200,
+        lr: 0.05,
+        beta: 0.01,
+        regulariser: Regulariser::Paper,
+        advantage: Advantage::Grpo,
+        adv_eps: 1e-6,
+        filter: true,
+        update: Update::OnPolicy,
+        inner_epochs: 1,
+        clip: true,
+        eps_low: 0.2,
+        eps_high: 0.2,
+        tie_break: TieBreak::Shuffled,
+        pass_k: 8,
+        seed: 0,
+    }
+}
+
+/// A clip-active preset in the spirit of Spurious Rewards' training recipe: group 16, no KL,
+/// PPO clipping ε = 0.2 with μ = 4 inner epochs per rollout batch. The larger step (η = 0.5) is
+/// what moves the ratio out of [0.8, 1.2] within four epochs: at η = 0.05 the clip never binds
+/// (measured: 0 clipped samples), at η = 0.5 it binds on about 3–4 % of samples.
+pub fn ppo_clip() -> SimConfig {
+    SimConfig {
+        group: 16,
+        lr: 0.5,
+        beta: 0.0,
+        regulariser: Regulariser::None,
+        filter: false,
+        update: Update::Ppo,
+        inner_epochs: 4,
+        clip: true,
+        eps_low: 0.2,
+        eps_high: 0.2,
+        ..paper()
+    }
+}
+
+/// Every preset, the default first.
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "paper",
+        about: "the seed paper's settings (METHOD §5): paper family K=8 c=2 f=0.20, N=40, G=8, \
+                B=16, 200 steps, η=0.05, β=0.01 paper regulariser, filtering, on-policy update",
+        config: paper,
+    },
+    Preset {
+        name: "ppo-clip",
+        about: "paper preset with G=16, η=0.5, no regulariser, no filtering, PPO-clipped update \
+                with μ=4 inner epochs and ε=0.2 (the clip binds on a few % of samples)",
+        config: ppo_clip,
+    },
+];
+
+/// The preset called `name`.
+pub fn preset(name: &str) -> Result<SimConfig, ConfigError> {
+    PRESETS
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| (p.config)())
+        .ok_or_else(|| ConfigError::UnknownPreset {
+            name: name.to_string(),
+            known: PRESETS
+                .iter()
+                .map(|p| p.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+#[derive(Debug, Error, PartialEq)]
+pub enum ConfigError {
+    #[error("unknown preset `{name}` (known: {known})")]
+    UnknownPreset { name: String, known: String },
+    #[error("invalid value for `{field}`: {value} — {rule}")]
+    Invalid {
+        field: &'static str,
+        value: String,
+        rule: &'static str,
+    },
+}
+
+fn check(
+    ok: bool,
+    field: &'static str,
+    value: impl ToString,
+    rule: &'static str,
+) -> Result<(), ConfigError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid {
+            field,
+            value: value.to_string(),
+            rule,
+        })
+    }
+}
+
+impl SimConfig {
+    /// Checks every parameter's range; the first violation is returned with the field name.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let k = self.answers;
+        check(k >= 2, "answers", k, "K must be at least 2")?;
+        match self.family {
+            Family::Paper => {
+                check(
+                    self.correct >= 1,
+                    "correct",
+                    self.correct,
+                    "c must be at least 1",
+                )?;
+                check(
+                    self.correct < k,
+                    "correct",
+                    self.correct,
+                    "c must be below K (at least one wrong answer)",
+                )?;
+            }
+            Family::Distractor => {
+                check(k >= 3, "answers", k, "the distractor family needs K ≥ 3")?;
+                check(
+                    self.correct == 1,
+                    "correct",
+                    self.correct,
+                    "the distractor family has exactly one correct answer",
+                )?;
+            }
+        }
+        check(
+            self.format_strength.is_finite() && self.format_strength >= 0.0,
+            "format_strength",
+            self.format_strength,
+            "f must be ≥ 0",
+        )?;
+        check(
+            (0.0..=1.0).contains(&self.distractor_share),
+            "distractor_share",
+            self.distractor_share,
+            "d must lie in [0, 1]",
+        )?;
+        check(
+            self.prior > 0.0 && self.prior < 1.0,
+            "prior",
+            self.prior,
+            "p_s must lie strictly between 0 and 1",
+        )?;
+        if let Some(kappa) = self.prior_concentration {
+            check(
+                kappa.is_finite() && kappa > 0.0,
+                "prior_concentration",
+                kappa,
+                "κ must be positive",
+            )?;
+        }
+        check(
+            self.prompts >= 1,
+            "prompts",
+            self.prompts,
+            "N must be at least 1",
+        )?;
+        check(
+            self.group >= 2,
+            "group",
+            self.group,
+            "G must be at least 2 (a group advantage needs two samples)",
+        )?;
+        check(self.batch >= 1, "batch", self.batch, "B must be at least 1")?;
+        check(
+            self.batch <= self.prompts,
+            "batch",
+            self.batch,
+            "B cannot exceed N (prompts are drawn without replacement)",
+        )?;
+        check(
+            self.lr.is_finite() && self.lr > 0.0,
+            "lr",
+            self.lr,
+            "η must be positive",
+        )?;
+        check(
+            self.beta.is_finite() && self.beta >= 0.0,
+            "beta",
+            self.beta,
+            "β must be ≥ 0",
+        )?;
+        check(
+            self.adv_eps.is_finite() && self.adv_eps >= 0.0,
+            "adv_eps",
+            self.adv_eps,
+            "ε_adv must be ≥ 0",
+        )?;
+        check(
+            self.inner_epochs >= 1,
+            "inner_epochs",
+            self.inner_epochs,
+            "μ must be at least 1",
+        )?;
+        check(
+            (0.0..1.0).contains(&self.eps_low),
+            "eps_low",
+            self.eps_low,
+            "ε_low must lie in [0, 1)",
+        )?;
+        check(
+            self.eps_high.is_finite() && self.eps_high >= 0.0,
+            "eps_high",
+            self.eps_high,
+            "ε_high must be ≥ 0",
+        )?;
+        check(
+            self.pass_k >= 1,
+            "pass_k",
+            self.pass_k,
+            "k must be at least 1",
+        )?;
+        Ok(())
+    }
+
+    /// The canonical form hashed into run seeds: serde_json of the struct (fixed field order,
+    /// shortest round-trip floats).
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(self).expect("a config always serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_validate() {
+        for p in PRESETS {
+            (p.config)().validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn bad_values_name_their_field() {
+        let mut c = paper();
+        c.correct = 8;
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::Invalid {
+                field: "correct",
+                ..
+            })
+        ));
+        let mut c = paper();
+        c.group = 1;
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::Invalid { field: "group", .. })
+        ));
+        let mut c = paper();
+        c.prior = 1.0;
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::Invalid { field: "prior", .. })
+        ));
+        let mut c = paper();
+        c.format_strength = -0.1;
+        assert!(matches!(
+            c.validate(),
+            Err(ConfigError::Invalid {
+                field: "format_strength",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn unknown_preset_lists_the_known_ones() {
+        let e = preset("papr").unwrap_err().to_string();
+        assert!(e.contains("paper") && e.contains("ppo-clip"), "{e}");
+    }
+}

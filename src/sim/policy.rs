@@ -1,0 +1,266 @@
+//! The base policy of each family, the softmax policy, and the exact per-prompt metrics.
+//!
+//! Answer layout is fixed: the correct answers come first (indices `0..c`), and the family's
+//! designated wrong answer (the format answer of the *paper* family, the distractor of the
+//! *distractor* family) sits at index `c`. Nothing in the update depends on an index, and the
+//! majority arms break plurality ties by a per-prompt random order or a fresh draw (never by
+//! index), so fixed positions do not favour correct answers (METHOD §2).
+
+use rand_distr::{Beta, Distribution};
+use serde::Serialize;
+
+use super::config::{Family, SimConfig};
+use crate::rng::SimRng;
+
+/// The prompts of one run: which answers are correct, the base policy, the special answers.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    pub prompts: usize,
+    pub answers: usize,
+    /// `prompts × answers`, row-major.
+    pub correct: Vec<bool>,
+    pub base_probs: Vec<f64>,
+    pub base_logits: Vec<f64>,
+    /// Per prompt: its prior strength p_s.
+    pub priors: Vec<f64>,
+    /// Per prompt: the format-boosted (paper) or distractor (distractor) answer.
+    pub format_answer: Vec<usize>,
+    /// Per prompt: the base policy's most likely wrong answer (lowest index on ties).
+    pub incorrect_answer: Vec<usize>,
+}
+
+/// The base distribution of one prompt with prior strength `p`.
+pub fn base_distribution(cfg: &SimConfig, p: f64) -> Vec<f64> {
+    let k = cfg.answers;
+    let mut probs = vec![0.0; k];
+    match cfg.family {
+        Family::Paper => {
+            let c = cfg.correct;
+            for (a, q) in probs.iter_mut().enumerate() {
+                *q = if a < c {
+                    p / c as f64
+                } else {
+                    (1.0 - p) / (k - c) as f64
+                };
+            }
+            probs[c] *= 1.0 + cfg.format_strength * k as f64;
+        }
+        Family::Distractor => {
+            let d = cfg.distractor_share;
+            probs[0] = p;
+            probs[1] = (1.0 - p) * d;
+            for q in probs.iter_mut().skip(2) {
+                *q = (1.0 - p) * (1.0 - d) / (k - 2) as f64;
+            }
+        }
+    }
+    let z: f64 = probs.iter().sum();
+    probs.iter_mut().for_each(|q| *q /= z);
+    probs
+}
+
+/// The index of the family's designated wrong answer.
+pub fn special_answer(cfg: &SimConfig) -> usize {
+    match cfg.family {
+        Family::Paper => cfg.correct,
+        Family::Distractor => 1,
+    }
+}
+
+/// The prior at which one correct answer's base probability equals the largest wrong answer's:
+/// above it the base policy's mode is correct, below it wrong (the self-consistency crossover).
+///
+/// *paper*: a correct answer has `p/c`, the format answer `(1−p)(1+fK)/(K−c)` before the common
+/// normalisation, so `p* = c·m/(K−c + c·m)` with `m = 1 + fK`. *distractor*: the largest wrong
+/// share is `w = max(d, (1−d)/(K−2))` of the wrong mass, so `p* = w/(1+w)`.
+pub fn crossover(cfg: &SimConfig) -> f64 {
+    let k = cfg.answers as f64;
+    match cfg.family {
+        Family::Paper => {
+            let c = cfg.correct as f64;
+            let m = 1.0 + cfg.format_strength * k;
+            c * m / (k - c + c * m)
+        }
+        Family::Distractor => {
+            let d = cfg.distractor_share;
+            let w = d.max((1.0 - d) / (k - 2.0));
+            w / (1.0 + w)
+        }
+    }
+}
+
+impl Problem {
+    /// Builds the prompts. Priors come from `rng` only when the config has a Beta prior.
+    pub fn build(cfg: &SimConfig, rng: &mut SimRng) -> Problem {
+        let (n, k) = (cfg.prompts, cfg.answers);
+        let beta = cfg.prior_concentration.map(|kappa| {
+            Beta::new(cfg.prior * kappa, (1.0 - cfg.prior) * kappa).expect("validated parameters")
+        });
+        let mut p = Problem {
+            prompts: n,
+            answers: k,
+            correct: Vec::with_capacity(n * k),
+            base_probs: Vec::with_capacity(n * k),
+            base_logits: Vec::with_capacity(n * k),
+            priors: Vec::with_capacity(n),
+            format_answer: vec![special_answer(cfg); n],
+            incorrect_answer: Vec::with_capacity(n),
+        };
+        let c = match cfg.family {
+            Family::Paper => cfg.correct,
+            Family::Distractor => 1,
+        };
+        for _ in 0..n {
+            // Keep a drawn prior away from 0 and 1 so every logit stays finite.
+            let prior = match &beta {
+                Some(b) => b.sample(rng).clamp(1e-9, 1.0 - 1e-9),
+                None => cfg.prior,
+            };
+            let probs = base_distribution(cfg, prior);
+            let wrong = (c..k).fold(c, |best, a| if probs[a] > probs[best] { a } else { best });
+            p.incorrect_answer.push(wrong);
+            p.priors.push(prior);
+            p.correct.extend((0..k).map(|a| a < c));
+            let logits: Vec<f64> = probs.iter().map(|q| q.ln()).collect();
+            // The policy is always softmax(θ); taking the base probabilities through the same
+            // softmax makes "θ = base logits" and "π = π_base" agree bit for bit.
+            let mut through_softmax = vec![0.0; k];
+            softmax(&logits, &mut through_softmax);
+            p.base_logits.extend(logits);
+            p.base_probs.extend(through_softmax);
+        }
+        p
+    }
+
+    pub fn row<'a, T>(&self, v: &'a [T], q: usize) -> &'a [T] {
+        &v[q * self.answers..(q + 1) * self.answers]
+    }
+}
+
+/// Softmax of `logits` into `out` (max-subtracted).
+#[inline]
+pub fn softmax(logits: &[f64], out: &mut [f64]) {
+    let m = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut z = 0.0;
+    for (o, &l) in out.iter_mut().zip(logits) {
+        *o = (l - m).exp();
+        z += *o;
+    }
+    let inv = 1.0 / z;
+    out.iter_mut().for_each(|o| *o *= inv);
+}
+
+/// Exact metrics of a policy, averaged over prompts (or of one prompt).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Expected accuracy: probability mass on correct answers.
+    pub accuracy: f64,
+    /// Greedy accuracy: 1 when the argmax is correct; ties count the correct share of the tie.
+    pub greedy: f64,
+    /// pass@k = 1 − (1 − accuracy)^k.
+    pub pass_k: f64,
+    /// Entropy in nats.
+    pub entropy: f64,
+}
+
+impl Metrics {
+    /// Metrics of one prompt's distribution.
+    pub fn of_prompt(probs: &[f64], correct: &[bool], k: usize) -> Metrics {
+        let mut acc = 0.0;
+        let mut entropy = 0.0;
+        let mut top = f64::NEG_INFINITY;
+        for (&q, &ok) in probs.iter().zip(correct) {
+            if ok {
+                acc += q;
+            }
+            if q > 0.0 {
+                entropy -= q * q.ln();
+            }
+            top = top.max(q);
+        }
+        // Exact ties only: equal logits give equal probabilities bit for bit.
+        let (mut tied, mut tied_correct) = (0u32, 0u32);
+        for (&q, &ok) in probs.iter().zip(correct) {
+            if q == top {
+                tied += 1;
+                tied_correct += ok as u32;
+            }
+        }
+        Metrics {
+            accuracy: acc,
+            greedy: tied_correct as f64 / tied as f64,
+            pass_k: 1.0 - (1.0 - acc).max(0.0).powi(k as i32),
+            entropy,
+        }
+    }
+
+    pub fn add(&mut self, o: &Metrics) {
+        self.accuracy += o.accuracy;
+        self.greedy += o.greedy;
+        self.pass_k += o.pass_k;
+        self.entropy += o.entropy;
+    }
+
+    pub fn sub(&mut self, o: &Metrics) {
+        self.accuracy -= o.accuracy;
+        self.greedy -= o.greedy;
+        self.pass_k -= o.pass_k;
+        self.entropy -= o.entropy;
+    }
+
+    pub fn scaled(&self, s: f64) -> Metrics {
+        Metrics {
+            accuracy: self.accuracy * s,
+            greedy: self.greedy * s,
+            pass_k: self.pass_k * s,
+            entropy: self.entropy * s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::config::paper;
+
+    fn acc_at(p: f64) -> f64 {
+        let cfg = SimConfig {
+            prior: p,
+            ..paper()
+        };
+        base_distribution(&cfg, p)[..2].iter().sum()
+    }
+
+    #[test]
+    fn paper_family_base_accuracy_matches_method() {
+        // METHOD §4/§5: 0.165 at p_s = 0.20 and 0.7595 at 0.80 (K=8, c=2, f=0.2).
+        assert!((acc_at(0.20) - 0.2 / 1.213_333_333_333_333_3).abs() < 1e-12);
+        assert_eq!(format!("{:.4}", acc_at(0.20)), "0.1648");
+        assert_eq!(format!("{:.4}", acc_at(0.80)), "0.7595");
+    }
+
+    #[test]
+    fn crossover_is_where_modes_meet() {
+        for cfg in [
+            paper(),
+            SimConfig {
+                family: Family::Distractor,
+                correct: 1,
+                distractor_share: 0.4,
+                ..paper()
+            },
+        ] {
+            let p = crossover(&cfg);
+            let probs = base_distribution(&cfg, p);
+            let largest_wrong = probs[cfg.correct..].iter().copied().fold(0.0, f64::max);
+            assert!((probs[0] - largest_wrong).abs() < 1e-12, "{probs:?}");
+        }
+        assert!((crossover(&paper()) - 2.6 / 5.6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn greedy_ties_count_the_correct_share() {
+        let m = Metrics::of_prompt(&[0.4, 0.2, 0.4], &[true, false, false], 1);
+        assert_eq!(m.greedy, 0.5);
+    }
+}

@@ -1,0 +1,348 @@
+//! One tabular-GRPO run, and many runs in parallel.
+//!
+//! A run's randomness comes from four independent streams: the prompts' priors, the batch
+//! draws and the answer samples are seeded by (master seed, config, replicate) and so shared by
+//! every arm of a replicate (common random numbers); the reward draws are seeded by the arm as
+//! well. Each step consumes the same batch and sample draws whatever the arm does, so arms stay
+//! aligned draw for draw.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::arm::{self, Arm, PromptView};
+use super::config::{SimConfig, TieBreak, Update};
+use super::policy::{Metrics, Problem, softmax};
+use super::update::{self, Clip};
+use crate::rng::{self, Seed, SimRng, derive_seed};
+
+const STREAM_PROMPTS: u64 = 0;
+const STREAM_BATCH: u64 = 1;
+const STREAM_SAMPLES: u64 = 2;
+const STREAM_TIES: u64 = 3;
+
+/// The seed of replicate `replicate` of `cfg` (shared by all its arms).
+pub fn replicate_seed(cfg: &SimConfig, replicate: u64) -> Seed {
+    derive_seed(&[
+        b"rlvr-audit/run/v1",
+        cfg.canonical_json().as_bytes(),
+        &replicate.to_le_bytes(),
+    ])
+}
+
+/// The seed of an arm's reward draws within a replicate.
+pub fn reward_seed(replicate_seed: &Seed, arm: &Arm) -> Seed {
+    derive_seed(&[replicate_seed, b"reward", arm.to_string().as_bytes()])
+}
+
+/// What one run produced.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunResult {
+    pub arm: Arm,
+    pub replicate: u64,
+    /// First 8 bytes of the replicate seed, hex.
+    pub seed: String,
+    pub base: Metrics,
+    #[serde(rename = "final")]
+    pub final_metrics: Metrics,
+    /// Groups dropped by filtering, over the whole run.
+    pub dropped_groups: u64,
+    /// Groups that produced an update.
+    pub updated_groups: u64,
+    /// Samples whose clipped term took its constant branch (PPO only), summed over inner epochs.
+    pub clipped_samples: u64,
+    /// Metrics after each step; entry 0 is the base policy. Empty unless requested.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trajectory: Vec<Metrics>,
+}
+
+/// Per-group scratch, allocated once per run.
+struct Scratch {
+    old: Vec<f64>,
+    cur: Vec<f64>,
+    grad: Vec<f64>,
+    samples: Vec<usize>,
+    rewards: Vec<f64>,
+    adv: Vec<f64>,
+    counts: Vec<u32>,
+}
+
+/// What happened to one prompt's group.
+#[derive(Debug, PartialEq, Eq)]
+pub enum GroupOutcome {
+    /// Filtering dropped it: no policy-gradient and no regulariser update.
+    Dropped,
+    Updated {
+        clipped: usize,
+    },
+}
+
+/// Updates one prompt's logits `theta` from its group (sampled from `old`, the policy at the
+/// start of the step), per the config's update rule.
+#[allow(clippy::too_many_arguments)]
+pub fn update_prompt(
+    cfg: &SimConfig,
+    theta: &mut [f64],
+    old: &[f64],
+    base_probs: &[f64],
+    base_logprobs: &[f64],
+    samples: &[usize],
+    rewards: &[f64],
+    adv: &mut [f64],
+    cur: &mut [f64],
+    grad: &mut [f64],
+) -> GroupOutcome {
+    if cfg.filter && rewards.iter().all(|&r| r == rewards[0]) {
+        return GroupOutcome::Dropped;
+    }
+    update::advantages(rewards, cfg.advantage, cfg.adv_eps, adv);
+    let mut clipped = 0;
+    match cfg.update {
+        Update::OnPolicy => {
+            grad.iter_mut().for_each(|g| *g = 0.0);
+            update::add_pg_gradient(old, samples, adv, 1.0, grad);
+            update::add_regulariser(
+                cfg.regulariser,
+                old,
+                base_probs,
+                base_logprobs,
+                cfg.beta,
+                grad,
+            );
+            theta
+                .iter_mut()
+                .zip(grad.iter())
+                .for_each(|(t, g)| *t += cfg.lr * g);
+        }
+        Update::Ppo => {
+            let clip = cfg.clip.then_some(Clip {
+                eps_low: cfg.eps_low,
+                eps_high: cfg.eps_high,
+            });
+            cur.copy_from_slice(old);
+            for _ in 0..cfg.inner_epochs {
+                grad.iter_mut().for_each(|g| *g = 0.0);
+                clipped += update::add_clipped_gradient(cur, old, samples, adv, clip, 1.0, grad);
+                update::add_regulariser(
+                    cfg.regulariser,
+                    cur,
+                    base_probs,
+                    base_logprobs,
+                    cfg.beta,
+                    grad,
+                );
+                theta
+                    .iter_mut()
+                    .zip(grad.iter())
+                    .for_each(|(t, g)| *t += cfg.lr * g);
+                softmax(theta, cur);
+            }
+        }
+    }
+    GroupOutcome::Updated { clipped }
+}
+
+/// Inverse-CDF draw from `probs` with one uniform.
+#[inline]
+fn sample_answer(probs: &[f64], rng: &mut SimRng) -> usize {
+    let u = rng::uniform(rng);
+    let mut acc = 0.0;
+    for (a, &p) in probs.iter().enumerate() {
+        acc += p;
+        if u < acc {
+            return a;
+        }
+    }
+    // Rounding left the cumulative sum just below 1: the last answer with mass.
+    probs
+        .iter()
+        .rposition(|&p| p > 0.0)
+        .unwrap_or(probs.len() - 1)
+}
+
+fn mean_metrics(per_prompt: &[Metrics]) -> Metrics {
+    let mut sum = Metrics::default();
+    per_prompt.iter().for_each(|m| sum.add(m));
+    sum.scaled(1.0 / per_prompt.len() as f64)
+}
+
+/// One run of `arm` on replicate `replicate`. The config must be valid.
+pub fn run(cfg: &SimConfig, arm: &Arm, replicate: u64, keep_trajectory: bool) -> RunResult {
+    run_full(cfg, arm, replicate, keep_trajectory).0
+}
+
+/// [`run`], also returning the final logits (`prompts × answers`, row-major).
+pub fn run_full(
+    cfg: &SimConfig,
+    arm: &Arm,
+    replicate: u64,
+    keep_trajectory: bool,
+) -> (RunResult, Vec<f64>) {
+    let seed = replicate_seed(cfg, replicate);
+    let mut prompts_rng = rng::stream(&seed, STREAM_PROMPTS);
+    let mut batch_rng = rng::stream(&seed, STREAM_BATCH);
+    let mut sample_rng = rng::stream(&seed, STREAM_SAMPLES);
+    let mut reward_rng = rng::stream(&reward_seed(&seed, arm), 0);
+
+    let problem = Problem::build(cfg, &mut prompts_rng);
+    let (n, k, g) = (cfg.prompts, cfg.answers, cfg.group);
+    let base_probs = problem.base_probs.clone();
+    let base_logprobs: Vec<f64> = base_probs.iter().map(|p| p.ln()).collect();
+    let mut theta = problem.base_logits.clone();
+    let mut probs = base_probs.clone();
+    let mut per_prompt: Vec<Metrics> = (0..n)
+        .map(|q| {
+            Metrics::of_prompt(
+                problem.row(&probs, q),
+                problem.row(&problem.correct, q),
+                cfg.pass_k,
+            )
+        })
+        .collect();
+    let base = mean_metrics(&per_prompt);
+
+    let mut trajectory = Vec::with_capacity(if keep_trajectory { cfg.steps + 1 } else { 0 });
+    if keep_trajectory {
+        trajectory.push(base);
+    }
+    let mut out = RunResult {
+        arm: arm.clone(),
+        replicate,
+        seed: rng::seed_hex(&seed),
+        base,
+        final_metrics: base,
+        dropped_groups: 0,
+        updated_groups: 0,
+        clipped_samples: 0,
+        trajectory: Vec::new(),
+    };
+    if !arm.trains() {
+        if keep_trajectory {
+            trajectory.resize(cfg.steps + 1, base);
+        }
+        out.trajectory = trajectory;
+        return (out, theta);
+    }
+
+    let mut s = Scratch {
+        old: vec![0.0; k],
+        cur: vec![0.0; k],
+        grad: vec![0.0; k],
+        samples: vec![0; g],
+        rewards: vec![0.0; g],
+        adv: vec![0.0; g],
+        counts: vec![0; k],
+    };
+    // Tie-break ranks: a random permutation of each prompt's answers (Fisher–Yates), drawn from a
+    // stream of the replicate so all arms see the same order.
+    let priority: Vec<u32> = match cfg.tie_break {
+        TieBreak::Random => Vec::new(),
+        TieBreak::Shuffled => {
+            let mut ties_rng = rng::stream(&seed, STREAM_TIES);
+            let mut ranks = Vec::with_capacity(n * k);
+            for _ in 0..n {
+                let mut perm: Vec<u32> = (0..k as u32).collect();
+                for i in (1..k).rev() {
+                    perm.swap(i, rng::below(&mut ties_rng, i + 1));
+                }
+                ranks.extend(perm);
+            }
+            ranks
+        }
+    };
+    let priority_of = |q: usize| (!priority.is_empty()).then(|| &priority[q * k..(q + 1) * k]);
+    let fixed_labels: Vec<usize> = match arm {
+        Arm::MajorityFixed { samples } => (0..n)
+            .map(|q| {
+                let row = problem.row(&base_probs, q);
+                let draws: Vec<usize> = (0..*samples)
+                    .map(|_| sample_answer(row, &mut reward_rng))
+                    .collect();
+                arm::plurality(&draws, &mut s.counts, priority_of(q), &mut reward_rng)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut order: Vec<usize> = (0..n).collect();
+
+    for _ in 0..cfg.steps {
+        // A batch of B distinct prompts: a partial Fisher–Yates shuffle of 0..N.
+        order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
+        for i in 0..cfg.batch {
+            let j = i + rng::below(&mut batch_rng, n - i);
+            order.swap(i, j);
+        }
+        for &q in &order[..cfg.batch] {
+            let row = q * k..(q + 1) * k;
+            s.old.copy_from_slice(&probs[row.clone()]);
+            for a in s.samples.iter_mut() {
+                *a = sample_answer(&s.old, &mut sample_rng);
+            }
+            let view = PromptView {
+                correct: problem.row(&problem.correct, q),
+                format_answer: problem.format_answer[q],
+                incorrect_answer: problem.incorrect_answer[q],
+                fixed_label: fixed_labels.get(q).copied(),
+                priority: priority_of(q),
+            };
+            arm::reward(
+                arm,
+                &view,
+                &s.samples,
+                &mut s.rewards,
+                &mut s.counts,
+                &mut reward_rng,
+            );
+            let outcome = update_prompt(
+                cfg,
+                &mut theta[row.clone()],
+                &s.old,
+                &base_probs[row.clone()],
+                &base_logprobs[row.clone()],
+                &s.samples,
+                &s.rewards,
+                &mut s.adv,
+                &mut s.cur,
+                &mut s.grad,
+            );
+            match outcome {
+                GroupOutcome::Dropped => out.dropped_groups += 1,
+                GroupOutcome::Updated { clipped } => {
+                    out.updated_groups += 1;
+                    out.clipped_samples += clipped as u64;
+                    softmax(&theta[row.clone()], &mut probs[row.clone()]);
+                    per_prompt[q] = Metrics::of_prompt(&probs[row], view.correct, cfg.pass_k);
+                }
+            }
+        }
+        if keep_trajectory {
+            trajectory.push(mean_metrics(&per_prompt));
+        }
+    }
+    out.final_metrics = mean_metrics(&per_prompt);
+    out.trajectory = trajectory;
+    (out, theta)
+}
+
+/// Every (arm, replicate) run, arm-major, replicates `0..replicates`. Parallel or serial, the
+/// results are the same bytes: each run's seed depends only on what it is.
+pub fn run_many(
+    cfg: &SimConfig,
+    arms: &[Arm],
+    replicates: u64,
+    keep_trajectory: bool,
+    parallel: bool,
+) -> Vec<RunResult> {
+    let jobs: Vec<(&Arm, u64)> = arms
+        .iter()
+        .flat_map(|a| (0..replicates).map(move |r| (a, r)))
+        .collect();
+    if parallel {
+        jobs.par_iter()
+            .map(|&(a, r)| run(cfg, a, r, keep_trajectory))
+            .collect()
+    } else {
+        jobs.iter()
+            .map(|&(a, r)| run(cfg, a, r, keep_trajectory))
+            .collect()
+    }
+}

@@ -1,0 +1,164 @@
+//! Interval estimates over replicates: the percentile bootstrap (paired: every statistic of one
+//! analysis uses the same resampled replicate sets) and the t interval.
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::rng::{self, Seed};
+
+/// A point estimate with a 95 % interval; `lo`/`hi` are `None` when no interval can be given
+/// (fewer than two replicates, or a ratio whose denominator's resamples reach the tolerance).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    pub mean: f64,
+    pub lo: Option<f64>,
+    pub hi: Option<f64>,
+}
+
+impl Estimate {
+    pub fn point(mean: f64) -> Estimate {
+        Estimate {
+            mean,
+            lo: None,
+            hi: None,
+        }
+    }
+
+    /// Whether the interval lies strictly on one side of zero.
+    pub fn excludes_zero(&self) -> bool {
+        matches!((self.lo, self.hi), (Some(lo), Some(hi)) if lo > 0.0 || hi < 0.0)
+    }
+}
+
+pub fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+/// Sample standard deviation (n − 1).
+pub fn sd(xs: &[f64]) -> f64 {
+    let m = mean(xs);
+    (xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (xs.len() as f64 - 1.0)).sqrt()
+}
+
+/// Linear-interpolation quantile (Hyndman–Fan type 7) of sorted data.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Resampled replicate index sets, drawn once and shared by every statistic of an analysis.
+pub struct Bootstrap {
+    pub resamples: usize,
+    sets: Vec<Vec<usize>>,
+}
+
+/// Resamples used when a command does not say otherwise.
+pub const DEFAULT_RESAMPLES: usize = 2000;
+
+impl Bootstrap {
+    pub fn new(replicates: usize, resamples: usize, seed: &Seed) -> Bootstrap {
+        let mut r = rng::stream(seed, 0);
+        let sets = if replicates < 2 {
+            Vec::new()
+        } else {
+            (0..resamples)
+                .map(|_| {
+                    (0..replicates)
+                        .map(|_| rng::below(&mut r, replicates))
+                        .collect()
+                })
+                .collect()
+        };
+        Bootstrap { resamples, sets }
+    }
+
+    /// The estimate of `stat` on all replicates, with the 2.5 % and 97.5 % percentiles of its
+    /// resampled values. `stat` returns `None` where it is undefined; the estimate is `None` if it
+    /// is undefined on the data, and the interval is absent if more than 2.5 % of resamples are.
+    pub fn estimate(
+        &self,
+        replicates: usize,
+        stat: impl Fn(&[usize]) -> Option<f64>,
+    ) -> Option<Estimate> {
+        let all: Vec<usize> = (0..replicates).collect();
+        let point = stat(&all)?;
+        if self.sets.is_empty() {
+            return Some(Estimate::point(point));
+        }
+        let mut vals: Vec<f64> = self.sets.iter().filter_map(|s| stat(s)).collect();
+        if (self.sets.len() - vals.len()) as f64 > 0.025 * self.sets.len() as f64 {
+            return Some(Estimate::point(point));
+        }
+        vals.sort_by(f64::total_cmp);
+        Some(Estimate {
+            mean: point,
+            lo: Some(quantile_sorted(&vals, 0.025)),
+            hi: Some(quantile_sorted(&vals, 0.975)),
+        })
+    }
+
+    /// The mean of `xs` over the selected replicates, with its bootstrap interval.
+    pub fn mean_of(&self, xs: &[f64]) -> Estimate {
+        self.estimate(xs.len(), |idx| {
+            Some(idx.iter().map(|&i| xs[i]).sum::<f64>() / idx.len() as f64)
+        })
+        .expect("a mean is always defined")
+    }
+}
+
+/// Mean with a two-sided 95 % Student-t interval (no interval below two values).
+pub fn t_interval(xs: &[f64]) -> Estimate {
+    let m = mean(xs);
+    if xs.len() < 2 {
+        return Estimate::point(m);
+    }
+    let n = xs.len() as f64;
+    let t = StudentsT::new(0.0, 1.0, n - 1.0)
+        .expect("n ≥ 2")
+        .inverse_cdf(0.975);
+    let half = t * sd(xs) / n.sqrt();
+    Estimate {
+        mean: m,
+        lo: Some(m - half),
+        hi: Some(m + half),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::derive_seed;
+
+    #[test]
+    fn quantiles_interpolate() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile_sorted(&v, 0.5), 3.0);
+        assert_eq!(quantile_sorted(&v, 0.125), 1.5);
+    }
+
+    #[test]
+    fn bootstrap_is_seeded_and_covers_the_mean() {
+        let xs: Vec<f64> = (0..16).map(|i| (i as f64 * 0.37).sin()).collect();
+        let a = Bootstrap::new(16, 500, &derive_seed(&[b"b"])).mean_of(&xs);
+        let b = Bootstrap::new(16, 500, &derive_seed(&[b"b"])).mean_of(&xs);
+        assert_eq!(a, b);
+        assert!(a.lo.unwrap() < a.mean && a.mean < a.hi.unwrap());
+        let c = Bootstrap::new(16, 500, &derive_seed(&[b"other"])).mean_of(&xs);
+        assert_ne!(a.lo, c.lo);
+    }
+
+    #[test]
+    fn one_replicate_has_no_interval() {
+        let e = Bootstrap::new(1, 500, &derive_seed(&[b"b"])).mean_of(&[0.3]);
+        assert_eq!(e, Estimate::point(0.3));
+        assert_eq!(t_interval(&[0.3]), Estimate::point(0.3));
+    }
+
+    #[test]
+    fn t_interval_matches_a_hand_computation() {
+        // mean 2, sd 1, n 3: half-width t_{0.975,2} / √3 = 4.302653 / 1.732051 = 2.484138
+        let e = t_interval(&[1.0, 2.0, 3.0]);
+        assert!((e.hi.unwrap() - 2.0 - 2.484_138).abs() < 1e-5, "{e:?}");
+    }
+}

@@ -1,0 +1,164 @@
+//! The command-line contract: help, errors for bad values, and the `--json` keys later tools
+//! rely on.
+
+use std::process::{Command, Output};
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let o = cli(&["--help"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for c in ["simulate", "decompose", "bench", "presets"] {
+        assert!(text.contains(c), "{text}");
+    }
+    let o = cli(&["decompose", "--help"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("--prior"));
+}
+
+#[test]
+fn bad_values_fail_with_the_flag_named() {
+    let cases: [(&[&str], &str); 6] = [
+        (&["decompose", "--group", "1"], "--group"),
+        (&["decompose", "--prior", "1.2"], "--prior"),
+        (&["decompose", "--prior", "0"], "--prior"),
+        (
+            &["simulate", "--format-strength", "-0.5"],
+            "--format-strength",
+        ),
+        (&["simulate", "--correct", "8"], "--correct"),
+        (
+            &["simulate", "--answers", "4", "--correct", "5"],
+            "--correct",
+        ),
+    ];
+    for (args, flag) in cases {
+        let o = cli(args);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(stderr(&o).contains(flag), "{args:?}: {}", stderr(&o));
+    }
+    let o = cli(&["simulate", "--arm", "tru"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("unknown arm"), "{}", stderr(&o));
+    let o = cli(&["decompose", "--chain", "base,majority,true"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--chain"), "{}", stderr(&o));
+    let o = cli(&["decompose", "--preset", "papr"]);
+    assert!(stderr(&o).contains("unknown preset"), "{}", stderr(&o));
+}
+
+#[test]
+fn decompose_json_carries_the_contract_keys() {
+    let o = cli(&[
+        "decompose",
+        "--prior",
+        "0.5",
+        "-R",
+        "3",
+        "--steps",
+        "40",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["config"]["prior"], 0.5);
+    assert_eq!(v["config"]["steps"], 40);
+    for arm in ["base", "random", "majority", "true"] {
+        for k in ["mean", "lo", "hi"] {
+            assert!(v["arms"][arm][k].is_number(), "arms.{arm}.{k}");
+        }
+    }
+    for t in ["total", "null", "elicit", "rd", "naive"] {
+        for k in ["mean", "lo", "hi"] {
+            assert!(v["terms"][t][k].is_number(), "terms.{t}.{k}");
+        }
+    }
+    for s in [
+        "rd_of_naive",
+        "elicit_of_naive",
+        "elicit_of_total",
+        "rd_of_total",
+    ] {
+        let share = &v["shares"][s];
+        assert!(share.is_null() || share["mean"].is_number(), "shares.{s}");
+    }
+    assert!(v["identity_max_abs_error"].as_f64().unwrap() < 1e-12);
+    // Same command, same bytes.
+    let again = cli(&[
+        "decompose",
+        "--prior",
+        "0.5",
+        "-R",
+        "3",
+        "--steps",
+        "40",
+        "--json",
+    ]);
+    assert_eq!(o.stdout, again.stdout);
+    let serial = cli(&[
+        "decompose",
+        "--prior",
+        "0.5",
+        "-R",
+        "3",
+        "--steps",
+        "40",
+        "--json",
+        "--serial",
+    ]);
+    assert_eq!(o.stdout, serial.stdout);
+}
+
+#[test]
+fn simulate_prints_a_table_and_json() {
+    let o = cli(&[
+        "simulate",
+        "--arm",
+        "true,random",
+        "-R",
+        "2",
+        "--steps",
+        "10",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("random") && text.contains("final acc"),
+        "{text}"
+    );
+    let o = cli(&[
+        "simulate",
+        "--arm",
+        "majority",
+        "-R",
+        "2",
+        "--steps",
+        "10",
+        "--json",
+        "--trajectory",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let runs = v["arms"]["majority"]["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["trajectory"].as_array().unwrap().len(), 11);
+    assert_eq!(v["config"]["tie_break"], "shuffled");
+}
+
+#[test]
+fn bench_reports_throughput() {
+    let o = cli(&["bench", "-R", "1", "--repeat", "1", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["serial"]["answers_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["training_runs"], 3);
+}
