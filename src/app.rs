@@ -6,19 +6,27 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cli::{BenchArgs, Cli, Command, DecomposeArgs, SimulateArgs};
+use crate::cli::{BenchArgs, Cli, Command, DecomposeArgs, ReportArgs, SimulateArgs, SweepArgs};
+use std::path::Path;
+
 use crate::decompose::{self, Chain, Decomposition};
+use crate::gate::GateRule;
+use crate::progress;
+use crate::report::write::write_atomic;
 use crate::report::{self, terminal};
 use crate::rng::derive_seed;
 use crate::sim::config::{self, SimConfig};
 use crate::sim::policy::{Metrics, Problem, crossover};
 use crate::sim::{Arm, RunResult, run_many};
 use crate::stats::{self, Bootstrap, Estimate};
+use crate::sweep::{self, Sweep, SweepSpec};
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Simulate(a) => simulate(a),
         Command::Decompose(a) => decompose_cmd(a),
+        Command::Sweep(a) => sweep_cmd(a),
+        Command::Report(a) => report_cmd(a),
         Command::Bench(a) => bench(a),
         Command::Presets => presets(),
     }
@@ -309,5 +317,86 @@ fn bench(a: BenchArgs) -> Result<()> {
         ]);
     }
     println!("{t}");
+    Ok(())
+}
+
+fn sweep_spec(a: &SweepArgs) -> Result<SweepSpec> {
+    let base = a.sim.resolve()?;
+    let levels = sweep::parse_levels(&a.levels)
+        .map_err(|e| anyhow::anyhow!("invalid value for --levels: {e}"))?;
+    anyhow::ensure!(a.replicates >= 1, "--replicates must be at least 1");
+    Ok(SweepSpec {
+        base,
+        levels,
+        chain: Chain::new(a.chain.clone()).context("invalid --chain")?,
+        replicates: a.replicates,
+        resamples: a.common.resamples,
+        share_tolerance: a.share_tol,
+        gate: a.gate.rule()?,
+        escalate_to: a.gate.escalate_to,
+        parallel: !a.common.serial,
+    })
+}
+
+fn run_with_progress(spec: &SweepSpec) -> Sweep {
+    let pb = progress::bar(sweep::run_count(spec), "sweep");
+    let s = sweep::run_sweep(spec, &pb);
+    pb.finish_and_clear();
+    s
+}
+
+/// Writes `<dir>/sweep.md` and `<dir>/figures/sweep.svg`.
+fn write_sweep(s: &Sweep, dir: &Path, regenerate: &str) -> Result<()> {
+    write_atomic(
+        &dir.join("figures/sweep.svg"),
+        report::svg::sweep_figure(s)?.as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("sweep.md"),
+        report::markdown::sweep(s, regenerate).as_bytes(),
+    )
+}
+
+fn sweep_cmd(a: SweepArgs) -> Result<()> {
+    let spec = sweep_spec(&a)?;
+    let s = run_with_progress(&spec);
+    if let Some(dir) = &a.out {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        write_sweep(&s, dir, &format!("rlvr-audit {}", args.join(" ")))?;
+        eprintln!("wrote {}", dir.join("sweep.md").display());
+    }
+    if a.common.json {
+        let mut v = serde_json::to_value(&s)?;
+        v.as_object_mut()
+            .expect("object")
+            .insert("tool".into(), report::tool());
+        v.as_object_mut()
+            .expect("object")
+            .insert("seeds".into(), seeds_record(&s.config, a.replicates));
+        return print_json(&v);
+    }
+    println!("{}", describe(&s.config, a.replicates));
+    print!("{}", terminal::sweep(&s));
+    Ok(())
+}
+
+/// The main job: regenerate every report.
+fn report_cmd(a: ReportArgs) -> Result<()> {
+    let spec = SweepSpec {
+        base: config::paper(),
+        levels: vec![0.2, 0.35, 0.5, 0.65, 0.8],
+        chain: Chain::new(Arm::default_chain()).expect("the default chain is valid"),
+        replicates: 8,
+        resamples: stats::DEFAULT_RESAMPLES,
+        share_tolerance: decompose::DEFAULT_SHARE_TOLERANCE,
+        gate: GateRule::default(),
+        escalate_to: None,
+        parallel: !a.serial,
+    };
+    let s = run_with_progress(&spec);
+    write_sweep(&s, &a.reports_dir, "cargo run --release -- report")?;
+    println!("seed paper's sweep (paper preset, 8 replicates per level):");
+    print!("{}", terminal::sweep(&s));
+    println!("wrote {}", a.reports_dir.join("sweep.md").display());
     Ok(())
 }

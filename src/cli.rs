@@ -26,6 +26,10 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Decompose Δ_total = Δ_null + Δ_elicit + Δ_rd in the simulator at one prior strength.
     Decompose(DecomposeArgs),
+    /// Sweep prior strength: the decomposition, the gate and the crossover at each level.
+    Sweep(SweepArgs),
+    /// Regenerate every report under reports/ (the main job).
+    Report(ReportArgs),
     /// Measure simulator throughput on a documented config.
     Bench(BenchArgs),
     /// List the simulator presets and their values.
@@ -207,6 +211,75 @@ pub struct DecomposeArgs {
     pub common: CommonArgs,
     #[command(flatten)]
     pub sim: SimArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// Prior levels: a list `0.2,0.35,0.5` or a grid `start:stop:step` (both ends included).
+    #[arg(long, default_value = "0.2,0.35,0.5,0.65,0.8")]
+    pub levels: String,
+    /// Replicates per level (the seed paper used 8).
+    #[arg(long, short = 'R', default_value_t = 8)]
+    pub replicates: u64,
+    /// Ordered chain of arms (see `decompose --help`).
+    #[arg(long, value_delimiter = ',', value_parser = parse_arm, default_value = "base,random,majority,true")]
+    pub chain: Vec<Arm>,
+    /// Denominators below this make a share undefined (accuracy units).
+    #[arg(long, default_value_t = crate::decompose::DEFAULT_SHARE_TOLERANCE)]
+    pub share_tol: f64,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Write sweep.md and figures/sweep.svg into this directory.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// Thresholds of the points-vs-bounds gate.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Gate")]
+pub struct GateArgs {
+    /// Coverage of the Δ_elicit interval the gate reads.
+    #[arg(long, default_value_t = 0.95)]
+    pub gate_level: f64,
+    /// The interval must clear zero by this margin for POINT.
+    #[arg(long, default_value_t = 0.0)]
+    pub gate_margin: f64,
+    /// For BOUNDED levels, double the replicates up to this cap and re-gate.
+    #[arg(long)]
+    pub escalate_to: Option<u64>,
+}
+
+impl GateArgs {
+    pub fn rule(&self) -> anyhow::Result<crate::gate::GateRule> {
+        anyhow::ensure!(
+            self.gate_level > 0.0 && self.gate_level < 1.0,
+            "invalid value for --gate-level: {} (must lie strictly between 0 and 1)",
+            self.gate_level
+        );
+        anyhow::ensure!(
+            self.gate_margin >= 0.0,
+            "invalid value for --gate-margin: {} (must be ≥ 0)",
+            self.gate_margin
+        );
+        Ok(crate::gate::GateRule {
+            level: self.gate_level,
+            margin: self.gate_margin,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Where the reports go.
+    #[arg(long, default_value = "reports")]
+    pub reports_dir: std::path::PathBuf,
+    /// Run on one thread (results are identical either way).
+    #[arg(long)]
+    pub serial: bool,
 }
 
 /// Flags shared by the commands that run the simulator.

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::sim::Arm;
+use crate::rng::derive_seed;
+use crate::sim::{Arm, SimConfig};
 use crate::stats::{Bootstrap, Estimate};
 
 /// Denominators below this (in accuracy units, i.e. 0.1 percentage point) make a share undefined.
@@ -242,6 +243,24 @@ pub fn decompose(
         ),
         per_replicate,
     }
+}
+
+/// The bootstrap of a simulated decomposition: its resamples are seeded by the config, the chain
+/// and the replicate count, so the same inputs give the same intervals.
+pub fn simulated_bootstrap(
+    cfg: &SimConfig,
+    chain: &Chain,
+    replicates: usize,
+    resamples: usize,
+) -> Bootstrap {
+    let arms: Vec<String> = chain.arms.iter().map(|a| a.to_string()).collect();
+    let seed = derive_seed(&[
+        b"rlvr-audit/bootstrap/v1",
+        cfg.canonical_json().as_bytes(),
+        arms.join(",").as_bytes(),
+        &(replicates as u64).to_le_bytes(),
+    ]);
+    Bootstrap::new(replicates, resamples, &seed)
 }
 
 #[cfg(test)]

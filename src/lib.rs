@@ -5,7 +5,10 @@
 pub mod app;
 pub mod cli;
 pub mod decompose;
+pub mod gate;
+pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod sim;
 pub mod stats;
+pub mod sweep;

@@ -81,21 +81,31 @@ impl Bootstrap {
         replicates: usize,
         stat: impl Fn(&[usize]) -> Option<f64>,
     ) -> Option<Estimate> {
+        self.estimate_at(replicates, 0.95, stat)
+    }
+
+    /// [`Bootstrap::estimate`] with a central interval of coverage `level`.
+    pub fn estimate_at(
+        &self,
+        replicates: usize,
+        level: f64,
+        stat: impl Fn(&[usize]) -> Option<f64>,
+    ) -> Option<Estimate> {
         let all: Vec<usize> = (0..replicates).collect();
         let point = stat(&all)?;
-        if self.sets.is_empty() {
-            return Some(Estimate::point(point));
-        }
-        let mut vals: Vec<f64> = self.sets.iter().filter_map(|s| stat(s)).collect();
-        if (self.sets.len() - vals.len()) as f64 > 0.025 * self.sets.len() as f64 {
-            return Some(Estimate::point(point));
-        }
-        vals.sort_by(f64::total_cmp);
-        Some(Estimate {
-            mean: point,
-            lo: Some(quantile_sorted(&vals, 0.025)),
-            hi: Some(quantile_sorted(&vals, 0.975)),
+        let tail = (1.0 - level) / 2.0;
+        Some(match self.sets.is_empty() {
+            true => Estimate::point(point),
+            false => percentile_interval(point, self.sets.iter().map(|s| stat(s)), tail),
         })
+    }
+
+    /// The mean of `xs` over the selected replicates, with an interval of coverage `level`.
+    pub fn mean_at(&self, xs: &[f64], level: f64) -> Estimate {
+        self.estimate_at(xs.len(), level, |idx| {
+            Some(idx.iter().map(|&i| xs[i]).sum::<f64>() / idx.len() as f64)
+        })
+        .expect("a mean is always defined")
     }
 
     /// The mean of `xs` over the selected replicates, with its bootstrap interval.
@@ -104,6 +114,26 @@ impl Bootstrap {
             Some(idx.iter().map(|&i| xs[i]).sum::<f64>() / idx.len() as f64)
         })
         .expect("a mean is always defined")
+    }
+}
+
+/// `point` with the `tail` and `1 − tail` percentiles of resampled values; no interval when more
+/// than a `tail` share of the resamples are undefined (the interval would be unbounded there).
+pub fn percentile_interval(
+    point: f64,
+    resampled: impl Iterator<Item = Option<f64>>,
+    tail: f64,
+) -> Estimate {
+    let mut total = 0usize;
+    let mut vals: Vec<f64> = resampled.inspect(|_| total += 1).flatten().collect();
+    if total == 0 || (total - vals.len()) as f64 > tail * total as f64 {
+        return Estimate::point(point);
+    }
+    vals.sort_by(f64::total_cmp);
+    Estimate {
+        mean: point,
+        lo: Some(quantile_sorted(&vals, tail)),
+        hi: Some(quantile_sorted(&vals, 1.0 - tail)),
     }
 }
 

@@ -1,6 +1,9 @@
 //! Views of results: number formatting shared by every format, and terminal tables.
 
+pub mod markdown;
+pub mod svg;
 pub mod terminal;
+pub mod write;
 
 use crate::stats::Estimate;
 

@@ -61,3 +61,53 @@ pub fn decomposition(d: &Decomposition) -> String {
         d.identity_max_abs_error, d.interval_method
     )
 }
+
+/// One row per level of a sweep.
+pub fn sweep(s: &crate::sweep::Sweep) -> String {
+    use crate::gate::Decision;
+    let mut t = table(&[
+        "p_s",
+        "base acc",
+        "Δ_null",
+        "Δ_elicit [95% CI]",
+        "Δ_rd",
+        "rd/naive",
+        "elicit share (total)",
+        "gate",
+    ]);
+    for l in &s.levels {
+        let d = &l.decomposition;
+        let sh = |e: &Option<crate::stats::Estimate>| match (l.gate, e) {
+            (Decision::Point, Some(e)) => format!("{:.3}", e.mean),
+            (Decision::Bounded, Some(e)) => super::markdown::bounds(e, 3),
+            (_, None) => "undefined".into(),
+        };
+        t.add_row(vec![
+            l.prior.to_string(),
+            format!("{:.4}", l.base_accuracy),
+            format!("{:.4}", d.terms.null.mean),
+            est(&d.terms.elicit, 4),
+            format!("{:.4}", d.terms.rd.mean),
+            sh(&d.shares.rd_of_naive),
+            sh(&d.shares.elicit_of_total),
+            format!(
+                "{}{}",
+                l.gate,
+                if l.escalations.len() > 1 {
+                    format!(" (R={})", l.replicates)
+                } else {
+                    String::new()
+                }
+            ),
+        ]);
+    }
+    let x = &s.crossover;
+    let emp = match &x.empirical {
+        Some(e) => est(e, 4),
+        None => "none (no sign change)".into(),
+    };
+    format!(
+        "{t}\ncrossover: analytic {:.4}; empirical {emp}; sign changes of Δ_elicit: {}\n",
+        x.analytic, x.sign_changes
+    )
+}

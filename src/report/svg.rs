@@ -1,0 +1,145 @@
+//! Figures, drawn with plotters' SVG backend.
+
+use anyhow::{Result, anyhow};
+use plotters::prelude::*;
+
+use crate::stats::Estimate;
+use crate::sweep::Sweep;
+
+fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing the figure failed: {e:?}")
+}
+
+/// Terms against prior strength with 95 % interval bands; the analytic crossover as a vertical
+/// line, the empirical one as a vertical band.
+pub fn sweep_figure(s: &Sweep) -> Result<String> {
+    let xs: Vec<f64> = s.levels.iter().map(|l| l.prior).collect();
+    type Pick = fn(&crate::decompose::Terms) -> Estimate;
+    let series: [(&str, Pick, RGBColor); 4] = [
+        ("Δ_total", |t| t.total, RGBColor(40, 40, 40)),
+        ("Δ_null", |t| t.null, RGBColor(150, 150, 150)),
+        ("Δ_elicit", |t| t.elicit, RGBColor(31, 119, 180)),
+        ("Δ_rd", |t| t.rd, RGBColor(214, 39, 40)),
+    ];
+    let bound = |e: &Estimate, lo: bool| {
+        if lo {
+            e.lo.unwrap_or(e.mean)
+        } else {
+            e.hi.unwrap_or(e.mean)
+        }
+    };
+    let (mut y0, mut y1) = (0.0f64, 0.0f64);
+    for l in &s.levels {
+        for (_, pick, _) in &series {
+            let e = pick(&l.decomposition.terms);
+            y0 = y0.min(bound(&e, true));
+            y1 = y1.max(bound(&e, false));
+        }
+    }
+    let pad = 0.08 * (y1 - y0).max(1e-3);
+    let (x0, x1) = (
+        xs[0].min(s.crossover.analytic) - 0.03,
+        xs[xs.len() - 1].max(s.crossover.analytic) + 0.03,
+    );
+
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (860, 520)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Decomposition terms vs prior strength (95% bands)",
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("prior strength p_s")
+            .y_desc("change in expected accuracy")
+            .light_line_style(WHITE)
+            .y_label_formatter(&|v| format!("{:.2}", if v.abs() < 1e-9 { 0.0 } else { *v }))
+            .x_label_formatter(&|v| format!("{v:.2}"))
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x0, 0.0), (x1, 0.0)],
+                BLACK.mix(0.4),
+            )))
+            .map_err(err)?;
+        if let Some(e) = &s.crossover.empirical {
+            if let (Some(lo), Some(hi)) = (e.lo, e.hi) {
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(lo, y0 - pad), (hi, y1 + pad)],
+                        RGBColor(148, 103, 189).mix(0.15).filled(),
+                    )))
+                    .map_err(err)?;
+            }
+            let purple = RGBColor(148, 103, 189);
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(e.mean, y0 - pad), (e.mean, y1 + pad)],
+                    purple,
+                )))
+                .map_err(err)?
+                .label(format!("empirical crossover {:.3}", e.mean))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], purple));
+        }
+        let green = RGBColor(44, 160, 44);
+        let a = s.crossover.analytic;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(a, y0 - pad), (a, y1 + pad)],
+                green,
+            )))
+            .map_err(err)?
+            .label(format!("analytic crossover {a:.3}"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], green));
+        for (name, pick, color) in series {
+            let est: Vec<Estimate> = s
+                .levels
+                .iter()
+                .map(|l| pick(&l.decomposition.terms))
+                .collect();
+            let mut band: Vec<(f64, f64)> = xs
+                .iter()
+                .zip(&est)
+                .map(|(&x, e)| (x, bound(e, true)))
+                .collect();
+            band.extend(
+                xs.iter()
+                    .zip(&est)
+                    .rev()
+                    .map(|(&x, e)| (x, bound(e, false))),
+            );
+            chart
+                .draw_series(std::iter::once(Polygon::new(band, color.mix(0.18))))
+                .map_err(err)?;
+            let pts: Vec<(f64, f64)> = xs.iter().zip(&est).map(|(&x, e)| (x, e.mean)).collect();
+            chart
+                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+                .map_err(err)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
+            chart
+                .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled())))
+                .map_err(err)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
