@@ -6,7 +6,11 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cli::{BenchArgs, Cli, Command, DecomposeArgs, ReportArgs, SimulateArgs, SweepArgs};
+use crate::cli::{
+    BenchArgs, Cli, Command, DecomposeArgs, FactorialArgs, PreregCommand, ReportArgs, SimulateArgs,
+    SweepArgs,
+};
+use crate::factorial::{self, FactorialResult, lock, study::Study};
 use std::path::Path;
 
 use crate::decompose::{self, Chain, Decomposition};
@@ -27,6 +31,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Decompose(a) => decompose_cmd(a),
         Command::Sweep(a) => sweep_cmd(a),
         Command::Report(a) => report_cmd(a),
+        Command::Factorial(a) => factorial_cmd(a),
+        Command::Prereg(c) => prereg_cmd(c),
         Command::Bench(a) => bench(a),
         Command::Presets => presets(),
     }
@@ -398,5 +404,122 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
     println!("seed paper's sweep (paper preset, 8 replicates per level):");
     print!("{}", terminal::sweep(&s));
     println!("wrote {}", a.reports_dir.join("sweep.md").display());
+    for study in studies_in(&a.prereg_dir)? {
+        let r = run_factorial(&study, stats::DEFAULT_RESAMPLES, !a.serial)?;
+        let out = write_factorial(&r, &study, &a.reports_dir, "cargo run --release -- report")?;
+        println!("\n{} ({}):", r.title, study.display());
+        print!("{}", terminal::factorial(&r));
+        println!("wrote {}", out.display());
+    }
+    Ok(())
+}
+
+/// The study files of a directory, sorted; a missing directory has none.
+fn studies_in(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut v: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// Loads, verifies against its lock, and runs a study.
+fn run_factorial(path: &Path, resamples: usize, parallel: bool) -> Result<FactorialResult> {
+    let study = Study::load(path)?;
+    let l = lock::verify(path, &study)?;
+    let pb = progress::bar(factorial::run_count(&study), "factorial");
+    let r = factorial::run_study(
+        &study,
+        &path.display().to_string(),
+        l,
+        resamples,
+        parallel,
+        &pb,
+    )?;
+    pb.finish_and_clear();
+    Ok(r)
+}
+
+fn write_factorial(
+    r: &FactorialResult,
+    path: &Path,
+    dir: &Path,
+    regenerate: &str,
+) -> Result<std::path::PathBuf> {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "study".into());
+    let figure = format!("figures/factorial-{stem}.svg");
+    write_atomic(
+        &dir.join(&figure),
+        report::svg::factorial_figure(r)?.as_bytes(),
+    )?;
+    let md = dir.join(format!("factorial-{stem}.md"));
+    write_atomic(
+        &md,
+        report::markdown::factorial(r, regenerate, &figure).as_bytes(),
+    )?;
+    Ok(md)
+}
+
+fn factorial_cmd(a: FactorialArgs) -> Result<()> {
+    let r = run_factorial(&a.file, a.common.resamples, !a.common.serial)?;
+    if let Some(dir) = &a.out {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let md = write_factorial(&r, &a.file, dir, &format!("rlvr-audit {}", args.join(" ")))?;
+        eprintln!("wrote {}", md.display());
+    }
+    if a.common.json {
+        let mut v = serde_json::to_value(&r)?;
+        v.as_object_mut()
+            .expect("object")
+            .insert("tool".into(), report::tool());
+        return print_json(&v);
+    }
+    println!("{} — lock {}", r.title, r.lock.current());
+    print!("{}", terminal::factorial(&r));
+    Ok(())
+}
+
+fn prereg_cmd(c: PreregCommand) -> Result<()> {
+    match c {
+        PreregCommand::Lock { file } => {
+            let l = lock::lock(&file, &Study::load(&file)?)?;
+            println!(
+                "locked {} at {} (sha256 {})",
+                file.display(),
+                l.locked_at,
+                l.sha256
+            );
+        }
+        PreregCommand::Verify { file } => {
+            let l = lock::verify(&file, &Study::load(&file)?)?;
+            println!(
+                "{} matches its lock (sha256 {}, {} amendment(s))",
+                file.display(),
+                l.current(),
+                l.amendments.len()
+            );
+        }
+        PreregCommand::Amend { file, why } => {
+            anyhow::ensure!(
+                !why.trim().is_empty(),
+                "--why must give the reason for the amendment"
+            );
+            let l = lock::amend(&file, &Study::load(&file)?, &why)?;
+            println!(
+                "recorded amendment {} of {} (sha256 {})",
+                l.amendments.len(),
+                file.display(),
+                l.current()
+            );
+        }
+    }
     Ok(())
 }

@@ -28,6 +28,11 @@ pub enum Command {
     Decompose(DecomposeArgs),
     /// Sweep prior strength: the decomposition, the gate and the crossover at each level.
     Sweep(SweepArgs),
+    /// Run a locked pre-registered factorial study.
+    Factorial(FactorialArgs),
+    /// Lock, verify or amend a pre-registration file.
+    #[command(subcommand)]
+    Prereg(PreregCommand),
     /// Regenerate every report under reports/ (the main job).
     Report(ReportArgs),
     /// Measure simulator throughput on a documented config.
@@ -273,10 +278,38 @@ impl GateArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct FactorialArgs {
+    /// The study (YAML); its lock `<file>.lock` must match.
+    pub file: std::path::PathBuf,
+    /// Write factorial-<name>.md and figures/factorial-<name>.svg into this directory.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PreregCommand {
+    /// Record the study's hash, the tool version and the time in `<file>.lock`.
+    Lock { file: std::path::PathBuf },
+    /// Check the study against its lock (exit 0 when it matches).
+    Verify { file: std::path::PathBuf },
+    /// Record an edit of a locked study, with the reason.
+    Amend {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        why: String,
+    },
+}
+
+#[derive(Args, Debug)]
 pub struct ReportArgs {
     /// Where the reports go.
     #[arg(long, default_value = "reports")]
     pub reports_dir: std::path::PathBuf,
+    /// Pre-registered studies to run (every *.yaml here, each with its lock).
+    #[arg(long, default_value = "data/prereg")]
+    pub prereg_dir: std::path::PathBuf,
     /// Run on one thread (results are identical either way).
     #[arg(long)]
     pub serial: bool,

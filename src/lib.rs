@@ -5,6 +5,7 @@
 pub mod app;
 pub mod cli;
 pub mod decompose;
+pub mod factorial;
 pub mod gate;
 pub mod progress;
 pub mod report;
@@ -12,3 +13,4 @@ pub mod rng;
 pub mod sim;
 pub mod stats;
 pub mod sweep;
+pub mod yaml;

@@ -100,6 +100,11 @@ impl Bootstrap {
         })
     }
 
+    /// The defined values of `stat` on every resample (for tail probabilities).
+    pub fn resampled(&self, stat: impl Fn(&[usize]) -> Option<f64>) -> Vec<f64> {
+        self.sets.iter().filter_map(|s| stat(s)).collect()
+    }
+
     /// The mean of `xs` over the selected replicates, with an interval of coverage `level`.
     pub fn mean_at(&self, xs: &[f64], level: f64) -> Estimate {
         self.estimate_at(xs.len(), level, |idx| {

@@ -27,3 +27,11 @@ pub fn share(e: &Option<Estimate>, digits: usize) -> String {
 pub fn tool() -> serde_json::Value {
     serde_json::json!({"name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")})
 }
+
+/// A factor level as written: strings without JSON quotes.
+pub fn level(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

@@ -143,3 +143,118 @@ pub fn sweep_figure(s: &Sweep) -> Result<String> {
     }
     Ok(out)
 }
+
+/// Interaction plot: the outcome against the first factor, one line per combination of the
+/// others, with 95 % t intervals as error bars.
+pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String> {
+    let a = &r.analysis;
+    let lo = a
+        .cell_means
+        .iter()
+        .map(|e| e.lo.unwrap_or(e.mean))
+        .fold(f64::INFINITY, f64::min);
+    let hi = a
+        .cell_means
+        .iter()
+        .map(|e| e.hi.unwrap_or(e.mean))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let pad = 0.08 * (hi - lo).max(1e-3);
+    let f0 = &r.factors[0];
+    let palette = [
+        RGBColor(31, 119, 180),
+        RGBColor(214, 39, 40),
+        RGBColor(44, 160, 44),
+        RGBColor(148, 103, 189),
+        RGBColor(255, 127, 14),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+    ];
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (760, 480)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                format!("{}: {:?} by {}", r.title, r.outcome, f0.label),
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(-1.4f64..1.4f64, (lo - pad)..(hi + pad))
+            .map_err(err)?;
+        let (low, high) = (super::level(&f0.low), super::level(&f0.high));
+        chart
+            .configure_mesh()
+            .x_labels(3)
+            .x_label_formatter(&|x| {
+                if *x < -0.5 {
+                    format!("{} = {low}", "−1")
+                } else if *x > 0.5 {
+                    format!("+1 = {high}")
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v| format!("{v:.3}"))
+            .x_desc(format!("{} ({})", f0.name, f0.label))
+            .y_desc(format!("{:?}", r.outcome))
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(err)?;
+        // Cells come in standard order (first factor fastest): pairs (2i, 2i+1) share the rest.
+        for (line, pair) in r.cells.chunks(2).enumerate() {
+            let color = palette[line % palette.len()];
+            let label: Vec<String> = r.factors[1..]
+                .iter()
+                .zip(&pair[0].coding[1..])
+                .map(|(f, &x)| {
+                    format!(
+                        "{}={}",
+                        f.name,
+                        super::level(if x > 0 { &f.high } else { &f.low })
+                    )
+                })
+                .collect();
+            let pts: Vec<(f64, f64)> = (0..2)
+                .map(|j| {
+                    (
+                        if j == 0 { -1.0 } else { 1.0 },
+                        a.cell_means[2 * line + j].mean,
+                    )
+                })
+                .collect();
+            for (j, p) in pts.iter().enumerate() {
+                let e = &a.cell_means[2 * line + j];
+                if let (Some(l), Some(h)) = (e.lo, e.hi) {
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(p.0, l), (p.0, h)],
+                            color,
+                        )))
+                        .map_err(err)?;
+                }
+            }
+            chart
+                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+                .map_err(err)?
+                .label(label.join(", "))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
+            chart
+                .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))
+                .map_err(err)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}

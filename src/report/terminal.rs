@@ -111,3 +111,74 @@ pub fn sweep(s: &crate::sweep::Sweep) -> String {
         x.analytic, x.sign_changes
     )
 }
+
+/// Effects and hypotheses of a factorial study.
+pub fn factorial(r: &crate::factorial::FactorialResult) -> String {
+    let a = &r.analysis;
+    let mut cells = table(&["cell", "levels", "arm", "mean outcome [95% t CI]"]);
+    for (c, e) in r.cells.iter().zip(&a.cell_means) {
+        let levels: Vec<String> = r
+            .factors
+            .iter()
+            .zip(&c.coding)
+            .map(|(f, &x)| {
+                format!(
+                    "{}={}",
+                    f.name,
+                    super::level(if x > 0 { &f.high } else { &f.low })
+                )
+            })
+            .collect();
+        let code: String = c
+            .coding
+            .iter()
+            .map(|&x| if x > 0 { '+' } else { '−' })
+            .collect();
+        cells.add_row(vec![code, levels.join(" "), c.arm.to_string(), est(e, 4)]);
+    }
+    let mut eff = table(&[
+        "effect",
+        "coefficient [95% t CI]",
+        "difference of means",
+        "t",
+        "p (two-sided)",
+    ]);
+    for e in &a.effects {
+        eff.add_row(vec![
+            e.name.clone(),
+            est(&e.coefficient, 4),
+            format!("{:.4}", e.difference_of_means),
+            format!("{:.2}", e.t),
+            format!("{:.2e}", e.p_two_sided),
+        ]);
+    }
+    let mut hyp = table(&[
+        "hypothesis",
+        "effect",
+        "claim",
+        "estimate",
+        "p",
+        "adjusted p",
+        "α",
+        "verdict",
+    ]);
+    for h in &a.hypotheses {
+        hyp.add_row(vec![
+            h.id.clone(),
+            h.effect.clone(),
+            h.comparison.clone(),
+            h.estimate.map_or("undefined".into(), |v| format!("{v:.4}")),
+            format!("{:.2e}", h.p_value),
+            format!("{:.2e}", h.adjusted_p),
+            h.alpha.to_string(),
+            h.verdict.to_string(),
+        ]);
+    }
+    let ratio = a
+        .interaction_ratio
+        .as_ref()
+        .map_or("undefined (no main effect)".into(), |e| est(e, 3));
+    format!(
+        "{cells}\n{eff}\ninteraction ratio max|interaction|/max|main effect| = {ratio}\n{hyp}\n"
+    )
+}

@@ -1,0 +1,206 @@
+//! Loading YAML input files (audit descriptors, pre-registrations) with hard limits and errors
+//! that name the file, line, column and field — with a "did you mean" for misspelt keys.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+/// Input files larger than this are refused before they are read.
+pub const MAX_BYTES: u64 = 1 << 20;
+/// Alias expansions replayed across a whole file, at most (an alias bomb stops here).
+pub const MAX_REPLAYED_EVENTS: usize = 20_000;
+
+/// A load failure, located.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub path: PathBuf,
+    /// 1-based line and column, where known.
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    pub message: String,
+    /// A suggestion for a misspelt key.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, " (did you mean `{h}`?)")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl LoadError {
+    pub fn new(path: &Path, message: impl Into<String>) -> LoadError {
+        LoadError {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn at(mut self, line: u64, column: u64) -> LoadError {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a likely misspelling.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
+}
+
+/// serde reports an unknown key as "unknown field `x`, expected one of `a`, `b`": pull out the
+/// key and the accepted names.
+fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.split("unknown field `").nth(1)?;
+    let (field, tail) = rest.split_once('`')?;
+    let list = tail
+        .split_once("expected")?
+        .1
+        .trim_start()
+        .trim_start_matches("one of");
+    let expected: Vec<String> = list
+        .split([',', '|'])
+        .flat_map(|p| p.split(" or "))
+        .map(|p| p.trim().trim_matches('`').to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    Some((field.to_string(), expected))
+}
+
+fn options() -> serde_saphyr::Options {
+    let mut o = serde_saphyr::Options::default();
+    o.alias_limits.max_total_replayed_events = MAX_REPLAYED_EVENTS;
+    o.alias_limits.max_alias_expansions_per_anchor = 100;
+    o.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::Error;
+    o
+}
+
+/// Parses `text` (the contents of `path`) as a `T`.
+pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, LoadError> {
+    serde_saphyr::from_str_with_options(text, options()).map_err(|e| {
+        let full = e.to_string();
+        // The first line carries the message; the rest is a rendered snippet we do not need.
+        let first = full.lines().next().unwrap_or("invalid YAML").trim();
+        // Drop the library's "error: line L column C: " prefix; the location is printed once.
+        let first = first.strip_prefix("error: ").unwrap_or(first);
+        let message = match first.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+            Some((_, msg)) => msg.to_string(),
+            None => first.to_string(),
+        };
+        let mut err = LoadError::new(path, message);
+        if let Some(loc) = e.location() {
+            err = err.at(loc.line(), loc.column());
+        }
+        if let Some((field, expected)) = unknown_field(&err.message) {
+            err.hint = did_you_mean(&field, expected.iter().map(String::as_str));
+        }
+        err
+    })
+}
+
+/// Reads and parses `path`, refusing files over [`MAX_BYTES`] before reading them.
+pub fn load<T: DeserializeOwned>(path: &Path) -> Result<T, LoadError> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
+    if meta.len() > MAX_BYTES {
+        return Err(LoadError::new(
+            path,
+            format!(
+                "file is {} bytes; input files are limited to {} bytes",
+                meta.len(),
+                MAX_BYTES
+            ),
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
+    parse(path, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        title: String,
+        replicates: u32,
+        #[serde(default)]
+        items: Vec<String>,
+    }
+
+    fn p() -> &'static Path {
+        Path::new("doc.yaml")
+    }
+
+    #[test]
+    fn unknown_keys_are_located_with_a_suggestion() {
+        let e = parse::<Doc>(p(), "title: x\nreplicats: 3\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert_eq!(e.hint.as_deref(), Some("replicates"), "{e}");
+        assert!(e.to_string().starts_with("doc.yaml:2:"), "{e}");
+    }
+
+    #[test]
+    fn wrong_types_and_missing_fields_are_located() {
+        let e = parse::<Doc>(p(), "title: x\nreplicates: many\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = parse::<Doc>(p(), "title: x\n").unwrap_err();
+        assert!(e.message.contains("replicates"), "{e}");
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_quickly() {
+        let mut y = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = format!("*a{}", i - 1);
+            y.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                [prev.as_str(); 10].join(", ")
+            ));
+        }
+        y.push_str("title: x\nreplicates: 1\n");
+        let t = std::time::Instant::now();
+        let e = parse::<serde::de::IgnoredAny>(p(), &y);
+        assert!(e.is_err());
+        assert!(t.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn oversized_files_are_refused_before_reading() {
+        let path = std::env::temp_dir().join(format!("rlvr-audit-big-{}.yaml", std::process::id()));
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(100 * 1024 * 1024).unwrap(); // sparse: 100 MB without writing them
+        let e = load::<Doc>(&path).unwrap_err();
+        assert!(e.message.contains("limited"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+    }
+}
