@@ -249,7 +249,7 @@ pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String>
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.3))
             .draw()
