@@ -6,9 +6,10 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::audit::{self as audits, AuditResult, engine::Thresholds};
 use crate::cli::{
-    BenchArgs, Cli, Command, DecomposeArgs, FactorialArgs, PreregCommand, ReportArgs, SimulateArgs,
-    SweepArgs,
+    AuditArgs, BenchArgs, CheckArgs, Cli, Command, DecomposeArgs, FactorialArgs, PreregCommand,
+    ReportArgs, SimulateArgs, SweepArgs, ValidateArgs,
 };
 use crate::factorial::{self, FactorialResult, lock, study::Study};
 use std::path::Path;
@@ -25,16 +26,21 @@ use crate::sim::{Arm, RunResult, run_many};
 use crate::stats::{self, Bootstrap, Estimate};
 use crate::sweep::{self, Sweep, SweepSpec};
 
-pub fn run(cli: Cli) -> Result<()> {
+/// Runs a command; the value is the process exit code (errors exit 2 from `main`).
+pub fn run(cli: Cli) -> Result<u8> {
+    let done = |r: Result<()>| r.map(|()| 0);
     match cli.command {
-        Command::Simulate(a) => simulate(a),
-        Command::Decompose(a) => decompose_cmd(a),
-        Command::Sweep(a) => sweep_cmd(a),
-        Command::Report(a) => report_cmd(a),
-        Command::Factorial(a) => factorial_cmd(a),
-        Command::Prereg(c) => prereg_cmd(c),
-        Command::Bench(a) => bench(a),
-        Command::Presets => presets(),
+        Command::Simulate(a) => done(simulate(a)),
+        Command::Decompose(a) => done(decompose_cmd(a)),
+        Command::Sweep(a) => done(sweep_cmd(a)),
+        Command::Report(a) => done(report_cmd(a)),
+        Command::Factorial(a) => done(factorial_cmd(a)),
+        Command::Prereg(c) => done(prereg_cmd(c)),
+        Command::Bench(a) => done(bench(a)),
+        Command::Presets => done(presets()),
+        Command::Validate(a) => done(validate_cmd(a)),
+        Command::Audit(a) => done(audit_cmd(a)),
+        Command::Check(a) => check_cmd(a),
     }
 }
 
@@ -404,6 +410,22 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
     println!("seed paper's sweep (paper preset, 8 replicates per level):");
     print!("{}", terminal::sweep(&s));
     println!("wrote {}", a.reports_dir.join("sweep.md").display());
+    let results = audit_dir(&a.audits_dir)?;
+    if !results.is_empty() {
+        for r in &results {
+            write_audit(r, &a.reports_dir)?;
+        }
+        write_atomic(
+            &a.reports_dir.join("README.md"),
+            report::audit::summary(&results).as_bytes(),
+        )?;
+        println!("\naudits ({}):", results.len());
+        println!("{}", report::audit::terminal_summary(&results));
+        println!("wrote {}", a.reports_dir.join("README.md").display());
+        if a.json {
+            print_json(&results)?;
+        }
+    }
     for study in studies_in(&a.prereg_dir)? {
         let r = run_factorial(&study, stats::DEFAULT_RESAMPLES, !a.serial)?;
         let out = write_factorial(&r, &study, &a.reports_dir, "cargo run --release -- report")?;
@@ -522,4 +544,147 @@ fn prereg_cmd(c: PreregCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Loads and audits every descriptor of a directory; any invalid descriptor fails the whole run
+/// with every error listed (none is skipped).
+fn audit_dir(dir: &Path) -> Result<Vec<AuditResult>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let files = audits::descriptor_files(dir)?;
+    let (descriptors, errors) = audits::load_set(&files);
+    if !errors.is_empty() {
+        let list: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+        anyhow::bail!(
+            "{} invalid descriptor(s); nothing was written:\n{}",
+            errors.len(),
+            list.join("\n")
+        );
+    }
+    let pb = progress::bar(descriptors.len() as u64, "audits");
+    let results = descriptors
+        .iter()
+        .map(|d| {
+            let r = audits::audit(d, &descriptors, &Thresholds::default());
+            pb.inc(1);
+            r
+        })
+        .collect();
+    pb.finish_and_clear();
+    Ok(results)
+}
+
+fn write_audit(r: &AuditResult, dir: &Path) -> Result<std::path::PathBuf> {
+    let figure = format!("figures/{}.svg", r.id);
+    if !r.judgements.is_empty() {
+        write_atomic(&dir.join(&figure), report::svg::waterfall(r)?.as_bytes())?;
+    }
+    let md = dir.join(format!("{}.md", r.id));
+    write_atomic(&md, report::audit::report(r, &figure).as_bytes())?;
+    Ok(md)
+}
+
+/// The descriptor `file` audited against the set in `dir` (which must include it or be absent).
+fn audit_one(file: &Path, dir: &Path) -> Result<AuditResult> {
+    let mut files = if dir.exists() {
+        audits::descriptor_files(dir)?
+    } else {
+        Vec::new()
+    };
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    if !files.iter().any(|f| canon(f) == canon(file)) {
+        files.push(file.to_path_buf());
+    }
+    let (descriptors, errors) = audits::load_set(&files);
+    // Errors in other files matter only when this descriptor depends on them.
+    let own: Vec<String> = errors
+        .iter()
+        .filter(|e| canon(&e.path) == canon(file))
+        .map(|e| e.to_string())
+        .collect();
+    anyhow::ensure!(own.is_empty(), "{}", own.join("\n"));
+    let d = descriptors
+        .iter()
+        .find(|d| canon(&d.path) == canon(file))
+        .ok_or_else(|| anyhow::anyhow!("{}: not loaded", file.display()))?;
+    Ok(audits::audit(d, &descriptors, &Thresholds::default()))
+}
+
+fn validate_cmd(a: ValidateArgs) -> Result<()> {
+    let targets = if a.paths.is_empty() {
+        vec![std::path::PathBuf::from("audits")]
+    } else {
+        a.paths
+    };
+    let mut files = Vec::new();
+    for t in &targets {
+        if t.is_dir() {
+            files.extend(audits::descriptor_files(t)?);
+        } else {
+            files.push(t.clone());
+        }
+    }
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no descriptor files found in {:?}",
+        targets
+    );
+    let (ok, errors) = audits::load_set(&files);
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    anyhow::ensure!(
+        errors.is_empty(),
+        "{} of {} descriptor(s) failed validation",
+        errors.len().min(files.len()),
+        files.len()
+    );
+    println!("{} descriptor(s) valid", ok.len());
+    Ok(())
+}
+
+fn audit_cmd(a: AuditArgs) -> Result<()> {
+    let r = audit_one(&a.file, &a.audits_dir)?;
+    let md = write_audit(&r, &a.reports_dir)?;
+    if a.json {
+        return print_json(&r);
+    }
+    println!(
+        "{}",
+        report::audit::terminal_summary(std::slice::from_ref(&r))
+    );
+    println!("wrote {}", md.display());
+    Ok(())
+}
+
+fn check_cmd(a: CheckArgs) -> Result<u8> {
+    let r = audit_one(&a.file, &a.audits_dir)?;
+    let survives = r.survives_null();
+    if a.json {
+        print_json(&json!({
+            "id": r.id,
+            "survives_null": survives,
+            "verdict": r.verdict_text(),
+            "naive": r.judgements.iter().map(|j| json!({"reading": j.reading, "naive": j.terms.naive})).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        let naive: Vec<String> = r
+            .judgements
+            .iter()
+            .map(|j| format!("{} ({})", report::est(&j.terms.naive, 4), j.reading))
+            .collect();
+        println!(
+            "{}: the claimed gain {} the null term; acc(target) − acc(random) = {}; verdict {}",
+            r.id,
+            if survives {
+                "survives"
+            } else {
+                "does not survive"
+            },
+            naive.join("; "),
+            r.verdict_text()
+        );
+    }
+    Ok(if survives { 0 } else { 1 })
 }

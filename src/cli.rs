@@ -35,6 +35,12 @@ pub enum Command {
     Prereg(PreregCommand),
     /// Regenerate every report under reports/ (the main job).
     Report(ReportArgs),
+    /// Check audit descriptors: keys, types, ranges, borrowed ids, the chain (exit 2 on any error).
+    Validate(ValidateArgs),
+    /// Audit one descriptor and write reports/<id>.md.
+    Audit(AuditArgs),
+    /// Does the claimed gain survive the null term? Exit 0 yes, 1 no, 2 error.
+    Check(CheckArgs),
     /// Measure simulator throughput on a documented config.
     Bench(BenchArgs),
     /// List the simulator presets and their values.
@@ -310,9 +316,48 @@ pub struct ReportArgs {
     /// Pre-registered studies to run (every *.yaml here, each with its lock).
     #[arg(long, default_value = "data/prereg")]
     pub prereg_dir: std::path::PathBuf,
+    /// Audit descriptors to audit (every *.yaml here).
+    #[arg(long, default_value = "audits")]
+    pub audits_dir: std::path::PathBuf,
+    /// Print the complete record of the audits as JSON.
+    #[arg(long)]
+    pub json: bool,
     /// Run on one thread (results are identical either way).
     #[arg(long)]
     pub serial: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Descriptor files or directories (default: audits/).
+    pub paths: Vec<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// The descriptor.
+    pub file: std::path::PathBuf,
+    /// Directory of the other descriptors (for borrowed arms).
+    #[arg(long, default_value = "audits")]
+    pub audits_dir: std::path::PathBuf,
+    /// Where reports/<id>.md goes.
+    #[arg(long, default_value = "reports")]
+    pub reports_dir: std::path::PathBuf,
+    /// Print the complete record as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The descriptor.
+    pub file: std::path::PathBuf,
+    /// Directory of the other descriptors (for borrowed arms).
+    #[arg(long, default_value = "audits")]
+    pub audits_dir: std::path::PathBuf,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags shared by the commands that run the simulator.

@@ -3,6 +3,7 @@
 //! science; this crate holds the simulator, the decomposition and the command-line tool.
 
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod decompose;
 pub mod factorial;

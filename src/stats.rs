@@ -100,6 +100,11 @@ impl Bootstrap {
         })
     }
 
+    /// The resampled replicate index sets.
+    pub fn sets(&self) -> &[Vec<usize>] {
+        &self.sets
+    }
+
     /// The defined values of `stat` on every resample (for tail probabilities).
     pub fn resampled(&self, stat: impl Fn(&[usize]) -> Option<f64>) -> Vec<f64> {
         self.sets.iter().filter_map(|s| stat(s)).collect()

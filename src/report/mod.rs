@@ -1,5 +1,6 @@
 //! Views of results: number formatting shared by every format, and terminal tables.
 
+pub mod audit;
 pub mod markdown;
 pub mod svg;
 pub mod terminal;

@@ -258,3 +258,103 @@ pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String>
     }
     Ok(out)
 }
+
+/// Waterfall of one reading: base, then the null, elicitation and reward-design steps, ending at
+/// the target (accuracy in %).
+pub fn waterfall(r: &crate::audit::AuditResult) -> Result<String> {
+    let j = &r.judgements[0];
+    let base = j.arms["base"].mean * 100.0;
+    let steps = [
+        ("null", j.terms.null.mean * 100.0),
+        ("elicitation", j.terms.elicit.mean * 100.0),
+        ("reward design", j.terms.rd.mean * 100.0),
+    ];
+    let mut levels = vec![base];
+    for (_, d) in steps {
+        levels.push(levels[levels.len() - 1] + d);
+    }
+    let lo = levels
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min)
+        .min(0.0);
+    let hi = levels.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let names = [
+        "base",
+        "+ null",
+        "+ elicitation",
+        "+ reward design",
+        "target",
+    ];
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (720, 440)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let title = format!(
+            "{} ({}{})",
+            r.id,
+            j.reading,
+            if j.gate == crate::gate::Decision::Bounded {
+                ", BOUNDED: point values are midpoints"
+            } else {
+                ""
+            }
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 15))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(-0.5f64..4.5f64, lo..(hi + 0.08 * (hi - lo).max(1.0)))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_labels(5)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && (0.0..=4.0).contains(&i) {
+                    names[i as usize].to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_desc("accuracy (%)")
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(err)?;
+        let grey = RGBColor(120, 120, 120);
+        let bar = |x: f64, a: f64, b: f64, c: RGBColor| {
+            Rectangle::new([(x - 0.35, a.min(b)), (x + 0.35, a.max(b))], c.filled())
+        };
+        chart
+            .draw_series(std::iter::once(bar(0.0, 0.0, base, grey)))
+            .map_err(err)?;
+        let colors = [
+            RGBColor(150, 150, 150),
+            RGBColor(31, 119, 180),
+            RGBColor(214, 39, 40),
+        ];
+        for (i, (_, d)) in steps.iter().enumerate() {
+            let start = levels[i];
+            let c = if *d >= 0.0 {
+                colors[i]
+            } else {
+                RGBColor(255, 127, 14)
+            };
+            chart
+                .draw_series(std::iter::once(bar(i as f64 + 1.0, start, start + d, c)))
+                .map_err(err)?;
+        }
+        chart
+            .draw_series(std::iter::once(bar(
+                4.0,
+                0.0,
+                levels[3],
+                RGBColor(40, 40, 40),
+            )))
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
