@@ -85,6 +85,29 @@ fn report_files_are_byte_identical_on_rerun() {
     run(&dir.join("b"), true);
     let (a, b) = (read(&dir.join("a")), read(&dir.join("b")));
     assert_eq!(a, b);
+    // Every report the main job writes (audits, summary, factorial studies) is identical too.
+    let tree = |d: &std::path::Path| {
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        for sub in ["", "figures"] {
+            for e in std::fs::read_dir(d.join(sub)).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_file() {
+                    files.push((
+                        p.strip_prefix(d).unwrap().display().to_string(),
+                        std::fs::read(&p).unwrap(),
+                    ));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let (ta, tb) = (tree(&dir.join("a")), tree(&dir.join("b")));
+    assert!(
+        ta.iter().any(|(n, _)| n == "README.md")
+            && ta.iter().any(|(n, _)| n.starts_with("factorial-"))
+    );
+    assert_eq!(ta, tb);
     let md = String::from_utf8(a.0).unwrap();
     for needle in [
         "| 0.2 |",
