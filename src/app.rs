@@ -8,8 +8,8 @@ use serde_json::json;
 
 use crate::audit::{self as audits, AuditResult, engine::Thresholds};
 use crate::cli::{
-    AuditArgs, BenchArgs, CheckArgs, Cli, Command, DecomposeArgs, FactorialArgs, PreregCommand,
-    ReportArgs, SimulateArgs, SweepArgs, ValidateArgs,
+    AuditArgs, BenchArgs, CheckArgs, Cli, Command, DecomposeArgs, FactorialArgs, FetchArgs,
+    PreregCommand, ReportArgs, SimulateArgs, SweepArgs, TablesArgs, ValidateArgs,
 };
 use crate::factorial::{self, FactorialResult, lock, study::Study};
 use std::path::Path;
@@ -41,6 +41,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Validate(a) => done(validate_cmd(a)),
         Command::Audit(a) => done(audit_cmd(a)),
         Command::Check(a) => check_cmd(a),
+        Command::Fetch(a) => done(fetch_cmd(a)),
+        Command::Tables(a) => done(tables_cmd(a)),
     }
 }
 
@@ -546,6 +548,9 @@ fn prereg_cmd(c: PreregCommand) -> Result<()> {
     Ok(())
 }
 
+/// Where `fetch` caches papers and audits read cited cells from.
+pub const PAPER_CACHE: &str = "data/papers";
+
 /// Loads and audits every descriptor of a directory; any invalid descriptor fails the whole run
 /// with every error listed (none is skipped).
 fn audit_dir(dir: &Path) -> Result<Vec<AuditResult>> {
@@ -553,7 +558,7 @@ fn audit_dir(dir: &Path) -> Result<Vec<AuditResult>> {
         return Ok(Vec::new());
     }
     let files = audits::descriptor_files(dir)?;
-    let (descriptors, errors) = audits::load_set(&files);
+    let (descriptors, errors) = audits::load_set(&files, Path::new(PAPER_CACHE));
     if !errors.is_empty() {
         let list: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
         anyhow::bail!(
@@ -596,7 +601,7 @@ fn audit_one(file: &Path, dir: &Path) -> Result<AuditResult> {
     if !files.iter().any(|f| canon(f) == canon(file)) {
         files.push(file.to_path_buf());
     }
-    let (descriptors, errors) = audits::load_set(&files);
+    let (descriptors, errors) = audits::load_set(&files, Path::new(PAPER_CACHE));
     // Errors in other files matter only when this descriptor depends on them.
     let own: Vec<String> = errors
         .iter()
@@ -630,7 +635,7 @@ fn validate_cmd(a: ValidateArgs) -> Result<()> {
         "no descriptor files found in {:?}",
         targets
     );
-    let (ok, errors) = audits::load_set(&files);
+    let (ok, errors) = audits::load_set(&files, Path::new(PAPER_CACHE));
     for e in &errors {
         eprintln!("{e}");
     }
@@ -687,4 +692,134 @@ fn check_cmd(a: CheckArgs) -> Result<u8> {
         );
     }
     Ok(if survives { 0 } else { 1 })
+}
+
+fn fetch_cmd(a: FetchArgs) -> Result<()> {
+    use crate::fetch::{self, FetchOptions, HttpFetcher, PaperId, cache, extract};
+    let id = PaperId::parse(&a.id)?;
+    let key = id.key();
+    let (html, url) = if a.offline {
+        let page = cache::paper_dir(&a.cache_dir, &key).join("page.html");
+        let html = std::fs::read_to_string(&page).with_context(|| {
+            format!(
+                "{}: no cached page for `{key}` (offline mode reads the cache only)",
+                page.display()
+            )
+        })?;
+        let index = cache::read_index(&a.cache_dir, &key).ok();
+        (
+            html,
+            index.map_or_else(|| page.display().to_string(), |i| i.source_url),
+        )
+    } else {
+        anyhow::ensure!(
+            a.max_mib >= 1 && a.timeout_secs >= 1,
+            "--max-mib and --timeout-secs must be at least 1"
+        );
+        let opts = FetchOptions {
+            read_timeout: std::time::Duration::from_secs(a.timeout_secs),
+            retries: a.retries,
+            backoff: std::time::Duration::from_millis(a.backoff_ms),
+            max_bytes: a.max_mib * 1024 * 1024,
+            ..FetchOptions::default()
+        };
+        let f = HttpFetcher::new(&opts)?;
+        fetch::fetch_html(&f, &fetch::base_url(a.base_url.as_deref()), &id, &opts)?
+    };
+    let tables = extract::extract(&html, true).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+    let dir = cache::write(&a.cache_dir, &key, &url, &lock::now_utc(), &html, &tables)?;
+    let mut t = terminal::table(&[
+        "#",
+        "table",
+        "float id",
+        "rows × cols",
+        "header rows/cols",
+        "caption",
+    ]);
+    for tb in &tables {
+        let cap: String = tb.caption.chars().take(70).collect();
+        t.add_row(vec![
+            tb.index.to_string(),
+            tb.display_name(),
+            tb.float_id.clone(),
+            format!("{} × {}", tb.rows(), tb.cols()),
+            format!("{}/{}", tb.header_rows, tb.header_cols),
+            cap,
+        ]);
+    }
+    println!("{t}");
+    println!(
+        "{} table(s) from {url} cached in {}",
+        tables.len(),
+        dir.display()
+    );
+    Ok(())
+}
+
+fn tables_cmd(a: TablesArgs) -> Result<()> {
+    use crate::fetch::{PaperId, cache};
+    let key = PaperId::parse(&a.id)?.key();
+    let index = cache::read_index(&a.cache_dir, &key)?;
+    match &a.show {
+        None => {
+            let mut t = terminal::table(&["#", "table", "float id", "rows × cols", "caption"]);
+            for m in &index.tables {
+                let name = m.tag.clone().unwrap_or_else(|| m.float_id.clone());
+                let name = m
+                    .panel
+                    .as_ref()
+                    .map_or(name.clone(), |p| format!("{name} {p}"));
+                t.add_row(vec![
+                    m.index.to_string(),
+                    name,
+                    m.float_id.clone(),
+                    format!("{} × {}", m.rows, m.cols),
+                    m.caption.chars().take(70).collect(),
+                ]);
+            }
+            println!("{t}");
+            println!(
+                "{} (retrieved {} from {})",
+                key, index.retrieved, index.source_url
+            );
+        }
+        Some(name) => {
+            let found = cache::find(&index, name);
+            let meta = match found.as_slice() {
+                [one] => *one,
+                [] => anyhow::bail!(
+                    "{key} has no table \"{name}\" (run `rlvr-audit tables {key}` for the list)"
+                ),
+                many => anyhow::bail!(
+                    "\"{name}\" matches {} tables ({}); name one by float id",
+                    many.len(),
+                    many.iter()
+                        .map(|m| m.float_id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let tb = cache::read_table(&a.cache_dir, &key, meta)?;
+            let mut t = comfy_table::Table::new();
+            t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+            for (i, row) in tb.cells.iter().enumerate() {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|c| format!("{}{}", c.text, if c.bold { " (bold)" } else { "" }))
+                    .collect();
+                if i < tb.header_rows {
+                    if i == 0 {
+                        t.set_header(cells);
+                    } else {
+                        t.add_row(cells);
+                    }
+                } else {
+                    t.add_row(cells);
+                }
+            }
+            println!("{}: {}", tb.display_name(), tb.caption);
+            println!("{t}");
+        }
+    }
+    Ok(())
 }

@@ -41,6 +41,10 @@ pub enum Command {
     Audit(AuditArgs),
     /// Does the claimed gain survive the null term? Exit 0 yes, 1 no, 2 error.
     Check(CheckArgs),
+    /// Download a paper's arXiv HTML and extract its tables into the cache (data/papers/<id>/).
+    Fetch(FetchArgs),
+    /// List a paper's cached tables, or show one.
+    Tables(TablesArgs),
     /// Measure simulator throughput on a documented config.
     Bench(BenchArgs),
     /// List the simulator presets and their values.
@@ -358,6 +362,46 @@ pub struct CheckArgs {
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// arXiv id (2506.10947, 2506.10947v2) or an arxiv.org /abs/ or /html/ URL.
+    pub id: String,
+    /// Base URL of the HTML renderings [default: $RLVR_AUDIT_ARXIV_BASE, else https://arxiv.org/html/].
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Cache directory.
+    #[arg(long, default_value = "data/papers")]
+    pub cache_dir: std::path::PathBuf,
+    /// Use the cached page only (re-extract its tables); never touch the network.
+    #[arg(long)]
+    pub offline: bool,
+    /// Retries after the first attempt, on 429, 5xx and time-outs (back-off doubles from 1 s).
+    #[arg(long, default_value_t = 3)]
+    pub retries: u32,
+    /// First back-off between retries, in milliseconds (doubles each retry; a Retry-After header
+    /// up to 60 s is honoured as well).
+    #[arg(long, default_value_t = 1000)]
+    pub backoff_ms: u64,
+    /// Read time-out in seconds (connect time-out: 10 s).
+    #[arg(long, default_value_t = 60)]
+    pub timeout_secs: u64,
+    /// Largest page accepted, in MiB.
+    #[arg(long, default_value_t = 20)]
+    pub max_mib: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct TablesArgs {
+    /// arXiv id as cached (with its version if it was fetched with one).
+    pub id: String,
+    /// Show one table: its printed tag ("Table 2"), display name ("Table 2 a") or float id.
+    #[arg(long)]
+    pub show: Option<String>,
+    /// Cache directory.
+    #[arg(long, default_value = "data/papers")]
+    pub cache_dir: std::path::PathBuf,
 }
 
 /// Flags shared by the commands that run the simulator.

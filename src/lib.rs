@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cli;
 pub mod decompose;
 pub mod factorial;
+pub mod fetch;
 pub mod gate;
 pub mod progress;
 pub mod report;

@@ -46,7 +46,7 @@ fn descriptor(id: &str, model: &str, n: Option<u64>, target: &str, arms: &str) -
 
 fn audit_file(dir: &Dir, id: &str) -> rlvr_audit::audit::AuditResult {
     let files = rlvr_audit::audit::descriptor_files(&dir.0).unwrap();
-    let (ds, errors) = load_set(&files);
+    let (ds, errors) = load_set(&files, Path::new("data/papers"));
     assert!(errors.is_empty(), "{errors:?}");
     let d = ds.iter().find(|d| d.raw.id == id).unwrap();
     audit(d, &ds, &Thresholds::default())
@@ -132,7 +132,7 @@ fn audits_are_seeded_and_stable() {
 }
 
 fn first_error(dir: &Dir, file: &Path) -> String {
-    let (_, errors) = load_set(&[file.to_path_buf()]);
+    let (_, errors) = load_set(&[file.to_path_buf()], Path::new("data/papers"));
     let _ = dir;
     errors.first().map(|e| e.to_string()).unwrap_or_default()
 }
@@ -300,7 +300,10 @@ fn borrowed_arms_carry_their_lenders_gain_and_provenance() {
         "lender",
         &descriptor("lender", "Other", Some(500), "true", &lender),
     );
-    let (_, errors) = load_set(&rlvr_audit::audit::descriptor_files(&dir.0).unwrap());
+    let (_, errors) = load_set(
+        &rlvr_audit::audit::descriptor_files(&dir.0).unwrap(),
+        Path::new("data/papers"),
+    );
     assert!(
         errors.iter().any(|e| e.to_string().contains("not M on B")),
         "{errors:?}"

@@ -102,6 +102,10 @@ pub struct RawArm {
     /// Take this arm from another descriptor (same model and benchmark), by id.
     #[serde(default)]
     pub borrow: Option<String>,
+    /// Where the number lives in the paper's cached tables (`rlvr-audit fetch`): it is read from
+    /// there when `printed` is absent, and checked against `printed` when both are given.
+    #[serde(default)]
+    pub cell: Option<crate::fetch::resolve::CellRef>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -191,11 +195,14 @@ pub fn parse_printed(raw: &str) -> Option<Printed> {
 pub enum ArmSpec {
     Reported {
         label: String,
-        /// One reading, or several that cannot be told apart.
+        /// One reading, or several that cannot be told apart (filled from `cell` when empty).
         readings: Vec<Printed>,
         unit: Unit,
         spread: Option<f64>,
         source: RawSource,
+        /// The cited table cell, and how reports cite it once resolved.
+        cell: Option<Box<crate::fetch::resolve::CellRef>>,
+        citation: Option<String>,
     },
     Borrowed {
         from: String,
@@ -353,6 +360,7 @@ pub fn load(path: &Path) -> Result<Descriptor, LoadError> {
                 }
                 let raws: Vec<String> = match (&a.printed, a.alternatives.is_empty()) {
                     (Some(p), true) => vec![p.clone()],
+                    (None, true) if a.cell.is_some() => Vec::new(),
                     (None, false) if a.alternatives.len() >= 2 => a.alternatives.clone(),
                     (None, false) => {
                         return Err(err(&f("alternatives"), "list at least two readings".into()));
@@ -424,6 +432,8 @@ pub fn load(path: &Path) -> Result<Descriptor, LoadError> {
                         unit,
                         spread: a.spread,
                         source,
+                        cell: a.cell.clone().map(Box::new),
+                        citation: None,
                     },
                 );
             }

@@ -33,11 +33,11 @@ pub fn descriptor_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 /// Loads every file and checks what spans files: unique ids, and borrowed arms that exist in a
 /// descriptor of the same model and benchmark that reports them. Returns the descriptors and
 /// every error (a bad file is never skipped silently).
-pub fn load_set(paths: &[PathBuf]) -> (Vec<Descriptor>, Vec<LoadError>) {
+pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadError>) {
     let mut ok = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
-        match descriptor::load(p) {
+        match descriptor::load(p).and_then(|d| resolve_cells(d, cache)) {
             Ok(d) => ok.push(d),
             Err(e) => errors.push(e),
         }
@@ -92,6 +92,67 @@ pub fn load_set(paths: &[PathBuf]) -> (Vec<Descriptor>, Vec<LoadError>) {
     (ok, errors)
 }
 
+/// Reads arms that cite a table cell from the paper cache: fills `printed` from the cell, or
+/// checks a typed number against it within printed precision.
+fn resolve_cells(mut d: Descriptor, cache: &Path) -> Result<Descriptor, LoadError> {
+    let text = std::fs::read_to_string(&d.path).unwrap_or_default();
+    for (key, spec) in d.arms.iter_mut() {
+        let ArmSpec::Reported {
+            readings,
+            spread,
+            cell: Some(cref),
+            citation,
+            ..
+        } = spec
+        else {
+            continue;
+        };
+        let field = format!("arms.{key}.cell");
+        let fail = |msg: String| descriptor::field_error(&d.path, &text, &field, msg);
+        let rc = crate::fetch::resolve::resolve(cache, cref).map_err(fail)?;
+        let Some(value) = rc.cell.value else {
+            return Err(fail(format!("{} is not a number", rc.citation())));
+        };
+        let number = rc
+            .cell
+            .text
+            .split('±')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_end_matches('(')
+            .trim();
+        let cell_printed = descriptor::parse_printed(number)
+            .map(|p| Printed {
+                raw: rc.cell.text.clone(),
+                ..p
+            })
+            .unwrap_or(Printed {
+                raw: rc.cell.text.clone(),
+                value,
+                half_width: 0.0,
+            });
+        if readings.is_empty() {
+            readings.push(cell_printed);
+            if spread.is_none() {
+                *spread = rc.cell.spread;
+            }
+        } else {
+            for r in readings.iter() {
+                if (r.value - value).abs() > r.half_width + cell_printed.half_width + 1e-9 {
+                    return Err(fail(format!(
+                        "the typed number {} disagrees with {} beyond its printed precision",
+                        r.raw,
+                        rc.citation()
+                    )));
+                }
+            }
+        }
+        *citation = Some(rc.citation());
+    }
+    Ok(d)
+}
+
 /// Where an arm of an audit came from.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -101,6 +162,8 @@ pub enum Provenance {
         printed: Vec<String>,
         unit: Unit,
         source: descriptor::RawSource,
+        /// The cited cache cell, when the descriptor names one.
+        cell: Option<String>,
     },
     Borrowed {
         from: String,
@@ -359,6 +422,8 @@ fn reported(
                 unit,
                 spread,
                 source,
+                citation,
+                ..
             }) => {
                 options.push(
                     readings
@@ -374,6 +439,7 @@ fn reported(
                         printed: readings.iter().map(|p| p.raw.clone()).collect(),
                         unit: *unit,
                         source: source.clone(),
+                        cell: citation.clone(),
                     },
                 });
             }
@@ -389,6 +455,7 @@ fn reported(
                         unit,
                         spread,
                         source,
+                        ..
                     },
                     ArmSpec::Reported {
                         readings: lb,
@@ -430,6 +497,7 @@ fn reported(
             readings,
             unit,
             source,
+            citation,
             ..
         } = spec
         {
@@ -441,6 +509,7 @@ fn reported(
                     printed: readings.iter().map(|p| p.raw.clone()).collect(),
                     unit: *unit,
                     source: source.clone(),
+                    cell: citation.clone(),
                 },
             });
         }

@@ -34,6 +34,7 @@ fn provenance(p: &Provenance) -> (String, String, String) {
             printed,
             unit,
             source,
+            cell,
         } => (
             format!(
                 "reported{}",
@@ -45,8 +46,14 @@ fn provenance(p: &Provenance) -> (String, String, String) {
             ),
             format!("{} ({unit})", printed.join(" or ")),
             format!(
-                "{}, {}, row {}, column {}; read from {}",
-                source.version, source.location, source.row, source.column, source.read_from
+                "{}, {}, row {}, column {}; read from {}{}",
+                source.version,
+                source.location,
+                source.row,
+                source.column,
+                source.read_from,
+                cell.as_ref()
+                    .map_or(String::new(), |c| format!("; cell in the paper cache: {c}"))
             ),
         ),
         Provenance::Borrowed {

@@ -1,0 +1,186 @@
+//! The paper cache under `data/papers/<id>/`: the page as fetched, one CSV and one JSON per
+//! table, and an index. A new cache is written beside the old one and swapped in by renames, so a
+//! failed fetch never leaves a half-written cache.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::extract::Table;
+use crate::report::write::write_atomic;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableMeta {
+    pub index: usize,
+    pub float_id: String,
+    pub tag: Option<String>,
+    pub panel: Option<String>,
+    pub caption: String,
+    pub rows: usize,
+    pub cols: usize,
+    pub header_rows: usize,
+    pub header_cols: usize,
+    pub csv: String,
+    pub json: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaperIndex {
+    /// The arXiv id as asked for (with its version when one was given).
+    pub id: String,
+    pub source_url: String,
+    /// UTC time of retrieval.
+    pub retrieved: String,
+    pub tool_version: String,
+    pub tables: Vec<TableMeta>,
+}
+
+/// The cache directory of a paper id (`/` in old-style ids becomes `_`).
+pub fn paper_dir(cache: &Path, id: &str) -> PathBuf {
+    cache.join(id.replace('/', "_"))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn to_csv(t: &Table) -> String {
+    let mut out = String::new();
+    for row in &t.cells {
+        let line: Vec<String> = row.iter().map(|c| csv_field(&c.text)).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes the cache of a paper, replacing any previous one only once everything is written.
+pub fn write(
+    cache: &Path,
+    id: &str,
+    source_url: &str,
+    retrieved: &str,
+    html: &str,
+    tables: &[Table],
+) -> anyhow::Result<PathBuf> {
+    let dest = paper_dir(cache, id);
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = cache.join(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir_all(&tmp)?;
+    let result = (|| -> anyhow::Result<()> {
+        write_atomic(&tmp.join("page.html"), html.as_bytes())?;
+        let mut metas = Vec::new();
+        for t in tables {
+            let (csv, json) = (
+                format!("table-{}.csv", t.index),
+                format!("table-{}.json", t.index),
+            );
+            write_atomic(&tmp.join(&csv), to_csv(t).as_bytes())?;
+            write_atomic(&tmp.join(&json), serde_json::to_string(t)?.as_bytes())?;
+            metas.push(TableMeta {
+                index: t.index,
+                float_id: t.float_id.clone(),
+                tag: t.tag.clone(),
+                panel: t.panel.clone(),
+                caption: t.caption.clone(),
+                rows: t.rows(),
+                cols: t.cols(),
+                header_rows: t.header_rows,
+                header_cols: t.header_cols,
+                csv,
+                json,
+            });
+        }
+        let index = PaperIndex {
+            id: id.to_string(),
+            source_url: source_url.to_string(),
+            retrieved: retrieved.to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            tables: metas,
+        };
+        write_atomic(
+            &tmp.join("index.json"),
+            (serde_json::to_string_pretty(&index)? + "\n").as_bytes(),
+        )?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let old = cache.join(format!(".{name}.old-{}", std::process::id()));
+    if dest.exists() {
+        fs::rename(&dest, &old)?;
+    }
+    if let Err(e) = fs::rename(&tmp, &dest) {
+        if old.exists() {
+            let _ = fs::rename(&old, &dest);
+        }
+        return Err(e.into());
+    }
+    let _ = fs::remove_dir_all(&old);
+    Ok(dest)
+}
+
+/// Reads a paper's index; a missing or corrupt cache is an error naming the file.
+pub fn read_index(cache: &Path, id: &str) -> anyhow::Result<PaperIndex> {
+    let p = paper_dir(cache, id).join("index.json");
+    let text = fs::read_to_string(&p).map_err(|_| {
+        anyhow::anyhow!(
+            "{}: no cached tables for `{id}`; run `rlvr-audit fetch {id}` first",
+            p.display()
+        )
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: corrupt cache index ({e}); fetch the paper again",
+            p.display()
+        )
+    })
+}
+
+/// Reads one cached table.
+pub fn read_table(cache: &Path, id: &str, meta: &TableMeta) -> anyhow::Result<Table> {
+    let p = paper_dir(cache, id).join(&meta.json);
+    let text = fs::read_to_string(&p)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read cached table ({e})", p.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: corrupt cached table ({e}); fetch the paper again",
+            p.display()
+        )
+    })
+}
+
+/// The cached tables whose printed tag, display name or float id is `name`.
+pub fn find<'a>(index: &'a PaperIndex, name: &str) -> Vec<&'a TableMeta> {
+    let want = name.trim().to_ascii_lowercase();
+    index
+        .tables
+        .iter()
+        .filter(|m| {
+            let tag = m.tag.clone().unwrap_or_default();
+            let display = match &m.panel {
+                Some(p) => format!(
+                    "{} {p}",
+                    m.tag.clone().unwrap_or_else(|| m.float_id.clone())
+                ),
+                None => m.tag.clone().unwrap_or_else(|| m.float_id.clone()),
+            };
+            [tag, display, m.float_id.clone()]
+                .iter()
+                .any(|c| c.to_ascii_lowercase() == want)
+        })
+        .collect()
+}

@@ -1,0 +1,475 @@
+//! Table extraction from arXiv's LaTeXML HTML: every top-level tabular (`table.ltx_tabular`,
+//! plain `<table>`, or the inline `span.ltx_tabular` form), its float (`figure.ltx_table`, with
+//! sub-table panels), caption and printed tag, and a grid with rowspan/colspan expanded before
+//! any header logic.
+
+use scraper::{ElementRef, Html, Node};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::cell::{Cell, tex_to_text};
+
+/// A span larger than this is clamped (a hostile page cannot ask for a billion columns).
+pub const MAX_SPAN: usize = 1000;
+/// Cells per page, at most.
+pub const MAX_CELLS: usize = 2_000_000;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    /// Position in the page, from 1.
+    pub index: usize,
+    /// The float's element id (`S4.T2`, `S4.T2.st1`), or `table-N` when it has none.
+    pub float_id: String,
+    /// The printed tag ("Table 2"), when the caption carries one.
+    pub tag: Option<String>,
+    /// A sub-table's own tag or letter within its float ("(a)", "b").
+    pub panel: Option<String>,
+    pub caption: String,
+    pub header_rows: usize,
+    pub header_cols: usize,
+    pub cells: Vec<Vec<Cell>>,
+}
+
+#[derive(Debug, Error, PartialEq)]
+pub enum ExtractError {
+    #[error("not an arXiv HTML paper: no LaTeXML document in the page")]
+    NotAPaper,
+    #[error("the page looks truncated (no closing </html>); refusing to cache a partial paper")]
+    Truncated,
+    #[error("the page holds more than {MAX_CELLS} table cells")]
+    TooLarge,
+    #[error(
+        "the page nests elements more than {MAX_DEPTH} deep; no paper does (refused before parsing)"
+    )]
+    TooDeep,
+}
+
+/// Element nesting deeper than this is refused before parsing: an HTML parser's cost grows with
+/// depth, and LaTeXML pages stay far below it.
+pub const MAX_DEPTH: usize = 512;
+
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// The deepest element nesting of `html`, by a single scan of its tags (an upper bound for
+/// well-formed pages: implied end tags are not inferred).
+pub fn nesting_depth(html: &str) -> usize {
+    let b = html.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+        i += off + 1;
+        let Some(&first) = b.get(i) else { break };
+        if first == b'!' || first == b'?' {
+            continue;
+        }
+        let closing = first == b'/';
+        let start = if closing { i + 1 } else { i };
+        let end = b[start..]
+            .iter()
+            .position(|c| !c.is_ascii_alphanumeric())
+            .map_or(b.len(), |e| start + e);
+        if end == start {
+            continue;
+        }
+        let name = html[start..end].to_ascii_lowercase();
+        let self_closing = b[end..]
+            .iter()
+            .position(|&c| c == b'>')
+            .is_some_and(|gt| gt > 0 && b[end + gt - 1] == b'/');
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !VOID.contains(&name.as_str()) && !self_closing {
+            depth += 1;
+            max = max.max(depth);
+        }
+        i = end;
+    }
+    max
+}
+
+fn has_class(el: &ElementRef, c: &str) -> bool {
+    el.value().classes().any(|x| x == c)
+}
+
+fn name<'a>(el: &'a ElementRef) -> &'a str {
+    el.value().name()
+}
+
+fn is_tabular(el: &ElementRef) -> bool {
+    name(el) == "table" || (name(el) == "span" && has_class(el, "ltx_tabular"))
+}
+
+fn is_row(el: &ElementRef) -> bool {
+    name(el) == "tr" || (name(el) == "span" && has_class(el, "ltx_tr"))
+}
+
+fn section_kind(el: &ElementRef) -> Option<bool> {
+    match name(el) {
+        "thead" => Some(true),
+        "tbody" | "tfoot" => Some(false),
+        "span" if has_class(el, "ltx_thead") => Some(true),
+        "span" if has_class(el, "ltx_tbody") || has_class(el, "ltx_tfoot") => Some(false),
+        _ => None,
+    }
+}
+
+fn is_cell(el: &ElementRef) -> bool {
+    matches!(name(el), "td" | "th")
+        || (name(el) == "span" && (has_class(el, "ltx_td") || has_class(el, "ltx_th")))
+}
+
+fn is_header_cell(el: &ElementRef) -> bool {
+    name(el) == "th" || el.value().classes().any(|c| c.starts_with("ltx_th"))
+}
+
+fn child_elements<'a>(el: &ElementRef<'a>) -> impl DoubleEndedIterator<Item = ElementRef<'a>> {
+    el.children().filter_map(ElementRef::wrap)
+}
+
+/// Text of an element, iteratively (deep pages cannot overflow the stack): math as its alttext,
+/// MathML annotations and footnote bodies skipped. Also whether bold or underlined text occurs.
+pub fn element_text(el: ElementRef) -> (String, bool, bool) {
+    let mut out = String::new();
+    let (mut bold, mut underline) = (false, false);
+    let mut stack: Vec<ego_tree::NodeRef<Node>> = el.children().rev().collect();
+    while let Some(node) = stack.pop() {
+        match node.value() {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(e) => {
+                let n = e.name();
+                if matches!(n, "annotation" | "annotation-xml" | "script" | "style") {
+                    continue;
+                }
+                if e.classes()
+                    .any(|c| c == "ltx_note" || c == "ltx_note_outer" || c == "ltx_note_content")
+                {
+                    continue;
+                }
+                if matches!(n, "b" | "strong") || e.classes().any(|c| c == "ltx_font_bold") {
+                    bold = true;
+                }
+                if n == "u"
+                    || e.classes()
+                        .any(|c| c == "ltx_framed_underline" || c == "ltx_underline")
+                {
+                    underline = true;
+                }
+                if n == "math"
+                    && let Some(alt) = e.attr("alttext")
+                {
+                    if alt.contains("\\textbf") || alt.contains("\\mathbf") {
+                        bold = true;
+                    }
+                    if alt.contains("\\underline") {
+                        underline = true;
+                    }
+                    out.push_str(&tex_to_text(alt));
+                    continue;
+                }
+                if n == "br" {
+                    out.push(' ');
+                }
+                stack.extend(node.children().rev());
+            }
+            _ => {}
+        }
+    }
+    (out, bold, underline)
+}
+
+/// The rows of a tabular that belong to it (not to tabulars nested in its cells), each with
+/// whether it sits in a header section.
+fn rows_of<'a>(tabular: ElementRef<'a>) -> Vec<(ElementRef<'a>, bool)> {
+    let mut rows = Vec::new();
+    let mut stack: Vec<(ElementRef<'a>, bool)> =
+        child_elements(&tabular).rev().map(|e| (e, false)).collect();
+    while let Some((el, in_head)) = stack.pop() {
+        if is_row(&el) {
+            rows.push((el, in_head));
+        } else if is_tabular(&el) {
+            continue;
+        } else {
+            let head = section_kind(&el).unwrap_or(in_head);
+            stack.extend(child_elements(&el).rev().map(|e| (e, head)));
+        }
+    }
+    rows
+}
+
+fn span_attr(el: &ElementRef, a: &str) -> usize {
+    el.value()
+        .attr(a)
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, MAX_SPAN)
+}
+
+/// The grid of one tabular, spans expanded, and the header row/column counts.
+fn grid(
+    tabular: ElementRef,
+    budget: &mut usize,
+) -> Result<(Vec<Vec<Cell>>, usize, usize), ExtractError> {
+    let rows = rows_of(tabular);
+    let mut g: Vec<Vec<Option<Cell>>> = vec![Vec::new(); rows.len()];
+    let mut head_flags = vec![false; rows.len()];
+    for (r, (row, in_head)) in rows.iter().enumerate() {
+        head_flags[r] = *in_head;
+        let mut c = 0usize;
+        for cell_el in child_elements(row).filter(is_cell) {
+            while g[r].get(c).is_some_and(Option::is_some) {
+                c += 1;
+            }
+            let rs = span_attr(&cell_el, "rowspan").min(rows.len() - r);
+            let cs = span_attr(&cell_el, "colspan");
+            let (raw, bold, underline) = element_text(cell_el);
+            let cell = Cell::new(raw, bold, underline, is_header_cell(&cell_el) || *in_head);
+            let area = rs * cs;
+            if area > *budget {
+                return Err(ExtractError::TooLarge);
+            }
+            *budget -= area;
+            for dr in 0..rs {
+                let line = &mut g[r + dr];
+                if line.len() < c + cs {
+                    line.resize(c + cs, None);
+                }
+                for dc in 0..cs {
+                    let mut copy = cell.clone();
+                    copy.spanned = dr > 0 || dc > 0;
+                    line[c + dc] = Some(copy);
+                }
+            }
+            c += cs;
+        }
+    }
+    let width = g.iter().map(Vec::len).max().unwrap_or(0);
+    let cells: Vec<Vec<Cell>> = g
+        .into_iter()
+        .map(|mut row| {
+            row.resize(width, None);
+            row.into_iter().map(Option::unwrap_or_default).collect()
+        })
+        .collect();
+    let header_rows = cells
+        .iter()
+        .zip(&head_flags)
+        .take_while(|(row, head)| {
+            **head
+                || (!row.is_empty()
+                    && row.iter().all(|c| c.header || c.text.is_empty())
+                    && row.iter().any(|c| c.header))
+        })
+        .count();
+    let body = &cells[header_rows.min(cells.len())..];
+    let header_cols = (0..width)
+        .take_while(|&j| !body.is_empty() && body.iter().all(|row| row[j].header))
+        .count();
+    Ok((cells, header_rows, header_cols))
+}
+
+/// Whether `html` is a LaTeXML paper page.
+fn is_paper(doc: &Html) -> bool {
+    doc.root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .any(|e| {
+            has_class(&e, "ltx_document")
+                || has_class(&e, "ltx_page_main")
+                || (name(&e) == "meta"
+                    && e.value()
+                        .attr("content")
+                        .is_some_and(|c| c.contains("LaTeXML")))
+        })
+}
+
+fn caption_of(figure: ElementRef) -> Option<(String, Option<String>)> {
+    let cap = child_elements(&figure).find(|e| name(e) == "figcaption")?;
+    let tag = cap
+        .descendants()
+        .filter_map(ElementRef::wrap)
+        .find(|e| e.value().classes().any(|c| c.starts_with("ltx_tag")))
+        .map(|t| {
+            super::cell::normalise(&element_text(t).0)
+                .trim_end_matches(':')
+                .trim()
+                .to_string()
+        });
+    let text = super::cell::normalise(&element_text(cap).0);
+    let (tag, caption) = match tag {
+        Some(t) if !t.is_empty() => {
+            let rest = text
+                .strip_prefix(&t)
+                .unwrap_or(&text)
+                .trim_start_matches(':')
+                .trim()
+                .to_string();
+            (Some(t), rest)
+        }
+        _ => match text.split_once(':') {
+            Some((t, rest)) if t.starts_with("Table") && t.len() < 16 => {
+                (Some(t.trim().to_string()), rest.trim().to_string())
+            }
+            _ => (None, text.clone()),
+        },
+    };
+    Some((caption, tag))
+}
+
+/// Extracts every table of a page. `check_complete` refuses pages without a closing `</html>`.
+pub fn extract(html: &str, check_complete: bool) -> Result<Vec<Table>, ExtractError> {
+    if nesting_depth(html) > MAX_DEPTH {
+        return Err(ExtractError::TooDeep);
+    }
+    let doc = Html::parse_document(html);
+    if !is_paper(&doc) {
+        return Err(ExtractError::NotAPaper);
+    }
+    if check_complete {
+        let tail = &html[html.len().saturating_sub(4096)..];
+        if !tail.to_ascii_lowercase().contains("</html>") {
+            return Err(ExtractError::Truncated);
+        }
+    }
+    let mut budget = MAX_CELLS;
+    let mut tables = Vec::new();
+    let mut panels: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for el in doc
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+    {
+        if !is_tabular(&el) {
+            continue;
+        }
+        let ancestors: Vec<ElementRef> = el.ancestors().filter_map(ElementRef::wrap).collect();
+        if ancestors.iter().any(is_tabular) {
+            continue; // nested in a cell: part of its parent's text
+        }
+        let floats: Vec<&ElementRef> = ancestors
+            .iter()
+            .filter(|a| name(a) == "figure" && has_class(a, "ltx_table"))
+            .collect();
+        let (cells, header_rows, header_cols) = grid(el, &mut budget)?;
+        if cells.is_empty() {
+            continue;
+        }
+        let index = tables.len() + 1;
+        let inner = floats.first().copied();
+        let outer = floats.last().copied();
+        let float_id = inner
+            .and_then(|f| f.value().attr("id"))
+            .or(el.value().attr("id"))
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("table-{index}"));
+        let (inner_cap, outer_cap) = (
+            inner.and_then(|f| caption_of(*f)),
+            outer.and_then(|f| caption_of(*f)),
+        );
+        let nested = floats.len() > 1;
+        let (caption, tag, mut panel) = match (nested, inner_cap, outer_cap) {
+            (true, inner, Some((oc, ot))) => {
+                let (ic, it) = inner.unwrap_or_default();
+                (
+                    if ic.is_empty() {
+                        oc
+                    } else {
+                        format!("{oc} — {ic}")
+                    },
+                    ot,
+                    it,
+                )
+            }
+            (_, Some((c, t)), _) => (c, t, None),
+            (_, None, Some((c, t))) => (c, t, None),
+            _ => (String::new(), None, None),
+        };
+        // Several tabulars directly in one float are panels a, b, c …
+        let key = outer
+            .and_then(|f| f.value().attr("id"))
+            .unwrap_or("")
+            .to_string();
+        let n = panels.entry(key.clone()).or_insert(0);
+        *n += 1;
+        if panel.is_none() && !key.is_empty() && !nested {
+            let siblings = outer
+                .map(|f| {
+                    f.descendants()
+                        .filter_map(ElementRef::wrap)
+                        .filter(|e| {
+                            is_tabular(e)
+                                && !e
+                                    .ancestors()
+                                    .filter_map(ElementRef::wrap)
+                                    .take_while(|a| a.id() != f.id())
+                                    .any(|a| is_tabular(&a))
+                        })
+                        .count()
+                })
+                .unwrap_or(1);
+            if siblings > 1 {
+                panel = Some(((b'a' + (*n as u8 - 1).min(25)) as char).to_string());
+            }
+        }
+        tables.push(Table {
+            index,
+            float_id,
+            tag,
+            panel,
+            caption,
+            header_rows,
+            header_cols,
+            cells,
+        });
+    }
+    Ok(tables)
+}
+
+impl Table {
+    pub fn rows(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn cols(&self) -> usize {
+        self.cells.first().map_or(0, Vec::len)
+    }
+
+    /// "Table 2", "Table 2 (a)", or the float id.
+    pub fn display_name(&self) -> String {
+        let base = self.tag.clone().unwrap_or_else(|| self.float_id.clone());
+        match &self.panel {
+            Some(p) => format!("{base} {p}"),
+            None => base,
+        }
+    }
+
+    /// Column `j`'s label: its header cells top to bottom, repeats from spans merged, joined by " / ".
+    pub fn column_label(&self, j: usize) -> String {
+        let mut parts: Vec<&str> = Vec::new();
+        for row in &self.cells[..self.header_rows] {
+            let t = row[j].text.as_str();
+            if !t.is_empty() && parts.last() != Some(&t) {
+                parts.push(t);
+            }
+        }
+        if parts.is_empty() {
+            format!("#{}", j + 1)
+        } else {
+            parts.join(" / ")
+        }
+    }
+
+    /// Row `i`'s label: its header cells left to right (or its first cell), joined by " / ".
+    pub fn row_label(&self, i: usize) -> String {
+        let row = &self.cells[i];
+        let n = self.header_cols.max(1).min(row.len());
+        let mut parts: Vec<&str> = Vec::new();
+        for c in &row[..n] {
+            if !c.text.is_empty() && parts.last() != Some(&c.text.as_str()) {
+                parts.push(&c.text);
+            }
+        }
+        parts.join(" / ")
+    }
+}
