@@ -1,7 +1,5 @@
 //! The commands: each reads its arguments, runs the pipeline stages and prints.
 
-use std::time::Instant;
-
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::json;
@@ -9,10 +7,10 @@ use serde_json::json;
 use crate::audit::{self as audits, AuditResult, engine::Thresholds};
 use crate::cli::{
     AuditArgs, BenchArgs, CheckArgs, Cli, Command, DecomposeArgs, FactorialArgs, FetchArgs,
-    PreregCommand, ReportArgs, SimulateArgs, SweepArgs, TablesArgs, ValidateArgs,
+    MergeArgs, PreregCommand, ReportArgs, SimulateArgs, SweepArgs, TablesArgs, ValidateArgs,
 };
 use crate::factorial::{self, FactorialResult, lock, study::Study};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::decompose::{self, Chain, Decomposition};
 use crate::gate::GateRule;
@@ -36,6 +34,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Report(a) => done(report_cmd(a)),
         Command::Factorial(a) => done(factorial_cmd(a)),
         Command::Prereg(c) => done(prereg_cmd(c)),
+        Command::Merge(a) => done(merge_cmd(a)),
         Command::Bench(a) => done(bench(a)),
         Command::Presets => done(presets()),
         Command::Validate(a) => done(validate_cmd(a)),
@@ -268,69 +267,55 @@ fn presets() -> Result<()> {
     Ok(())
 }
 
-/// The benchmark workload: the paper preset at p_s = 0.50, arms base/random/majority/true.
+/// The benchmark suite (see `bench.rs` for the workloads).
 fn bench(a: BenchArgs) -> Result<()> {
-    anyhow::ensure!(
-        a.replicates >= 1 && a.repeat >= 1,
-        "--replicates and --repeat must be at least 1"
-    );
-    let cfg = SimConfig {
-        prior: 0.5,
-        ..config::paper()
-    };
-    let arms = Arm::default_chain();
-    let training_arms = arms.iter().filter(|x| x.trains()).count() as u64;
-    let runs = training_arms * a.replicates;
-    let answers = runs * (cfg.steps * cfg.batch * cfg.group) as u64;
-    let time = |parallel: bool| {
-        (0..a.repeat)
-            .map(|_| {
-                let t = Instant::now();
-                let r = run_many(&cfg, &arms, a.replicates, false, parallel);
-                let s = t.elapsed().as_secs_f64();
-                std::hint::black_box(r);
-                s
-            })
-            .fold(f64::INFINITY, f64::min)
-    };
-    let serial = time(false);
-    let parallel = time(true);
-    let cores = rayon::current_num_threads();
+    anyhow::ensure!(a.repeat >= 1, "--repeat must be at least 1");
+    let results = crate::bench::measure(&crate::bench::suite(a.quick), a.repeat);
     let record = json!({
         "tool": report::tool(),
-        "workload": format!(
-            "paper preset at p_s=0.50; arms base,random,majority,true; {} replicates; {} training runs × {} steps × B={} × G={}",
-            a.replicates, runs, cfg.steps, cfg.batch, cfg.group),
-        "config": cfg,
-        "training_runs": runs,
-        "sampled_answers": answers,
+        "cores": rayon::current_num_threads(),
         "repeat": a.repeat,
-        "serial": {"seconds": serial, "runs_per_s": runs as f64 / serial, "answers_per_s": answers as f64 / serial, "cores": 1},
-        "parallel": {"seconds": parallel, "runs_per_s": runs as f64 / parallel, "answers_per_s": answers as f64 / parallel, "cores": cores},
+        "quick": a.quick,
+        "workloads": results,
+        "peak_memory_bytes": crate::bench::peak_memory_bytes(),
     });
     if a.json {
         return print_json(&record);
     }
-    println!("{}", record["workload"].as_str().unwrap_or_default());
     let mut t = terminal::table(&[
+        "workload",
+        "runs",
         "mode",
-        "cores",
-        "best of",
         "seconds",
         "runs/s",
         "sampled answers/s",
+        "updates/s",
     ]);
-    for (mode, secs, c) in [("serial", serial, 1), ("parallel", parallel, cores)] {
-        t.add_row(vec![
-            mode.to_string(),
-            c.to_string(),
-            a.repeat.to_string(),
-            format!("{secs:.4}"),
-            format!("{:.0}", runs as f64 / secs),
-            format!("{:.3e}", answers as f64 / secs),
-        ]);
+    for m in &results {
+        let rows = m
+            .serial
+            .iter()
+            .map(|s| ("1 core", s))
+            .chain(std::iter::once(("all cores", &m.parallel)));
+        for (mode, s) in rows {
+            t.add_row(vec![
+                m.name.to_string(),
+                m.runs.to_string(),
+                format!("{mode} ({})", s.cores),
+                format!("{:.3}", s.seconds),
+                format!("{:.0}", s.runs_per_s),
+                format!("{:.3e}", s.sampled_answers_per_s),
+                format!("{:.3e}", s.updates_per_s),
+            ]);
+        }
     }
     println!("{t}");
+    for m in &results {
+        println!("{}: {}", m.name, m.description);
+    }
+    if let Some(b) = crate::bench::peak_memory_bytes() {
+        println!("peak resident memory: {:.1} MiB", b as f64 / 1048576.0);
+    }
     Ok(())
 }
 
@@ -371,27 +356,130 @@ fn write_sweep(s: &Sweep, dir: &Path, regenerate: &str) -> Result<()> {
     )
 }
 
-fn sweep_cmd(a: SweepArgs) -> Result<()> {
-    let spec = sweep_spec(&a)?;
-    let s = run_with_progress(&spec);
-    if let Some(dir) = &a.out {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        write_sweep(&s, dir, &format!("rlvr-audit {}", args.join(" ")))?;
-        eprintln!("wrote {}", dir.join("sweep.md").display());
-    }
-    if a.common.json {
-        let mut v = serde_json::to_value(&s)?;
+/// How sweep reports name the command that rebuilds them: the same text for a single run and a
+/// merge of its shards, so both write the same bytes.
+const SWEEP_REGENERATE: &str =
+    "rlvr-audit sweep with the config, levels and replicates recorded in this report";
+
+/// Everything a merge needs to rebuild a sweep.
+fn sweep_spec_record(spec: &SweepSpec) -> serde_json::Value {
+    json!({
+        "base": spec.base,
+        "levels": spec.levels,
+        "chain": spec.chain.arms.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        "replicates": spec.replicates,
+        "resamples": spec.resamples,
+        "share_tolerance": spec.share_tolerance,
+        "gate": spec.gate,
+    })
+}
+
+fn sweep_spec_from_record(v: &serde_json::Value) -> Result<SweepSpec> {
+    let chain: Vec<String> = serde_json::from_value(v["chain"].clone())?;
+    let arms = chain
+        .iter()
+        .map(|a| a.parse::<Arm>().map_err(anyhow::Error::msg))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(SweepSpec {
+        base: serde_json::from_value(v["base"].clone())?,
+        levels: serde_json::from_value(v["levels"].clone())?,
+        chain: Chain::new(arms)?,
+        replicates: serde_json::from_value(v["replicates"].clone())?,
+        resamples: serde_json::from_value(v["resamples"].clone())?,
+        share_tolerance: serde_json::from_value(v["share_tolerance"].clone())?,
+        gate: serde_json::from_value(v["gate"].clone())?,
+        escalate_to: None,
+        parallel: true,
+    })
+}
+
+fn print_sweep(s: &Sweep, json: bool, replicates: u64) -> Result<()> {
+    if json {
+        let mut v = serde_json::to_value(s)?;
         v.as_object_mut()
             .expect("object")
             .insert("tool".into(), report::tool());
         v.as_object_mut()
             .expect("object")
-            .insert("seeds".into(), seeds_record(&s.config, a.replicates));
+            .insert("seeds".into(), seeds_record(&s.config, replicates));
         return print_json(&v);
     }
-    println!("{}", describe(&s.config, a.replicates));
-    print!("{}", terminal::sweep(&s));
+    println!("{}", describe(&s.config, replicates));
+    print!("{}", terminal::sweep(s));
     Ok(())
+}
+
+fn sweep_cmd(a: SweepArgs) -> Result<()> {
+    let spec = sweep_spec(&a)?;
+    if let (Some(shard), Some(out)) = (a.shard.shard, &a.shard.shard_out) {
+        anyhow::ensure!(
+            spec.escalate_to.is_none(),
+            "--escalate-to cannot be sharded: run it on one machine"
+        );
+        let cells = sweep::cells_of(&spec);
+        let jobs = sweep::jobs_of(&cells, &spec.chain);
+        let n = crate::shard::write(
+            out,
+            "sweep",
+            &sweep_spec_record(&spec),
+            shard,
+            jobs.len(),
+            spec.parallel,
+            |j| sweep::job_value(&cells, &spec.chain, jobs[j]),
+        )?;
+        eprintln!(
+            "wrote {n} of {} runs to {} (shard {}/{})",
+            jobs.len(),
+            out.display(),
+            shard.index,
+            shard.count
+        );
+        return Ok(());
+    }
+    let s = run_with_progress(&spec);
+    if let Some(dir) = &a.out {
+        write_sweep(&s, dir, SWEEP_REGENERATE)?;
+        eprintln!("wrote {}", dir.join("sweep.md").display());
+    }
+    print_sweep(&s, a.common.json, a.replicates)
+}
+
+/// Everything a merge needs to rebuild a factorial study.
+fn factorial_spec_record(
+    study: &Study,
+    path: &Path,
+    lock: &lock::Lock,
+    resamples: usize,
+) -> serde_json::Value {
+    json!({"path": path.display().to_string(), "study": study.file, "lock": lock, "resamples": resamples})
+}
+
+fn merge_cmd(a: MergeArgs) -> Result<()> {
+    let (h, values) = crate::shard::merge(&a.files)?;
+    match h.command.as_str() {
+        "sweep" => {
+            let spec = sweep_spec_from_record(&h.spec)?;
+            let cells = sweep::cells_of(&spec);
+            let s = sweep::assemble(&spec, &sweep::group(&cells, &spec.chain, &values));
+            if let Some(dir) = &a.out {
+                write_sweep(&s, dir, SWEEP_REGENERATE)?;
+                eprintln!("wrote {}", dir.join("sweep.md").display());
+            }
+            print_sweep(&s, a.json, spec.replicates)
+        }
+        "factorial" => {
+            let path = PathBuf::from(h.spec["path"].as_str().unwrap_or("study.yaml"));
+            let file: factorial::study::StudyFile =
+                serde_json::from_value(h.spec["study"].clone())?;
+            let study = Study::from_file(&path, file)?;
+            let l: lock::Lock = serde_json::from_value(h.spec["lock"].clone())?;
+            let resamples: usize = serde_json::from_value(h.spec["resamples"].clone())?;
+            let r =
+                factorial::assemble(&study, &path.display().to_string(), l, resamples, &values)?;
+            finish_factorial(&r, &path, a.out.as_deref(), a.json)
+        }
+        other => anyhow::bail!("shards of `{other}` cannot be merged"),
+    }
 }
 
 /// The main job: regenerate every report.
@@ -493,21 +581,57 @@ fn write_factorial(
 }
 
 fn factorial_cmd(a: FactorialArgs) -> Result<()> {
+    if let (Some(shard), Some(out)) = (a.shard.shard, &a.shard.shard_out) {
+        let study = Study::load(&a.file)?;
+        let l = lock::verify(&a.file, &study)?;
+        let jobs = factorial::jobs(&study);
+        let spec = factorial_spec_record(&study, &a.file, &l, a.common.resamples);
+        let n = crate::shard::write(
+            out,
+            "factorial",
+            &spec,
+            shard,
+            jobs.len(),
+            !a.common.serial,
+            |j| factorial::job_value(&study, jobs[j]),
+        )?;
+        eprintln!(
+            "wrote {n} of {} jobs to {} (shard {}/{})",
+            jobs.len(),
+            out.display(),
+            shard.index,
+            shard.count
+        );
+        return Ok(());
+    }
     let r = run_factorial(&a.file, a.common.resamples, !a.common.serial)?;
-    if let Some(dir) = &a.out {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        let md = write_factorial(&r, &a.file, dir, &format!("rlvr-audit {}", args.join(" ")))?;
+    finish_factorial(&r, &a.file, a.out.as_deref(), a.common.json)
+}
+
+fn finish_factorial(
+    r: &FactorialResult,
+    path: &Path,
+    out: Option<&Path>,
+    json: bool,
+) -> Result<()> {
+    if let Some(dir) = out {
+        let md = write_factorial(
+            r,
+            path,
+            dir,
+            &format!("rlvr-audit factorial {}", path.display()),
+        )?;
         eprintln!("wrote {}", md.display());
     }
-    if a.common.json {
-        let mut v = serde_json::to_value(&r)?;
+    if json {
+        let mut v = serde_json::to_value(r)?;
         v.as_object_mut()
             .expect("object")
             .insert("tool".into(), report::tool());
         return print_json(&v);
     }
     println!("{} — lock {}", r.title, r.lock.current());
-    print!("{}", terminal::factorial(&r));
+    print!("{}", terminal::factorial(r));
     Ok(())
 }
 

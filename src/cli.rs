@@ -30,6 +30,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Run a locked pre-registered factorial study.
     Factorial(FactorialArgs),
+    /// Combine the shard files of a sweep or factorial run into its result.
+    Merge(MergeArgs),
     /// Lock, verify or amend a pre-registration file.
     #[command(subcommand)]
     Prereg(PreregCommand),
@@ -248,9 +250,36 @@ pub struct SweepArgs {
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
     #[command(flatten)]
+    pub shard: ShardArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
     #[command(flatten)]
     pub sim: SimArgs,
+}
+
+/// Running one slice of the runs.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Scale-out")]
+pub struct ShardArgs {
+    /// Run only shard i of n (job j belongs to shard j mod n) and write its records.
+    #[arg(long, requires = "shard_out")]
+    pub shard: Option<crate::shard::Shard>,
+    /// Where the shard's records go (JSON lines); combine shards with `rlvr-audit merge`.
+    #[arg(long, requires = "shard")]
+    pub shard_out: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Shard files of one sweep or factorial run (every shard exactly once).
+    #[arg(required = true)]
+    pub files: Vec<std::path::PathBuf>,
+    /// Write the reports the unsharded command writes with --out DIR.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// Print the complete record as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Thresholds of the points-vs-bounds gate.
@@ -294,6 +323,8 @@ pub struct FactorialArgs {
     /// Write factorial-<name>.md and figures/factorial-<name>.svg into this directory.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub shard: ShardArgs,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -420,9 +451,9 @@ pub struct CommonArgs {
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Replicates per arm of the benchmark workload.
-    #[arg(long, short = 'R', default_value_t = 32)]
-    pub replicates: u64,
+    /// Shrink every workload (a smoke run; its numbers are not the documented benchmark).
+    #[arg(long)]
+    pub quick: bool,
     /// Timed repetitions; the best is reported.
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,

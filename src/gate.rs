@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::stats::Estimate;
 
 /// The gate's thresholds. Defaults are the seed paper's rule.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct GateRule {
     /// Coverage of the Δ_elicit interval (default 0.95).
     pub level: f64,

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod bench;
 pub mod cli;
 pub mod decompose;
 pub mod factorial;
@@ -12,6 +13,7 @@ pub mod gate;
 pub mod progress;
 pub mod report;
 pub mod rng;
+pub mod shard;
 pub mod sim;
 pub mod stats;
 pub mod sweep;

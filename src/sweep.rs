@@ -114,6 +114,36 @@ pub fn at_level(base: &SimConfig, prior: f64) -> SimConfig {
     }
 }
 
+/// The (cell, arm, replicate) jobs of many (config, replicate-count) cells, in a fixed order.
+pub fn jobs_of(cells: &[(SimConfig, u64)], chain: &Chain) -> Vec<(usize, usize, u64)> {
+    cells
+        .iter()
+        .enumerate()
+        .flat_map(|(l, (_, reps))| {
+            (0..chain.arms.len()).flat_map(move |a| (0..*reps).map(move |r| (l, a, r)))
+        })
+        .collect()
+}
+
+/// One job's final accuracy.
+pub fn job_value(cells: &[(SimConfig, u64)], chain: &Chain, (l, a, r): (usize, usize, u64)) -> f64 {
+    run(&cells[l].0, &chain.arms[a], r, false)
+        .final_metrics
+        .accuracy
+}
+
+/// `acc[cell][arm][replicate]` from the values of [`jobs_of`], in its order.
+pub fn group(cells: &[(SimConfig, u64)], chain: &Chain, values: &[f64]) -> Vec<Vec<Vec<f64>>> {
+    let mut out: Vec<Vec<Vec<f64>>> = cells
+        .iter()
+        .map(|(_, reps)| vec![Vec::with_capacity(*reps as usize); chain.arms.len()])
+        .collect();
+    for (&(l, a, _), v) in jobs_of(cells, chain).iter().zip(values) {
+        out[l][a].push(*v);
+    }
+    out
+}
+
 /// Final accuracies `acc[level][arm][replicate]` of many (config, replicate-count) cells, all
 /// runs fanned out at once; `tick` is called once per finished run.
 fn accuracies(
@@ -122,33 +152,49 @@ fn accuracies(
     parallel: bool,
     tick: &ProgressBar,
 ) -> Vec<Vec<Vec<f64>>> {
-    let jobs: Vec<(usize, usize, u64)> = cells
-        .iter()
-        .enumerate()
-        .flat_map(|(l, (_, reps))| {
-            (0..chain.arms.len()).flat_map(move |a| (0..*reps).map(move |r| (l, a, r)))
-        })
-        .collect();
-    let one = |&(l, a, r): &(usize, usize, u64)| {
-        let acc = run(&cells[l].0, &chain.arms[a], r, false)
-            .final_metrics
-            .accuracy;
+    let jobs = jobs_of(cells, chain);
+    let one = |&job: &(usize, usize, u64)| {
+        let v = job_value(cells, chain, job);
         tick.inc(1);
-        acc
+        v
     };
     let flat: Vec<f64> = if parallel {
         jobs.par_iter().map(one).collect()
     } else {
         jobs.iter().map(one).collect()
     };
-    let mut out: Vec<Vec<Vec<f64>>> = cells
+    group(cells, chain, &flat)
+}
+
+/// The cells of a sweep: one per level, each with the spec's replicates.
+pub fn cells_of(spec: &SweepSpec) -> Vec<(SimConfig, u64)> {
+    spec.levels
         .iter()
-        .map(|(_, reps)| vec![Vec::with_capacity(*reps as usize); chain.arms.len()])
+        .map(|&p| (at_level(&spec.base, p), spec.replicates))
+        .collect()
+}
+
+/// The sweep from every level's accuracies (no escalation).
+pub fn assemble(spec: &SweepSpec, acc: &[Vec<Vec<f64>>]) -> Sweep {
+    let cells = cells_of(spec);
+    let levels: Vec<LevelResult> = cells
+        .iter()
+        .zip(acc)
+        .map(|((cfg, _), a)| level_result(spec, cfg, a, Vec::new()))
         .collect();
-    for (&(l, a, _), v) in jobs.iter().zip(flat) {
-        out[l][a].push(v);
+    finish(spec, levels)
+}
+
+fn finish(spec: &SweepSpec, levels: Vec<LevelResult>) -> Sweep {
+    let crossover = empirical_crossover(spec, &levels);
+    Sweep {
+        config: spec.base.clone(),
+        chain: spec.chain.arms.iter().map(|a| a.to_string()).collect(),
+        gate_rule: spec.gate,
+        gate_rule_text: spec.gate.describe(),
+        levels,
+        crossover,
     }
-    out
 }
 
 /// Runs in a sweep before escalation: levels × arms × replicates.
@@ -180,11 +226,7 @@ fn level_result(
 
 /// Runs the sweep.
 pub fn run_sweep(spec: &SweepSpec, progress: &ProgressBar) -> Sweep {
-    let cells: Vec<(SimConfig, u64)> = spec
-        .levels
-        .iter()
-        .map(|&p| (at_level(&spec.base, p), spec.replicates))
-        .collect();
+    let cells = cells_of(spec);
     let acc = accuracies(&cells, &spec.chain, spec.parallel, progress);
     let mut levels: Vec<LevelResult> = cells
         .iter()
@@ -205,15 +247,7 @@ pub fn run_sweep(spec: &SweepSpec, progress: &ProgressBar) -> Sweep {
             }
         }
     }
-    let crossover = empirical_crossover(spec, &levels);
-    Sweep {
-        config: spec.base.clone(),
-        chain: spec.chain.arms.iter().map(|a| a.to_string()).collect(),
-        gate_rule: spec.gate,
-        gate_rule_text: spec.gate.describe(),
-        levels,
-        crossover,
-    }
+    finish(spec, levels)
 }
 
 /// Linear-interpolated zero crossings of `ys` over `xs` (a value of exactly 0 counts as a crossing

@@ -156,9 +156,24 @@ fn simulate_prints_a_table_and_json() {
 
 #[test]
 fn bench_reports_throughput() {
-    let o = cli(&["bench", "-R", "1", "--repeat", "1", "--json"]);
+    let o = cli(&["bench", "--quick", "--repeat", "1", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["serial"]["answers_per_s"].as_f64().unwrap() > 0.0);
-    assert_eq!(v["training_runs"], 3);
+    let ws = v["workloads"].as_array().unwrap();
+    let names: Vec<&str> = ws.iter().map(|w| w["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "small",
+            "medium",
+            "large",
+            "seed-sweep",
+            "seed-factorial-heavy"
+        ]
+    );
+    assert!(ws[0]["serial"]["sampled_answers_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        ws[3]["runs"], 20,
+        "5 levels × 4 arms × 1 replicate in quick mode"
+    );
 }

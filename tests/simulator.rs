@@ -274,13 +274,33 @@ fn majority_fixed_uses_a_label_per_prompt() {
 
 /// The pinned config of the golden file: every arm with its own randomness, trajectories kept.
 fn golden_runs() -> String {
-    let cfg = SimConfig { steps: 60, ..at(0.35) };
-    let arms: Vec<Arm> = ["true", "random", "majority", "majority-fixed:16", "noisy:0.2", "format", "incorrect"]
-        .iter()
-        .map(|a| a.parse().unwrap())
-        .collect();
+    let cfg = SimConfig {
+        steps: 60,
+        ..at(0.35)
+    };
+    let arms: Vec<Arm> = [
+        "true",
+        "random",
+        "majority",
+        "majority-fixed:16",
+        "noisy:0.2",
+        "format",
+        "incorrect",
+    ]
+    .iter()
+    .map(|a| a.parse().unwrap())
+    .collect();
     let mut runs = run_many(&cfg, &arms, 2, true, false);
-    runs.extend(run_many(&SimConfig { steps: 30, ..config::ppo_clip() }, &arms[..3], 2, true, false));
+    runs.extend(run_many(
+        &SimConfig {
+            steps: 30,
+            ..config::ppo_clip()
+        },
+        &arms[..3],
+        2,
+        true,
+        false,
+    ));
     serde_json::to_string_pretty(&runs).unwrap() + "\n"
 }
 
@@ -289,11 +309,16 @@ fn simulator_output_matches_the_golden_file_bit_for_bit() {
     // Pinned before any optimisation of the hot path: an optimisation must leave every number
     // (shortest round-trip decimal of each f64) unchanged. Re-pin only deliberately, with
     // RLVR_AUDIT_BLESS=1, in a commit of its own that says why the stream changed.
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/simulator-v1.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/simulator-v1.json");
     let now = golden_runs();
     if std::env::var_os("RLVR_AUDIT_BLESS").is_some() {
         std::fs::write(&path, &now).unwrap();
     }
     let pinned = std::fs::read_to_string(&path).expect("the golden file exists");
-    assert!(pinned == now, "simulator output differs from {}", path.display());
+    assert!(
+        pinned == now,
+        "simulator output differs from {}",
+        path.display()
+    );
 }

@@ -87,6 +87,18 @@ pub fn run_count(s: &Study) -> u64 {
     s.cells.len() as u64 * s.file.replicates
 }
 
+/// The (cell, replicate) jobs of a study, in a fixed order.
+pub fn jobs(s: &Study) -> Vec<(usize, u64)> {
+    (0..s.cells.len())
+        .flat_map(|c| (0..s.file.replicates).map(move |r| (c, r)))
+        .collect()
+}
+
+/// One job's outcome.
+pub fn job_value(s: &Study, (c, r): (usize, u64)) -> f64 {
+    cell_value(&s.cells[c], s.outcome, r)
+}
+
 /// Runs a study whose lock has been verified.
 pub fn run_study(
     s: &Study,
@@ -96,12 +108,9 @@ pub fn run_study(
     parallel: bool,
     progress: &ProgressBar,
 ) -> anyhow::Result<FactorialResult> {
-    let reps = s.file.replicates;
-    let jobs: Vec<(usize, u64)> = (0..s.cells.len())
-        .flat_map(|c| (0..reps).map(move |r| (c, r)))
-        .collect();
-    let one = |&(c, r): &(usize, u64)| {
-        let v = cell_value(&s.cells[c], s.outcome, r);
+    let jobs = jobs(s);
+    let one = |&job: &(usize, u64)| {
+        let v = job_value(s, job);
         progress.inc(1);
         v
     };
@@ -110,6 +119,18 @@ pub fn run_study(
     } else {
         jobs.iter().map(one).collect()
     };
+    assemble(s, path, lock, resamples, &flat)
+}
+
+/// The analysed study from every job's value (in [`jobs`] order).
+pub fn assemble(
+    s: &Study,
+    path: &str,
+    lock: lock::Lock,
+    resamples: usize,
+    flat: &[f64],
+) -> anyhow::Result<FactorialResult> {
+    let reps = s.file.replicates;
     let values: Vec<Vec<f64>> = flat.chunks(reps as usize).map(<[f64]>::to_vec).collect();
     if let Some((c, _)) = values
         .iter()

@@ -110,13 +110,18 @@ impl Problem {
             Family::Paper => cfg.correct,
             Family::Distractor => 1,
         };
+        // Without a Beta prior every prompt has the same base row: build it once.
+        let fixed = beta.is_none().then(|| base_distribution(cfg, cfg.prior));
         for _ in 0..n {
             // Keep a drawn prior away from 0 and 1 so every logit stays finite.
             let prior = match &beta {
                 Some(b) => b.sample(rng).clamp(1e-9, 1.0 - 1e-9),
                 None => cfg.prior,
             };
-            let probs = base_distribution(cfg, prior);
+            let probs = match &fixed {
+                Some(row) => row.clone(),
+                None => base_distribution(cfg, prior),
+            };
             let wrong = (c..k).fold(c, |best, a| if probs[a] > probs[best] { a } else { best });
             p.incorrect_answer.push(wrong);
             p.priors.push(prior);

@@ -58,6 +58,7 @@ pub struct RunResult {
 /// Per-group scratch, allocated once per run.
 struct Scratch {
     old: Vec<f64>,
+    cdf: Vec<f64>,
     cur: Vec<f64>,
     grad: Vec<f64>,
     samples: Vec<usize>,
@@ -152,11 +153,43 @@ fn sample_answer(probs: &[f64], rng: &mut SimRng) -> usize {
             return a;
         }
     }
-    // Rounding left the cumulative sum just below 1: the last answer with mass.
+    last_with_mass(probs)
+}
+
+/// Rounding left the cumulative sum just below 1: the last answer with mass.
+#[inline]
+fn last_with_mass(probs: &[f64]) -> usize {
     probs
         .iter()
         .rposition(|&p| p > 0.0)
         .unwrap_or(probs.len() - 1)
+}
+
+/// Fills `cdf` with the running sums of `probs`, in the order [`sample_answer`] adds them, so a
+/// draw from the table equals a draw from the scan bit for bit.
+#[inline]
+fn fill_cdf(probs: &[f64], cdf: &mut [f64]) {
+    let mut acc = 0.0;
+    for (c, &p) in cdf.iter_mut().zip(probs) {
+        acc += p;
+        *c = acc;
+    }
+}
+
+/// The first answer whose running sum exceeds `u`. The running sums never decrease, so that is
+/// the number of sums ≤ `u`: counted without branches for small K, by binary search for large K.
+#[inline]
+fn draw_from_cdf(cdf: &[f64], probs: &[f64], u: f64) -> usize {
+    let a = if cdf.len() <= 32 {
+        cdf.iter().map(|&c| (c <= u) as usize).sum()
+    } else {
+        cdf.partition_point(|&c| c <= u)
+    };
+    if a < cdf.len() {
+        a
+    } else {
+        last_with_mass(probs)
+    }
 }
 
 fn mean_metrics(per_prompt: &[Metrics]) -> Metrics {
@@ -225,6 +258,7 @@ pub fn run_full(
 
     let mut s = Scratch {
         old: vec![0.0; k],
+        cdf: vec![0.0; k],
         cur: vec![0.0; k],
         grad: vec![0.0; k],
         samples: vec![0; g],
@@ -263,19 +297,36 @@ pub fn run_full(
         _ => Vec::new(),
     };
     let mut order: Vec<usize> = (0..n).collect();
+    let mut swaps: Vec<usize> = vec![0; cfg.batch];
+    // Per-prompt metrics are recomputed only when read (a trajectory point or the end).
+    let mut dirty = vec![false; n];
+    let refresh = |per_prompt: &mut [Metrics], dirty: &mut [bool], probs: &[f64]| {
+        for q in 0..n {
+            if dirty[q] {
+                per_prompt[q] = Metrics::of_prompt(
+                    problem.row(probs, q),
+                    problem.row(&problem.correct, q),
+                    cfg.pass_k,
+                );
+                dirty[q] = false;
+            }
+        }
+    };
 
     for _ in 0..cfg.steps {
-        // A batch of B distinct prompts: a partial Fisher–Yates shuffle of 0..N.
-        order.iter_mut().enumerate().for_each(|(i, o)| *o = i);
-        for i in 0..cfg.batch {
+        // A batch of B distinct prompts: a partial Fisher–Yates shuffle of 0..N, undone after
+        // the step so every step starts from the identity order.
+        for (i, swap) in swaps.iter_mut().enumerate() {
             let j = i + rng::below(&mut batch_rng, n - i);
+            *swap = j;
             order.swap(i, j);
         }
         for &q in &order[..cfg.batch] {
             let row = q * k..(q + 1) * k;
             s.old.copy_from_slice(&probs[row.clone()]);
+            fill_cdf(&s.old, &mut s.cdf);
             for a in s.samples.iter_mut() {
-                *a = sample_answer(&s.old, &mut sample_rng);
+                *a = draw_from_cdf(&s.cdf, &s.old, rng::uniform(&mut sample_rng));
             }
             let view = PromptView {
                 correct: problem.row(&problem.correct, q),
@@ -309,15 +360,20 @@ pub fn run_full(
                 GroupOutcome::Updated { clipped } => {
                     out.updated_groups += 1;
                     out.clipped_samples += clipped as u64;
-                    softmax(&theta[row.clone()], &mut probs[row.clone()]);
-                    per_prompt[q] = Metrics::of_prompt(&probs[row], view.correct, cfg.pass_k);
+                    softmax(&theta[row.clone()], &mut probs[row]);
+                    dirty[q] = true;
                 }
             }
         }
+        for i in (0..cfg.batch).rev() {
+            order.swap(i, swaps[i]);
+        }
         if keep_trajectory {
+            refresh(&mut per_prompt, &mut dirty, &probs);
             trajectory.push(mean_metrics(&per_prompt));
         }
     }
+    refresh(&mut per_prompt, &mut dirty, &probs);
     out.final_metrics = mean_metrics(&per_prompt);
     out.trajectory = trajectory;
     (out, theta)
