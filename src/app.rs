@@ -6,8 +6,9 @@ use serde_json::json;
 
 use crate::audit::{self as audits, AuditResult, engine::Thresholds};
 use crate::cli::{
-    AuditArgs, BenchArgs, CheckArgs, Cli, Command, DecomposeArgs, FactorialArgs, FetchArgs,
-    MergeArgs, PreregCommand, ReportArgs, SimulateArgs, SweepArgs, TablesArgs, ValidateArgs,
+    AuditArgs, BenchArgs, CheckArgs, Cli, Command, DecomposeArgs, EntropyArgs, FactorialArgs,
+    FetchArgs, MergeArgs, PreregCommand, ReportArgs, SimulateArgs, SweepArgs, TablesArgs,
+    ValidateArgs,
 };
 use crate::factorial::{self, FactorialResult, lock, study::Study};
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Factorial(a) => done(factorial_cmd(a)),
         Command::Prereg(c) => done(prereg_cmd(c)),
         Command::Merge(a) => done(merge_cmd(a)),
+        Command::Entropy(a) => done(entropy_cmd(a)),
         Command::Bench(a) => done(bench(a)),
         Command::Presets => done(presets()),
         Command::Validate(a) => done(validate_cmd(a)),
@@ -516,6 +518,9 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
             print_json(&results)?;
         }
     }
+    let e = crate::entropy::study(&config::paper(), 4);
+    write_entropy(&e, &a.reports_dir, "cargo run --release -- report")?;
+    println!("wrote {}", a.reports_dir.join("entropy.md").display());
     for study in studies_in(&a.prereg_dir)? {
         let r = run_factorial(&study, stats::DEFAULT_RESAMPLES, !a.serial)?;
         let out = write_factorial(&r, &study, &a.reports_dir, "cargo run --release -- report")?;
@@ -945,5 +950,88 @@ fn tables_cmd(a: TablesArgs) -> Result<()> {
             println!("{t}");
         }
     }
+    Ok(())
+}
+
+fn write_entropy(e: &crate::entropy::EntropyReport, dir: &Path, regenerate: &str) -> Result<()> {
+    write_atomic(
+        &dir.join("figures/entropy-law.svg"),
+        report::svg::entropy_law(e)?.as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("figures/entropy-dynamics.svg"),
+        report::svg::entropy_dynamics(e)?.as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("entropy.md"),
+        report::markdown::entropy(e, regenerate).as_bytes(),
+    )
+}
+
+fn entropy_cmd(a: EntropyArgs) -> Result<()> {
+    anyhow::ensure!(a.replicates >= 1, "--replicates must be at least 1");
+    let cfg = a.sim.resolve()?;
+    let e = crate::entropy::study(&cfg, a.replicates);
+    if let Some(dir) = &a.out {
+        write_entropy(
+            &e,
+            dir,
+            "rlvr-audit entropy with the config and replicates recorded in this report",
+        )?;
+        eprintln!("wrote {}", dir.join("entropy.md").display());
+    }
+    if a.json {
+        return print_json(&e);
+    }
+    let mut t = terminal::table(&[
+        "η",
+        "updates",
+        "correlation",
+        "median rel. error",
+        "p90 rel. error",
+    ]);
+    for g in &e.agreement {
+        t.add_row(vec![
+            g.lr.to_string(),
+            g.updates.to_string(),
+            format!("{:.4}", g.correlation),
+            format!("{:.2e}", g.median_relative_error),
+            format!("{:.2e}", g.p90_relative_error),
+        ]);
+    }
+    println!("{t}");
+    let mut t = terminal::table(&[
+        "p_s",
+        "arm",
+        "a",
+        "b",
+        "R²",
+        "ceiling",
+        "final acc",
+        "final H",
+    ]);
+    for l in &e.laws {
+        let f = l.fit;
+        t.add_row(vec![
+            l.prior.to_string(),
+            l.arm.clone(),
+            f.map_or("—".into(), |f| format!("{:.4}", f.a)),
+            f.map_or("—".into(), |f| format!("{:.4}", f.b)),
+            f.map_or("—".into(), |f| format!("{:.3}", f.r2)),
+            f.map_or("—".into(), |f| format!("{:.4}", f.ceiling)),
+            format!("{:.4}", l.final_accuracy),
+            format!("{:.4}", l.final_entropy),
+        ]);
+    }
+    println!("{t}");
+    let mut t = terminal::table(&["update", "final accuracy", "final entropy"]);
+    for c in &e.controls {
+        t.add_row(vec![
+            c.control.clone(),
+            format!("{:.4}", c.final_accuracy),
+            format!("{:.4}", c.final_entropy),
+        ]);
+    }
+    println!("{t}");
     Ok(())
 }

@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::sim::arm::Arm;
 use crate::sim::config::{
-    self, Advantage, ConfigError, Family, Regulariser, SimConfig, TieBreak, Update,
+    self, Advantage, ConfigError, CovControl, Family, Regulariser, SimConfig, TieBreak, Update,
 };
 
 #[derive(Parser, Debug)]
@@ -30,6 +30,9 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Run a locked pre-registered factorial study.
     Factorial(FactorialArgs),
+    /// Check the entropy mechanism (Cui et al. 2025) exactly: the covariance law, R = −a·e^H + b,
+    /// and the Clip-Cov / KL-Cov controls.
+    Entropy(EntropyArgs),
     /// Combine the shard files of a sweep or factorial run into its result.
     Merge(MergeArgs),
     /// Lock, verify or amend a pre-registration file.
@@ -130,6 +133,16 @@ pub struct SimArgs {
     /// harness's rule) or `random` (a fresh uniform draw per tie).
     #[arg(long, value_enum)]
     pub tie_break: Option<TieBreak>,
+    /// Entropy control: `none`, `clip-cov` (drop the highest-covariance samples from the
+    /// gradient) or `kl-cov` (penalise their log-ratio; needs --update ppo with μ > 1).
+    #[arg(long, value_enum)]
+    pub cov_control: Option<CovControl>,
+    /// Share of each group's samples the entropy control acts on.
+    #[arg(long, allow_negative_numbers = true)]
+    pub cov_fraction: Option<f64>,
+    /// KL-Cov's penalty weight.
+    #[arg(long, allow_negative_numbers = true)]
+    pub kl_cov_coef: Option<f64>,
     /// k of the pass@k metric.
     #[arg(long)]
     pub pass_k: Option<usize>,
@@ -267,6 +280,21 @@ pub struct ShardArgs {
     /// Where the shard's records go (JSON lines); combine shards with `rlvr-audit merge`.
     #[arg(long, requires = "shard")]
     pub shard_out: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct EntropyArgs {
+    /// Replicates per cell.
+    #[arg(long, short = 'R', default_value_t = 4)]
+    pub replicates: u64,
+    /// Write entropy.md and its figures into this directory.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// Print the complete record as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub sim: SimArgs,
 }
 
 #[derive(Args, Debug)]

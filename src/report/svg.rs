@@ -358,3 +358,157 @@ pub fn waterfall(r: &crate::audit::AuditResult) -> Result<String> {
     }
     Ok(out)
 }
+
+/// Accuracy against entropy per arm and prior, with the fitted law as a dashed curve.
+pub fn entropy_law(r: &crate::entropy::EntropyReport) -> Result<String> {
+    let (mut h1, mut a0, mut a1) = (0.0f64, 1.0f64, 0.0f64);
+    for l in &r.laws {
+        for &(h, a) in &l.trajectory {
+            h1 = h1.max(h);
+            a0 = a0.min(a);
+            a1 = a1.max(a);
+        }
+    }
+    let palette = [
+        RGBColor(31, 119, 180),
+        RGBColor(214, 39, 40),
+        RGBColor(44, 160, 44),
+        RGBColor(127, 127, 127),
+    ];
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (820, 500)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Accuracy vs entropy per step; dashed: fitted −a·e^H + b",
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(60)
+            .build_cartesian_2d(
+                0.0..(h1 * 1.05).max(0.1),
+                (a0 - 0.02).max(0.0)..(a1 + 0.02).min(1.0),
+            )
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("mean policy entropy H (nats)")
+            .y_desc("expected accuracy")
+            .x_label_formatter(&|v| format!("{v:.2}"))
+            .y_label_formatter(&|v| format!("{v:.2}"))
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(err)?;
+        for (i, l) in r.laws.iter().enumerate() {
+            let color = palette[i % palette.len()];
+            let style = if l.prior < 0.5 {
+                color.stroke_width(1)
+            } else {
+                color.stroke_width(3)
+            };
+            chart
+                .draw_series(LineSeries::new(l.trajectory.clone(), style))
+                .map_err(err)?
+                .label(format!("{} (p_s = {})", l.arm, l.prior))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            if let Some(f) = l.fit {
+                let (lo, hi) = l
+                    .trajectory
+                    .iter()
+                    .fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
+                        (lo.min(p.0), hi.max(p.0))
+                    });
+                let pts: Vec<(f64, f64)> = (0..=40)
+                    .map(|k| lo + (hi - lo) * k as f64 / 40.0)
+                    .map(|h| (h, f.b - f.a * h.exp()))
+                    .collect();
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        pts,
+                        4,
+                        4,
+                        color.mix(0.6).stroke_width(1),
+                    ))
+                    .map_err(err)?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
+
+/// Predicted against actual entropy change for each learning rate (a sample of updates).
+pub fn entropy_dynamics(r: &crate::entropy::EntropyReport) -> Result<String> {
+    let m = r
+        .agreement
+        .iter()
+        .flat_map(|a| a.sample.iter().flat_map(|p| [p.0.abs(), p.1.abs()]))
+        .fold(1e-9f64, f64::max);
+    let palette = [
+        RGBColor(31, 119, 180),
+        RGBColor(44, 160, 44),
+        RGBColor(255, 127, 14),
+        RGBColor(148, 103, 189),
+        RGBColor(214, 39, 40),
+    ];
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (640, 600)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Entropy change per update: covariance prediction vs actual",
+                ("sans-serif", 17),
+            )
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(64)
+            .build_cartesian_2d(-m..m, -m..m)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("predicted ΔH = −Cov(log π, Δθ)")
+            .y_desc("actual ΔH")
+            .x_label_formatter(&|v| format!("{v:.3}"))
+            .y_label_formatter(&|v| format!("{v:.3}"))
+            .light_line_style(WHITE)
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(-m, -m), (m, m)],
+                BLACK.mix(0.4),
+            )))
+            .map_err(err)?;
+        for (i, a) in r.agreement.iter().enumerate() {
+            let color = palette[i % palette.len()];
+            chart
+                .draw_series(
+                    a.sample
+                        .iter()
+                        .map(|&p| Circle::new(p, 2, color.mix(0.6).filled())),
+                )
+                .map_err(err)?
+                .label(format!("η = {}", a.lr))
+                .legend(move |(x, y)| Circle::new((x + 10, y), 3, color.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}

@@ -38,6 +38,9 @@ pub enum Arm {
     Noisy { rho: f64 },
     /// The same reward for every answer: zero advantage, no policy-gradient step.
     Constant,
+    /// Entropy minimisation, label-free: each sample's reward is its log-probability under the
+    /// sampling policy (−surprisal), so likelier answers are reinforced and entropy falls.
+    Entropy,
 }
 
 impl Arm {
@@ -84,6 +87,7 @@ impl fmt::Display for Arm {
             Arm::Noisy { rho } if *rho == DEFAULT_RHO => write!(f, "noisy"),
             Arm::Noisy { rho } => write!(f, "noisy:{rho}"),
             Arm::Constant => write!(f, "constant"),
+            Arm::Entropy => write!(f, "entropy"),
         }
     }
 }
@@ -125,6 +129,7 @@ impl FromStr for Arm {
             "format" => no_param(Arm::Format),
             "incorrect" => no_param(Arm::Incorrect),
             "constant" => no_param(Arm::Constant),
+            "entropy" | "entropy-min" => no_param(Arm::Entropy),
             "random" => {
                 let gamma = param.map_or(Ok(DEFAULT_GAMMA), |p| parse_param(s, p, "γ"))?;
                 if !(0.0..=1.0).contains(&gamma) {
@@ -150,7 +155,7 @@ impl FromStr for Arm {
             }
             _ => Err(format!(
                 "unknown arm `{s}` (known: base, true, random[:γ], majority, majority-fixed[:M], \
-                 format, incorrect, noisy[:ρ], constant)"
+                 format, incorrect, noisy[:ρ], constant, entropy)"
             )),
         }
     }
@@ -168,6 +173,8 @@ pub struct PromptView<'a> {
     pub fixed_label: Option<usize>,
     /// Tie-break ranks of the answers (lowest wins), when ties are not broken by fresh draws.
     pub priority: Option<&'a [u32]>,
+    /// The sampling policy's probabilities (for the entropy arm).
+    pub probs: &'a [f64],
 }
 
 /// The plurality answer of `samples` over `k` answers. Ties go to the tied answer of lowest
@@ -247,6 +254,11 @@ pub fn reward(
                 *r = indicator(a == view.incorrect_answer);
             }
         }
+        Arm::Entropy => {
+            for (r, &a) in rewards.iter_mut().zip(samples) {
+                *r = view.probs[a].ln();
+            }
+        }
         Arm::Noisy { rho } => {
             for (r, &a) in rewards.iter_mut().zip(samples) {
                 let flip = rng::bernoulli(rng, *rho);
@@ -306,6 +318,30 @@ mod tests {
     }
 
     #[test]
+    fn the_entropy_arm_rewards_likely_answers() {
+        let mut rng = stream(&derive_seed(&[b"e"]), 0);
+        let view = PromptView {
+            correct: &[true, false, false],
+            format_answer: 1,
+            incorrect_answer: 1,
+            fixed_label: None,
+            priority: None,
+            probs: &[0.5, 0.3, 0.2],
+        };
+        let mut r = [0.0; 3];
+        reward(
+            &Arm::Entropy,
+            &view,
+            &[0, 1, 2],
+            &mut r,
+            &mut [0; 3],
+            &mut rng,
+        );
+        assert_eq!(r, [0.5f64.ln(), 0.3f64.ln(), 0.2f64.ln()]);
+        assert_eq!("entropy".parse::<Arm>().unwrap().to_string(), "entropy");
+    }
+
+    #[test]
     fn majority_rewards_the_modal_answer() {
         let mut rng = stream(&derive_seed(&[b"m"]), 0);
         let correct = [true, false, false];
@@ -315,6 +351,7 @@ mod tests {
             incorrect_answer: 1,
             fixed_label: None,
             priority: None,
+            probs: &[0.5, 0.3, 0.2],
         };
         let mut r = [0.0; 4];
         reward(

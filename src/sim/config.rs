@@ -62,6 +62,41 @@ pub enum TieBreak {
     Random,
 }
 
+/// Entropy control of Cui et al. (2025): act on the samples whose centred log-probability ×
+/// centred advantage (their covariance contribution) is highest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum CovControl {
+    #[default]
+    None,
+    /// Drop the selected samples from the policy gradient.
+    ClipCov,
+    /// Penalise the selected samples' log-ratio, ½·coef·(log ρ)² (acts only when μ > 1).
+    KlCov,
+}
+
+impl CovControl {
+    pub fn is_none(&self) -> bool {
+        *self == CovControl::None
+    }
+}
+
+fn default_cov_fraction() -> f64 {
+    0.2
+}
+
+fn default_kl_cov_coef() -> f64 {
+    1.0
+}
+
+fn is_default_cov_fraction(v: &f64) -> bool {
+    *v == default_cov_fraction()
+}
+
+fn is_default_kl_cov_coef(v: &f64) -> bool {
+    *v == default_kl_cov_coef()
+}
+
 /// Every parameter of a run except the reward arm.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,6 +140,22 @@ pub struct SimConfig {
     pub eps_high: f64,
     /// Plurality tie rule of the majority arms.
     pub tie_break: TieBreak,
+    /// Clip-Cov / KL-Cov entropy control. Absent from the canonical form (and so from seeds)
+    /// while it keeps its default, so older configs keep their seeds.
+    #[serde(default, skip_serializing_if = "CovControl::is_none")]
+    pub cov_control: CovControl,
+    /// Share of a group's samples the control acts on (the highest covariance first).
+    #[serde(
+        default = "default_cov_fraction",
+        skip_serializing_if = "is_default_cov_fraction"
+    )]
+    pub cov_fraction: f64,
+    /// KL-Cov's penalty weight.
+    #[serde(
+        default = "default_kl_cov_coef",
+        skip_serializing_if = "is_default_kl_cov_coef"
+    )]
+    pub kl_cov_coef: f64,
     /// k of the pass@k metric.
     pub pass_k: usize,
     /// Master seed.
@@ -144,6 +195,9 @@ pub fn paper() -> SimConfig {
         eps_low: 0.2,
         eps_high: 0.2,
         tie_break: TieBreak::Shuffled,
+        cov_control: CovControl::None,
+        cov_fraction: default_cov_fraction(),
+        kl_cov_coef: default_kl_cov_coef(),
         pass_k: 8,
         seed: 0,
     }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::arm::{self, Arm, PromptView};
-use super::config::{SimConfig, TieBreak, Update};
+use super::config::{CovControl, SimConfig, TieBreak, Update};
 use super::policy::{Metrics, Problem, softmax};
 use super::update::{self, Clip};
 use crate::rng::{self, Seed, SimRng, derive_seed};
@@ -58,6 +58,7 @@ pub struct RunResult {
 /// Per-group scratch, allocated once per run.
 struct Scratch {
     old: Vec<f64>,
+    before: Vec<f64>,
     cdf: Vec<f64>,
     cur: Vec<f64>,
     grad: Vec<f64>,
@@ -96,6 +97,21 @@ pub fn update_prompt(
         return GroupOutcome::Dropped;
     }
     update::advantages(rewards, cfg.advantage, cfg.adv_eps, adv);
+    // Clip-Cov / KL-Cov: only when enabled (the default path allocates nothing here).
+    let selected = (!cfg.cov_control.is_none())
+        .then(|| update::cov_selection(old, samples, adv, cfg.cov_fraction))
+        .filter(|sel| sel.iter().any(|&s| s));
+    if let (Some(sel), CovControl::ClipCov) = (&selected, cfg.cov_control) {
+        for (a, &s) in adv.iter_mut().zip(sel) {
+            if s {
+                *a = 0.0;
+            }
+        }
+    }
+    let kl_cov = match (&selected, cfg.cov_control) {
+        (Some(sel), CovControl::KlCov) => Some(sel.as_slice()),
+        _ => None,
+    };
     let mut clipped = 0;
     match cfg.update {
         Update::OnPolicy => {
@@ -123,6 +139,9 @@ pub fn update_prompt(
             for _ in 0..cfg.inner_epochs {
                 grad.iter_mut().for_each(|g| *g = 0.0);
                 clipped += update::add_clipped_gradient(cur, old, samples, adv, clip, 1.0, grad);
+                if let Some(sel) = kl_cov {
+                    update::add_kl_cov_gradient(cur, old, samples, sel, cfg.kl_cov_coef, grad);
+                }
                 update::add_regulariser(
                     cfg.regulariser,
                     cur,
@@ -210,6 +229,20 @@ pub fn run_full(
     replicate: u64,
     keep_trajectory: bool,
 ) -> (RunResult, Vec<f64>) {
+    run_observed(cfg, arm, replicate, keep_trajectory, None)
+}
+
+/// Sees every group update: the policy before, the policy after and the logit change.
+pub type Observer<'a> = &'a mut dyn FnMut(&[f64], &[f64], &[f64]);
+
+/// [`run_full`] with an observer of every group update (for the entropy dynamics).
+pub fn run_observed(
+    cfg: &SimConfig,
+    arm: &Arm,
+    replicate: u64,
+    keep_trajectory: bool,
+    mut observer: Option<Observer<'_>>,
+) -> (RunResult, Vec<f64>) {
     let seed = replicate_seed(cfg, replicate);
     let mut prompts_rng = rng::stream(&seed, STREAM_PROMPTS);
     let mut batch_rng = rng::stream(&seed, STREAM_BATCH);
@@ -258,6 +291,7 @@ pub fn run_full(
 
     let mut s = Scratch {
         old: vec![0.0; k],
+        before: vec![0.0; if observer.is_some() { k } else { 0 }],
         cdf: vec![0.0; k],
         cur: vec![0.0; k],
         grad: vec![0.0; k],
@@ -334,6 +368,7 @@ pub fn run_full(
                 incorrect_answer: problem.incorrect_answer[q],
                 fixed_label: fixed_labels.get(q).copied(),
                 priority: priority_of(q),
+                probs: &s.old,
             };
             arm::reward(
                 arm,
@@ -343,6 +378,9 @@ pub fn run_full(
                 &mut s.counts,
                 &mut reward_rng,
             );
+            if observer.is_some() {
+                s.before.copy_from_slice(&theta[row.clone()]);
+            }
             let outcome = update_prompt(
                 cfg,
                 &mut theta[row.clone()],
@@ -360,8 +398,15 @@ pub fn run_full(
                 GroupOutcome::Updated { clipped } => {
                     out.updated_groups += 1;
                     out.clipped_samples += clipped as u64;
-                    softmax(&theta[row.clone()], &mut probs[row]);
+                    softmax(&theta[row.clone()], &mut probs[row.clone()]);
                     dirty[q] = true;
+                    if let Some(obs) = observer.as_mut() {
+                        for ((d, t), b) in s.grad.iter_mut().zip(&theta[row.clone()]).zip(&s.before)
+                        {
+                            *d = t - b;
+                        }
+                        obs(&s.old, &probs[row], &s.grad);
+                    }
                 }
             }
         }

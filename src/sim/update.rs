@@ -131,6 +131,58 @@ pub fn clipped_objective(
         / samples.len() as f64
 }
 
+/// Cui et al.'s per-sample covariance term: (log π(a_i) − mean log π)·(A_i − mean A) over the
+/// group.
+pub fn cov_terms(probs: &[f64], samples: &[usize], adv: &[f64]) -> Vec<f64> {
+    let g = samples.len() as f64;
+    let lp: Vec<f64> = samples.iter().map(|&a| probs[a].ln()).collect();
+    let (ml, ma) = (lp.iter().sum::<f64>() / g, adv.iter().sum::<f64>() / g);
+    lp.iter()
+        .zip(adv)
+        .map(|(l, a)| (l - ml) * (a - ma))
+        .collect()
+}
+
+/// The ⌊fraction·G⌋ samples with the highest covariance term (ties: the earlier sample first).
+pub fn cov_selection(probs: &[f64], samples: &[usize], adv: &[f64], fraction: f64) -> Vec<bool> {
+    let k = (fraction * samples.len() as f64).floor() as usize;
+    let cov = cov_terms(probs, samples, adv);
+    let mut order: Vec<usize> = (0..samples.len()).collect();
+    order.sort_by(|&i, &j| cov[j].total_cmp(&cov[i]).then(i.cmp(&j)));
+    let mut sel = vec![false; samples.len()];
+    for &i in order.iter().take(k) {
+        sel[i] = true;
+    }
+    sel
+}
+
+/// Adds the gradient of −coef·(1/G)·Σ_selected ½(log ρ_i)², ρ_i = π(a_i)/π_old(a_i): KL-Cov's
+/// penalty on the selected samples (zero while π = π_old).
+pub fn add_kl_cov_gradient(
+    probs: &[f64],
+    old: &[f64],
+    samples: &[usize],
+    selected: &[bool],
+    coef: f64,
+    grad: &mut [f64],
+) {
+    let w = coef / samples.len() as f64;
+    let mut total = 0.0;
+    for ((&a, &s), _) in samples.iter().zip(selected).zip(0..) {
+        if !s {
+            continue;
+        }
+        let c = -w * (probs[a] / old[a]).ln();
+        grad[a] += c;
+        total += c;
+    }
+    if total != 0.0 {
+        for (g, &p) in grad.iter_mut().zip(probs) {
+            *g -= total * p;
+        }
+    }
+}
+
 /// KL(π ‖ π_base) from probabilities and base log-probabilities.
 pub fn kl(probs: &[f64], base_logprobs: &[f64]) -> f64 {
     probs
