@@ -253,30 +253,9 @@ pub fn factorial(r: &crate::factorial::FactorialResult, regenerate: &str, figure
         "\n## Cell means\n\n| cell | levels | arm | mean [95% t CI] |\n|---|---|---|---|"
     );
     for (c, e) in r.cells.iter().zip(&a.cell_means) {
-        let code: String = c
-            .coding
-            .iter()
-            .map(|&x| if x > 0 { '+' } else { '−' })
-            .collect();
-        let levels: Vec<String> = r
-            .factors
-            .iter()
-            .zip(&c.coding)
-            .map(|(f, &x)| {
-                format!(
-                    "{}={}",
-                    f.name,
-                    super::level(if x > 0 { &f.high } else { &f.low })
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            m,
-            "| {code} | {} | {} | {} |",
-            levels.join(", "),
-            c.arm,
-            est(e, 4)
-        );
+        let code = super::cell_code(&c.coding);
+        let levels = super::cell_levels(&r.factors, &c.coding, 0, ", ");
+        let _ = writeln!(m, "| {code} | {} | {} | {} |", levels, c.arm, est(e, 4));
     }
     let _ = writeln!(
         m,

@@ -36,3 +36,26 @@ pub fn level(v: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// "A=true, B=0.8": the factor levels of a cell's coding, for factors from `first` on.
+pub fn cell_levels(
+    factors: &[crate::factorial::study::FactorFile],
+    coding: &[i8],
+    first: usize,
+    sep: &str,
+) -> String {
+    factors[first..]
+        .iter()
+        .zip(&coding[first..])
+        .map(|(f, &x)| format!("{}={}", f.name, level(if x > 0 { &f.high } else { &f.low })))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+/// "+−+": a cell's coding.
+pub fn cell_code(coding: &[i8]) -> String {
+    coding
+        .iter()
+        .map(|&x| if x > 0 { '+' } else { '−' })
+        .collect()
+}

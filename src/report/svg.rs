@@ -206,17 +206,7 @@ pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String>
         // Cells come in standard order (first factor fastest): pairs (2i, 2i+1) share the rest.
         for (line, pair) in r.cells.chunks(2).enumerate() {
             let color = palette[line % palette.len()];
-            let label: Vec<String> = r.factors[1..]
-                .iter()
-                .zip(&pair[0].coding[1..])
-                .map(|(f, &x)| {
-                    format!(
-                        "{}={}",
-                        f.name,
-                        super::level(if x > 0 { &f.high } else { &f.low })
-                    )
-                })
-                .collect();
+            let label = super::cell_levels(&r.factors, &pair[0].coding, 1, ", ");
             let pts: Vec<(f64, f64)> = (0..2)
                 .map(|j| {
                     (
@@ -239,7 +229,7 @@ pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String>
             chart
                 .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
                 .map_err(err)?
-                .label(label.join(", "))
+                .label(label)
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                 });

@@ -117,24 +117,9 @@ pub fn factorial(r: &crate::factorial::FactorialResult) -> String {
     let a = &r.analysis;
     let mut cells = table(&["cell", "levels", "arm", "mean outcome [95% t CI]"]);
     for (c, e) in r.cells.iter().zip(&a.cell_means) {
-        let levels: Vec<String> = r
-            .factors
-            .iter()
-            .zip(&c.coding)
-            .map(|(f, &x)| {
-                format!(
-                    "{}={}",
-                    f.name,
-                    super::level(if x > 0 { &f.high } else { &f.low })
-                )
-            })
-            .collect();
-        let code: String = c
-            .coding
-            .iter()
-            .map(|&x| if x > 0 { '+' } else { '−' })
-            .collect();
-        cells.add_row(vec![code, levels.join(" "), c.arm.to_string(), est(e, 4)]);
+        let levels = super::cell_levels(&r.factors, &c.coding, 0, " ");
+        let code = super::cell_code(&c.coding);
+        cells.add_row(vec![code, levels, c.arm.to_string(), est(e, 4)]);
     }
     let mut eff = table(&[
         "effect",
