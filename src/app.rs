@@ -983,55 +983,6 @@ fn entropy_cmd(a: EntropyArgs) -> Result<()> {
     if a.json {
         return print_json(&e);
     }
-    let mut t = terminal::table(&[
-        "η",
-        "updates",
-        "correlation",
-        "median rel. error",
-        "p90 rel. error",
-    ]);
-    for g in &e.agreement {
-        t.add_row(vec![
-            g.lr.to_string(),
-            g.updates.to_string(),
-            format!("{:.4}", g.correlation),
-            format!("{:.2e}", g.median_relative_error),
-            format!("{:.2e}", g.p90_relative_error),
-        ]);
-    }
-    println!("{t}");
-    let mut t = terminal::table(&[
-        "p_s",
-        "arm",
-        "a",
-        "b",
-        "R²",
-        "ceiling",
-        "final acc",
-        "final H",
-    ]);
-    for l in &e.laws {
-        let f = l.fit;
-        t.add_row(vec![
-            l.prior.to_string(),
-            l.arm.clone(),
-            f.map_or("—".into(), |f| format!("{:.4}", f.a)),
-            f.map_or("—".into(), |f| format!("{:.4}", f.b)),
-            f.map_or("—".into(), |f| format!("{:.3}", f.r2)),
-            f.map_or("—".into(), |f| format!("{:.4}", f.ceiling)),
-            format!("{:.4}", l.final_accuracy),
-            format!("{:.4}", l.final_entropy),
-        ]);
-    }
-    println!("{t}");
-    let mut t = terminal::table(&["update", "final accuracy", "final entropy"]);
-    for c in &e.controls {
-        t.add_row(vec![
-            c.control.clone(),
-            format!("{:.4}", c.final_accuracy),
-            format!("{:.4}", c.final_entropy),
-        ]);
-    }
-    println!("{t}");
+    print!("{}", terminal::entropy(&e));
     Ok(())
 }

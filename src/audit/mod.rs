@@ -183,6 +183,25 @@ pub enum Provenance {
     Missing,
 }
 
+impl Provenance {
+    /// The provenance of a reported arm, its printed readings kept as text.
+    fn reported(
+        label: &str,
+        readings: &[Printed],
+        unit: Unit,
+        source: &descriptor::RawSource,
+        citation: &Option<String>,
+    ) -> Provenance {
+        Provenance::Reported {
+            label: label.to_string(),
+            printed: readings.iter().map(|p| p.raw.clone()).collect(),
+            unit,
+            source: source.clone(),
+            cell: citation.clone(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ArmRow {
     pub arm: String,
@@ -434,13 +453,7 @@ fn reported(
                 result.arms.push(ArmRow {
                     arm: key.clone(),
                     role,
-                    provenance: Provenance::Reported {
-                        label: label.clone(),
-                        printed: readings.iter().map(|p| p.raw.clone()).collect(),
-                        unit: *unit,
-                        source: source.clone(),
-                        cell: citation.clone(),
-                    },
+                    provenance: Provenance::reported(label, readings, *unit, source, citation),
                 });
             }
             Some(ArmSpec::Borrowed { from }) => {
@@ -504,13 +517,7 @@ fn reported(
             result.arms.push(ArmRow {
                 arm: key.clone(),
                 role: "context".into(),
-                provenance: Provenance::Reported {
-                    label: label.clone(),
-                    printed: readings.iter().map(|p| p.raw.clone()).collect(),
-                    unit: *unit,
-                    source: source.clone(),
-                    cell: citation.clone(),
-                },
+                provenance: Provenance::reported(label, readings, *unit, source, citation),
             });
         }
     }

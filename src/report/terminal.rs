@@ -167,3 +167,59 @@ pub fn factorial(r: &crate::factorial::FactorialResult) -> String {
         "{cells}\n{eff}\ninteraction ratio max|interaction|/max|main effect| = {ratio}\n{hyp}\n"
     )
 }
+
+/// The entropy study's three tables: the covariance law against η, the fitted law, the controls.
+pub fn entropy(e: &crate::entropy::EntropyReport) -> String {
+    let mut out = String::new();
+    let mut t = table(&[
+        "η",
+        "updates",
+        "correlation",
+        "median rel. error",
+        "p90 rel. error",
+    ]);
+    for g in &e.agreement {
+        t.add_row(vec![
+            g.lr.to_string(),
+            g.updates.to_string(),
+            format!("{:.4}", g.correlation),
+            format!("{:.2e}", g.median_relative_error),
+            format!("{:.2e}", g.p90_relative_error),
+        ]);
+    }
+    out.push_str(&format!("{t}\n"));
+    let mut t = table(&[
+        "p_s",
+        "arm",
+        "a",
+        "b",
+        "R²",
+        "ceiling",
+        "final acc",
+        "final H",
+    ]);
+    for l in &e.laws {
+        let f = l.fit;
+        t.add_row(vec![
+            l.prior.to_string(),
+            l.arm.clone(),
+            f.map_or("—".into(), |f| format!("{:.4}", f.a)),
+            f.map_or("—".into(), |f| format!("{:.4}", f.b)),
+            f.map_or("—".into(), |f| format!("{:.3}", f.r2)),
+            f.map_or("—".into(), |f| format!("{:.4}", f.ceiling)),
+            format!("{:.4}", l.final_accuracy),
+            format!("{:.4}", l.final_entropy),
+        ]);
+    }
+    out.push_str(&format!("{t}\n"));
+    let mut t = table(&["update", "final accuracy", "final entropy"]);
+    for c in &e.controls {
+        t.add_row(vec![
+            c.control.clone(),
+            format!("{:.4}", c.final_accuracy),
+            format!("{:.4}", c.final_entropy),
+        ]);
+    }
+    out.push_str(&format!("{t}\n"));
+    out
+}
