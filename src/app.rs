@@ -272,7 +272,18 @@ fn presets() -> Result<()> {
 /// The benchmark suite (see `bench.rs` for the workloads).
 fn bench(a: BenchArgs) -> Result<()> {
     anyhow::ensure!(a.repeat >= 1, "--repeat must be at least 1");
-    let results = crate::bench::measure(&crate::bench::suite(a.quick), a.repeat);
+    let mut suite = crate::bench::suite(a.quick);
+    if !a.workloads.is_empty() {
+        let names: Vec<&str> = suite.iter().map(|w| w.name).collect();
+        if let Some(bad) = a.workloads.iter().find(|n| !names.contains(&n.as_str())) {
+            anyhow::bail!(
+                "--workload {bad}: no such workload; the suite has {}",
+                names.join(", ")
+            );
+        }
+        suite.retain(|w| a.workloads.iter().any(|n| n == w.name));
+    }
+    let results = crate::bench::measure(&suite, a.repeat);
     let record = json!({
         "tool": report::tool(),
         "cores": rayon::current_num_threads(),

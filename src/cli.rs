@@ -488,4 +488,7 @@ pub struct BenchArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// Time only these workloads (by name; repeatable). Default: all.
+    #[arg(long = "workload", value_name = "NAME")]
+    pub workloads: Vec<String>,
 }

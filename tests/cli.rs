@@ -177,3 +177,34 @@ fn bench_reports_throughput() {
         "5 levels × 4 arms × 1 replicate in quick mode"
     );
 }
+
+#[test]
+fn bench_times_only_the_named_workloads() {
+    let o = cli(&[
+        "bench",
+        "--quick",
+        "--repeat",
+        "1",
+        "--json",
+        "--workload",
+        "seed-sweep",
+        "--workload",
+        "small",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = v["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["small", "seed-sweep"], "suite order is kept");
+    let o = cli(&["bench", "--quick", "--workload", "tiny"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("--workload tiny") && e.contains("seed-sweep"),
+        "{e}"
+    );
+}
