@@ -3,6 +3,7 @@
 
 pub mod arm;
 pub mod config;
+pub mod exp;
 pub mod policy;
 pub mod run;
 pub mod update;

@@ -92,6 +92,11 @@ pub fn crossover(cfg: &SimConfig) -> f64 {
 impl Problem {
     /// Builds the prompts. Priors come from `rng` only when the config has a Beta prior.
     pub fn build(cfg: &SimConfig, rng: &mut SimRng) -> Problem {
+        Self::build_with::<SimExp>(cfg, rng)
+    }
+
+    /// [`Problem::build`] with the exponential `X` in the softmax.
+    pub fn build_with<X: Exp>(cfg: &SimConfig, rng: &mut SimRng) -> Problem {
         let (n, k) = (cfg.prompts, cfg.answers);
         let beta = cfg.prior_concentration.map(|kappa| {
             Beta::new(cfg.prior * kappa, (1.0 - cfg.prior) * kappa).expect("validated parameters")
@@ -130,7 +135,7 @@ impl Problem {
             // The policy is always softmax(θ); taking the base probabilities through the same
             // softmax makes "θ = base logits" and "π = π_base" agree bit for bit.
             let mut through_softmax = vec![0.0; k];
-            softmax(&logits, &mut through_softmax);
+            softmax_with::<X>(&logits, &mut through_softmax);
             p.base_logits.extend(logits);
             p.base_probs.extend(through_softmax);
         }
@@ -142,15 +147,52 @@ impl Problem {
     }
 }
 
+/// The exponential the softmax uses.
+pub trait Exp {
+    fn exp(x: f64) -> f64;
+}
+
+/// The exponential of the simulator's softmax.
+pub type SimExp = Libm;
+
+/// The simulator's own exponential ([`super::exp::exp`]): the same bits on every platform.
+pub struct Portable;
+
+impl Exp for Portable {
+    #[inline(always)]
+    fn exp(x: f64) -> f64 {
+        super::exp::exp(x)
+    }
+}
+
+/// The platform libm's `exp`: what the simulator used before it had its own. Kept as the
+/// reference the portable one is tested against (same runs, same seeds, distributions compared).
+pub struct Libm;
+
+impl Exp for Libm {
+    #[inline(always)]
+    fn exp(x: f64) -> f64 {
+        x.exp()
+    }
+}
+
 /// Softmax of `logits` into `out` (max-subtracted).
 #[inline]
 pub fn softmax(logits: &[f64], out: &mut [f64]) {
-    let m = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let mut z = 0.0;
-    for (o, &l) in out.iter_mut().zip(logits) {
-        *o = (l - m).exp();
-        z += *o;
+    softmax_with::<SimExp>(logits, out)
+}
+
+/// [`softmax`] with the exponential `X`.
+#[inline]
+pub fn softmax_with<X: Exp>(logits: &[f64], out: &mut [f64]) {
+    let mut m = f64::NEG_INFINITY;
+    for &l in logits {
+        m = if l > m { l } else { m };
     }
+    for (o, &l) in out.iter_mut().zip(logits) {
+        *o = X::exp(l - m);
+    }
+    let z: f64 = out.iter().sum();
     let inv = 1.0 / z;
     out.iter_mut().for_each(|o| *o *= inv);
 }

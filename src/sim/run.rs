@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::arm::{self, Arm, PromptView};
 use super::config::{CovControl, SimConfig, TieBreak, Update};
-use super::policy::{Metrics, Problem, softmax};
+use super::policy::{Exp, Metrics, Problem, SimExp, softmax_with};
 use super::update::{self, Clip};
 use crate::rng::{self, Seed, SimRng, derive_seed};
 
@@ -93,6 +93,34 @@ pub fn update_prompt(
     cur: &mut [f64],
     grad: &mut [f64],
 ) -> GroupOutcome {
+    update_prompt_with::<SimExp>(
+        cfg,
+        theta,
+        old,
+        base_probs,
+        base_logprobs,
+        samples,
+        rewards,
+        adv,
+        cur,
+        grad,
+    )
+}
+
+/// [`update_prompt`] with the exponential `X` in the softmax.
+#[allow(clippy::too_many_arguments)]
+pub fn update_prompt_with<X: Exp>(
+    cfg: &SimConfig,
+    theta: &mut [f64],
+    old: &[f64],
+    base_probs: &[f64],
+    base_logprobs: &[f64],
+    samples: &[usize],
+    rewards: &[f64],
+    adv: &mut [f64],
+    cur: &mut [f64],
+    grad: &mut [f64],
+) -> GroupOutcome {
     if cfg.filter && rewards.iter().all(|&r| r == rewards[0]) {
         return GroupOutcome::Dropped;
     }
@@ -154,7 +182,7 @@ pub fn update_prompt(
                     .iter_mut()
                     .zip(grad.iter())
                     .for_each(|(t, g)| *t += cfg.lr * g);
-                softmax(theta, cur);
+                softmax_with::<X>(theta, cur);
             }
         }
     }
@@ -241,6 +269,23 @@ pub fn run_observed(
     arm: &Arm,
     replicate: u64,
     keep_trajectory: bool,
+    observer: Option<Observer<'_>>,
+) -> (RunResult, Vec<f64>) {
+    run_observed_with::<SimExp>(cfg, arm, replicate, keep_trajectory, observer)
+}
+
+/// [`run`] with the platform libm's `exp` in the softmax instead of the simulator's own: the
+/// reference for the test that the two give the same distributions of results.
+pub fn run_libm_exp(cfg: &SimConfig, arm: &Arm, replicate: u64) -> RunResult {
+    run_observed_with::<super::policy::Libm>(cfg, arm, replicate, false, None).0
+}
+
+/// [`run_observed`] with the exponential `X` in the softmax.
+pub fn run_observed_with<X: Exp>(
+    cfg: &SimConfig,
+    arm: &Arm,
+    replicate: u64,
+    keep_trajectory: bool,
     mut observer: Option<Observer<'_>>,
 ) -> (RunResult, Vec<f64>) {
     let seed = replicate_seed(cfg, replicate);
@@ -249,7 +294,7 @@ pub fn run_observed(
     let mut sample_rng = rng::stream(&seed, STREAM_SAMPLES);
     let mut reward_rng = rng::stream(&reward_seed(&seed, arm), 0);
 
-    let problem = Problem::build(cfg, &mut prompts_rng);
+    let problem = Problem::build_with::<X>(cfg, &mut prompts_rng);
     let (n, k, g) = (cfg.prompts, cfg.answers, cfg.group);
     let base_probs = problem.base_probs.clone();
     let base_logprobs: Vec<f64> = base_probs.iter().map(|p| p.ln()).collect();
@@ -381,7 +426,7 @@ pub fn run_observed(
             if observer.is_some() {
                 s.before.copy_from_slice(&theta[row.clone()]);
             }
-            let outcome = update_prompt(
+            let outcome = update_prompt_with::<X>(
                 cfg,
                 &mut theta[row.clone()],
                 &s.old,
@@ -398,7 +443,7 @@ pub fn run_observed(
                 GroupOutcome::Updated { clipped } => {
                     out.updated_groups += 1;
                     out.clipped_samples += clipped as u64;
-                    softmax(&theta[row.clone()], &mut probs[row.clone()]);
+                    softmax_with::<X>(&theta[row.clone()], &mut probs[row.clone()]);
                     dirty[q] = true;
                     if let Some(obs) = observer.as_mut() {
                         for ((d, t), b) in s.grad.iter_mut().zip(&theta[row.clone()]).zip(&s.before)
