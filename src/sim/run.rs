@@ -121,7 +121,12 @@ pub fn update_prompt_with<X: Exp>(
     cur: &mut [f64],
     grad: &mut [f64],
 ) -> GroupOutcome {
-    if cfg.filter && rewards.iter().all(|&r| r == rewards[0]) {
+    // All-equal rewards, checked without an early exit (one predictable branch, not G).
+    if cfg.filter
+        && rewards
+            .iter()
+            .fold(true, |same, &r| same & (r == rewards[0]))
+    {
         return GroupOutcome::Dropped;
     }
     update::advantages(rewards, cfg.advantage, cfg.adv_eps, adv);
@@ -142,22 +147,18 @@ pub fn update_prompt_with<X: Exp>(
     };
     let mut clipped = 0;
     match cfg.update {
-        Update::OnPolicy => {
-            grad.iter_mut().for_each(|g| *g = 0.0);
-            update::add_pg_gradient(old, samples, adv, 1.0, grad);
-            update::add_regulariser(
-                cfg.regulariser,
-                old,
-                base_probs,
-                base_logprobs,
-                cfg.beta,
-                grad,
-            );
-            theta
-                .iter_mut()
-                .zip(grad.iter())
-                .for_each(|(t, g)| *t += cfg.lr * g);
-        }
+        Update::OnPolicy => update::on_policy_step(
+            cfg.regulariser,
+            old,
+            base_probs,
+            base_logprobs,
+            samples,
+            adv,
+            cfg.beta,
+            cfg.lr,
+            theta,
+            grad,
+        ),
         Update::Ppo => {
             let clip = cfg.clip.then_some(Clip {
                 eps_low: cfg.eps_low,

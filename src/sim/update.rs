@@ -35,14 +35,72 @@ pub fn add_pg_gradient(
     grad: &mut [f64],
 ) {
     let w = scale / samples.len() as f64;
+    let total = scatter(samples, adv, w, grad);
+    if total != 0.0 {
+        for (g, &p) in grad.iter_mut().zip(probs) {
+            *g -= w * total * p;
+        }
+    }
+}
+
+/// Adds `w · A_i` to `grad[a_i]` for each sample, in sample order; returns `Σ A_i`.
+#[inline]
+fn scatter(samples: &[usize], adv: &[f64], w: f64, grad: &mut [f64]) -> f64 {
     let mut total = 0.0;
     for (&a, &ai) in samples.iter().zip(adv) {
         grad[a] += w * ai;
         total += ai;
     }
-    if total != 0.0 {
-        for (g, &p) in grad.iter_mut().zip(probs) {
-            *g -= w * total * p;
+    total
+}
+
+/// One on-policy step: `θ += lr · g`, where `g` (left in `grad`) is the policy gradient of
+/// [`add_pg_gradient`] at scale one plus the direction of [`add_regulariser`] at scale β. Each
+/// element sees the operations of those two functions in their order, so the bits are the
+/// same, in one pass over the answers.
+#[allow(clippy::too_many_arguments)]
+pub fn on_policy_step(
+    kind: Regulariser,
+    probs: &[f64],
+    base_probs: &[f64],
+    base_logprobs: &[f64],
+    samples: &[usize],
+    adv: &[f64],
+    beta: f64,
+    lr: f64,
+    theta: &mut [f64],
+    grad: &mut [f64],
+) {
+    grad.fill(0.0);
+    if kind == Regulariser::Kl {
+        add_pg_gradient(probs, samples, adv, 1.0, grad);
+        add_regulariser(kind, probs, base_probs, base_logprobs, beta, grad);
+        theta
+            .iter_mut()
+            .zip(grad.iter())
+            .for_each(|(t, g)| *t += lr * g);
+        return;
+    }
+    let w = 1.0 / samples.len() as f64;
+    let total = scatter(samples, adv, w, grad);
+    // With Σ A = 0 the centring term is skipped; subtracting +0·π instead leaves every value,
+    // signed zeros included, as it was.
+    let wt = if total != 0.0 { w * total } else { 0.0 };
+    let k = grad.len();
+    let (probs, theta) = (&probs[..k], &mut theta[..k]);
+    if kind == Regulariser::Paper {
+        let base_probs = &base_probs[..k];
+        for j in 0..k {
+            let mut g = grad[j] - wt * probs[j];
+            g -= beta * (probs[j] - base_probs[j]);
+            grad[j] = g;
+            theta[j] += lr * g;
+        }
+    } else {
+        for j in 0..k {
+            let g = grad[j] - wt * probs[j];
+            grad[j] = g;
+            theta[j] += lr * g;
         }
     }
 }
@@ -425,5 +483,42 @@ mod tests {
         assert_eq!(adv, [0.0; 4]);
         advantages(&[1.0, 0.0, 0.0, 0.0], Advantage::DrGrpo, 0.0, &mut adv);
         assert_eq!(adv, [0.75, -0.25, -0.25, -0.25]);
+    }
+
+    #[test]
+    fn on_policy_step_is_the_two_gradients_and_a_step_bit_for_bit() {
+        let mut rng = stream(&derive_seed(&[b"on-policy-step"]), 0);
+        for trial in 0..300 {
+            let k = 2 + trial % 9;
+            let theta0: Vec<f64> = (0..k).map(|_| 3.0 * uniform(&mut rng) - 1.5).collect();
+            let base = sm(&(0..k).map(|_| uniform(&mut rng)).collect::<Vec<_>>());
+            let base_log: Vec<f64> = base.iter().map(|p| p.ln()).collect();
+            let probs = sm(&theta0);
+            let samples: Vec<usize> = (0..8).map(|_| crate::rng::below(&mut rng, k)).collect();
+            // Every third trial has all-zero advantages (Σ A = 0, the centring term skipped).
+            let adv: Vec<f64> = (0..8)
+                .map(|_| {
+                    if trial % 3 == 0 {
+                        0.0
+                    } else {
+                        uniform(&mut rng) - 0.5
+                    }
+                })
+                .collect();
+            for kind in [Regulariser::Paper, Regulariser::Kl, Regulariser::None] {
+                let (beta, lr) = (0.01, 0.05);
+                let mut g_ref = vec![0.0; k];
+                add_pg_gradient(&probs, &samples, &adv, 1.0, &mut g_ref);
+                add_regulariser(kind, &probs, &base, &base_log, beta, &mut g_ref);
+                let t_ref: Vec<f64> = theta0.iter().zip(&g_ref).map(|(t, g)| t + lr * g).collect();
+                let (mut theta, mut grad) = (theta0.clone(), vec![7.0; k]);
+                on_policy_step(
+                    kind, &probs, &base, &base_log, &samples, &adv, beta, lr, &mut theta, &mut grad,
+                );
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&theta), bits(&t_ref), "{kind:?} trial {trial}");
+                assert_eq!(bits(&grad), bits(&g_ref), "{kind:?} trial {trial}");
+            }
+        }
     }
 }
