@@ -46,17 +46,22 @@ pub fn uniform<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 }
 
 /// Uniform integer in `0..n` (Lemire's multiply-and-reject; unbiased). `n` must be positive.
+///
+/// A draw is rejected when the low word of `x·n` is below `2^64 mod n`; since that threshold is
+/// below `n`, it is computed (one 64-bit division) only when the low word is below `n`, which is
+/// rare. The draws consumed and the value returned are those of the plain rejection loop.
 #[inline]
 pub fn below<R: Rng + ?Sized>(rng: &mut R, n: usize) -> usize {
     debug_assert!(n > 0);
     let n = n as u64;
-    let threshold = n.wrapping_neg() % n;
-    loop {
-        let m = (rng.next_u64() as u128) * (n as u128);
-        if (m as u64) >= threshold {
-            return (m >> 64) as usize;
+    let mut m = (rng.next_u64() as u128) * (n as u128);
+    if (m as u64) < n {
+        let threshold = n.wrapping_neg() % n;
+        while (m as u64) < threshold {
+            m = (rng.next_u64() as u128) * (n as u128);
         }
     }
+    (m >> 64) as usize
 }
 
 /// Bernoulli(p) from one uniform.
@@ -82,6 +87,42 @@ mod tests {
             seen[below(&mut rng, 7)] += 1;
         }
         assert!(seen.iter().all(|&c| c > 800 && c < 1200), "{seen:?}");
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn below_equals_the_plain_rejection_loop() {
+        // The plain loop computes the threshold on every draw. Large n makes rejections
+        // common (n = 2^63 + 1 rejects almost half the words), so both branches run.
+        let plain = |rng: &mut SimRng, n: usize| -> usize {
+            let n = n as u64;
+            let threshold = n.wrapping_neg() % n;
+            loop {
+                let m = (rng.next_u64() as u128) * (n as u128);
+                if (m as u64) >= threshold {
+                    return (m >> 64) as usize;
+                }
+            }
+        };
+        let s = derive_seed(&[b"below"]);
+        for n in [
+            1,
+            2,
+            3,
+            7,
+            40,
+            1 << 40,
+            (1 << 63) + 1,
+            (1 << 63) + (1 << 62),
+            usize::MAX,
+        ] {
+            let (mut a, mut b) = (stream(&s, 0), stream(&s, 0));
+            for _ in 0..2000 {
+                assert_eq!(below(&mut a, n), plain(&mut b, n), "n = {n}");
+            }
+            // The same number of words consumed.
+            assert_eq!(a.next_u64(), b.next_u64(), "n = {n}");
+        }
     }
 
     #[test]

@@ -190,13 +190,12 @@ pub fn plurality(
     for &a in samples {
         counts[a] += 1;
     }
-    let top = *counts.iter().max().expect("k ≥ 1");
     if let Some(rank) = priority {
-        return (0..counts.len())
-            .filter(|&a| counts[a] == top)
-            .min_by_key(|&a| rank[a])
-            .expect("some answer has the top count");
+        // One pass: the largest (count, −rank). Ranks are distinct, so the key has one maximum.
+        let key = |a: usize| (u64::from(counts[a]) << 32) | u64::from(u32::MAX - rank[a]);
+        return (1..counts.len()).fold(0, |best, a| if key(a) > key(best) { a } else { best });
     }
+    let top = *counts.iter().max().expect("k ≥ 1");
     let tied = counts.iter().filter(|&&c| c == top).count();
     let pick = if tied == 1 { 0 } else { rng::below(rng, tied) };
     counts
@@ -272,6 +271,31 @@ pub fn reward(
 mod tests {
     use super::*;
     use crate::rng::{derive_seed, stream};
+
+    #[test]
+    fn plurality_with_priority_is_the_top_count_of_lowest_rank() {
+        let mut rng = stream(&derive_seed(&[b"plurality"]), 0);
+        for trial in 0..2000 {
+            let k = 2 + trial % 7;
+            let samples: Vec<usize> = (0..8).map(|_| crate::rng::below(&mut rng, k)).collect();
+            let mut rank: Vec<u32> = (0..k as u32).collect();
+            for i in (1..k).rev() {
+                rank.swap(i, crate::rng::below(&mut rng, i + 1));
+            }
+            let mut counts = vec![0u32; k];
+            for &a in &samples {
+                counts[a] += 1;
+            }
+            let top = *counts.iter().max().unwrap();
+            let want = (0..k)
+                .filter(|&a| counts[a] == top)
+                .min_by_key(|&a| rank[a])
+                .unwrap();
+            let mut scratch = vec![9u32; k];
+            let got = plurality(&samples, &mut scratch, Some(&rank), &mut rng);
+            assert_eq!(got, want, "{samples:?} {rank:?}");
+        }
+    }
 
     #[test]
     fn labels_round_trip() {
