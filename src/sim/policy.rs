@@ -115,29 +115,39 @@ impl Problem {
             Family::Paper => cfg.correct,
             Family::Distractor => 1,
         };
+        // A base row's logits and their softmax. The policy is always softmax(θ); taking the
+        // base probabilities through the same softmax makes "θ = base logits" and
+        // "π = π_base" agree bit for bit.
+        let through_softmax = |probs: Vec<f64>| {
+            let logits: Vec<f64> = probs.iter().map(|q| q.ln()).collect();
+            let mut soft = vec![0.0; k];
+            softmax_with::<X>(&logits, &mut soft);
+            (probs, logits, soft)
+        };
         // Without a Beta prior every prompt has the same base row: build it once.
-        let fixed = beta.is_none().then(|| base_distribution(cfg, cfg.prior));
+        let fixed = beta
+            .is_none()
+            .then(|| through_softmax(base_distribution(cfg, cfg.prior)));
         for _ in 0..n {
             // Keep a drawn prior away from 0 and 1 so every logit stays finite.
             let prior = match &beta {
                 Some(b) => b.sample(rng).clamp(1e-9, 1.0 - 1e-9),
                 None => cfg.prior,
             };
-            let probs = match &fixed {
-                Some(row) => row.clone(),
-                None => base_distribution(cfg, prior),
+            let drawn;
+            let (probs, logits, soft) = match &fixed {
+                Some(row) => row,
+                None => {
+                    drawn = through_softmax(base_distribution(cfg, prior));
+                    &drawn
+                }
             };
             let wrong = (c..k).fold(c, |best, a| if probs[a] > probs[best] { a } else { best });
             p.incorrect_answer.push(wrong);
             p.priors.push(prior);
             p.correct.extend((0..k).map(|a| a < c));
-            let logits: Vec<f64> = probs.iter().map(|q| q.ln()).collect();
-            // The policy is always softmax(θ); taking the base probabilities through the same
-            // softmax makes "θ = base logits" and "π = π_base" agree bit for bit.
-            let mut through_softmax = vec![0.0; k];
-            softmax_with::<X>(&logits, &mut through_softmax);
-            p.base_logits.extend(logits);
-            p.base_probs.extend(through_softmax);
+            p.base_logits.extend_from_slice(logits);
+            p.base_probs.extend_from_slice(soft);
         }
         p
     }

@@ -298,18 +298,28 @@ pub fn run_observed_with<X: Exp>(
     let problem = Problem::build_with::<X>(cfg, &mut prompts_rng);
     let (n, k, g) = (cfg.prompts, cfg.answers, cfg.group);
     let base_probs = problem.base_probs.clone();
-    let base_logprobs: Vec<f64> = base_probs.iter().map(|p| p.ln()).collect();
+    // Per-prompt logs and metrics of the base rows; a row equal to the one before it (every
+    // row, without a Beta prior) reuses that row's values, which are the same bits.
+    let mut base_logprobs: Vec<f64> = Vec::with_capacity(n * k);
+    let mut per_prompt: Vec<Metrics> = Vec::with_capacity(n);
+    for q in 0..n {
+        let (row, correct) = (
+            problem.row(&base_probs, q),
+            problem.row(&problem.correct, q),
+        );
+        let same = q > 0
+            && row == problem.row(&base_probs, q - 1)
+            && correct == problem.row(&problem.correct, q - 1);
+        if same {
+            base_logprobs.extend_from_within((q - 1) * k..q * k);
+            per_prompt.push(per_prompt[q - 1]);
+        } else {
+            base_logprobs.extend(row.iter().map(|p| p.ln()));
+            per_prompt.push(Metrics::of_prompt(row, correct, cfg.pass_k));
+        }
+    }
     let mut theta = problem.base_logits.clone();
     let mut probs = base_probs.clone();
-    let mut per_prompt: Vec<Metrics> = (0..n)
-        .map(|q| {
-            Metrics::of_prompt(
-                problem.row(&probs, q),
-                problem.row(&problem.correct, q),
-                cfg.pass_k,
-            )
-        })
-        .collect();
     let base = mean_metrics(&per_prompt);
 
     let mut trajectory = Vec::with_capacity(if keep_trajectory { cfg.steps + 1 } else { 0 });
