@@ -193,7 +193,14 @@ pub fn plurality(
     if let Some(rank) = priority {
         // One pass: the largest (count, −rank). Ranks are distinct, so the key has one maximum.
         let key = |a: usize| (u64::from(counts[a]) << 32) | u64::from(u32::MAX - rank[a]);
-        return (1..counts.len()).fold(0, |best, a| if key(a) > key(best) { a } else { best });
+        let (mut best, mut best_key) = (0, key(0));
+        for a in 1..counts.len() {
+            let ka = key(a);
+            if ka > best_key {
+                (best, best_key) = (a, ka);
+            }
+        }
+        return best;
     }
     let top = *counts.iter().max().expect("k ≥ 1");
     let tied = counts.iter().filter(|&&c| c == top).count();
@@ -216,7 +223,8 @@ pub fn reward(
     counts: &mut [u32],
     rng: &mut SimRng,
 ) {
-    let indicator = |b: bool| if b { 1.0 } else { 0.0 };
+    // Without a branch: which way a sample goes is a coin flip the predictor would miss.
+    let indicator = |b: bool| f64::from(u8::from(b));
     match arm {
         Arm::Base | Arm::Constant => rewards.iter_mut().for_each(|r| *r = 1.0),
         Arm::True => {
