@@ -57,6 +57,7 @@ pub struct RunResult {
 
 /// Per-group scratch, allocated once per run.
 struct Scratch {
+    /// The old policy, kept for an observer only.
     old: Vec<f64>,
     before: Vec<f64>,
     cdf: Vec<f64>,
@@ -346,7 +347,7 @@ pub fn run_observed_with<X: Exp>(
     }
 
     let mut s = Scratch {
-        old: vec![0.0; k],
+        old: vec![0.0; if observer.is_some() { k } else { 0 }],
         before: vec![0.0; if observer.is_some() { k } else { 0 }],
         cdf: vec![0.0; k],
         cur: vec![0.0; k],
@@ -413,10 +414,11 @@ pub fn run_observed_with<X: Exp>(
         }
         for &q in &order[..cfg.batch] {
             let row = q * k..(q + 1) * k;
-            s.old.copy_from_slice(&probs[row.clone()]);
-            fill_cdf(&s.old, &mut s.cdf);
+            // The prompt's row of `probs` is its old policy until the softmax below rewrites it.
+            let old = &probs[row.clone()];
+            fill_cdf(old, &mut s.cdf);
             for a in s.samples.iter_mut() {
-                *a = draw_from_cdf(&s.cdf, &s.old, rng::uniform(&mut sample_rng));
+                *a = draw_from_cdf(&s.cdf, old, rng::uniform(&mut sample_rng));
             }
             let view = PromptView {
                 correct: problem.row(&problem.correct, q),
@@ -424,7 +426,7 @@ pub fn run_observed_with<X: Exp>(
                 incorrect_answer: problem.incorrect_answer[q],
                 fixed_label: fixed_labels.get(q).copied(),
                 priority: priority_of(q),
-                probs: &s.old,
+                probs: old,
             };
             arm::reward(
                 arm,
@@ -436,11 +438,12 @@ pub fn run_observed_with<X: Exp>(
             );
             if observer.is_some() {
                 s.before.copy_from_slice(&theta[row.clone()]);
+                s.old.copy_from_slice(old);
             }
             let outcome = update_prompt_with::<X>(
                 cfg,
                 &mut theta[row.clone()],
-                &s.old,
+                old,
                 &base_probs[row.clone()],
                 &base_logprobs[row.clone()],
                 &s.samples,
