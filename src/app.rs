@@ -1,5 +1,36 @@
 //! The commands: each reads its arguments, runs the pipeline stages and prints.
 
+/// `println!` to stdout, except that a closed stdout (`rlvr-audit … | head`) ends the process
+/// quietly, as it would end any Unix filter, instead of panicking.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($t)*) {
+            $crate::app::stdout_failed(e)
+        }
+    }};
+}
+
+/// [`say!`] without the newline.
+macro_rules! say_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($t)*) {
+            $crate::app::stdout_failed(e)
+        }
+    }};
+}
+
+/// Stdout failed: a reader that went away (broken pipe) ends the process with the status a
+/// SIGPIPE would give (128 + 13), anything else is reported.
+pub fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    eprintln!("Error: writing to standard output: {e}");
+    std::process::exit(2);
+}
+
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::json;
@@ -94,7 +125,7 @@ fn bootstrap_for(cfg: &SimConfig, tag: &str, replicates: u64, resamples: usize) 
 }
 
 fn print_json(v: &impl Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    say!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
 }
 
@@ -145,8 +176,8 @@ fn simulate(a: SimulateArgs) -> Result<()> {
             format!("{:.1}", s.dropped_groups_per_run),
         ]);
     }
-    println!("{}", describe(&cfg, a.replicates));
-    println!("{t}");
+    say!("{}", describe(&cfg, a.replicates));
+    say!("{t}");
     Ok(())
 }
 
@@ -252,19 +283,19 @@ fn decompose_cmd(a: DecomposeArgs) -> Result<()> {
         obj.insert("crossover_prior".into(), json!(cross));
         return print_json(&v);
     }
-    println!("{}", describe(&cfg, a.replicates));
-    println!(
+    say!("{}", describe(&cfg, a.replicates));
+    say!(
         "base accuracy (exact) {base:.4} at nominal p_s {}; self-consistency crossover of this family at p_s = {cross:.4}",
         cfg.prior
     );
-    print!("{}", terminal::decomposition(&d));
+    say_raw!("{}", terminal::decomposition(&d));
     Ok(())
 }
 
 fn presets() -> Result<()> {
     for p in config::PRESETS {
-        println!("{}: {}", p.name, p.about);
-        println!("  {}", serde_json::to_string(&(p.config)())?);
+        say!("{}: {}", p.name, p.about);
+        say!("  {}", serde_json::to_string(&(p.config)())?);
     }
     Ok(())
 }
@@ -322,12 +353,12 @@ fn bench(a: BenchArgs) -> Result<()> {
             ]);
         }
     }
-    println!("{t}");
+    say!("{t}");
     for m in &results {
-        println!("{}: {}", m.name, m.description);
+        say!("{}: {}", m.name, m.description);
     }
     if let Some(b) = crate::bench::peak_memory_bytes() {
-        println!("peak resident memory: {:.1} MiB", b as f64 / 1048576.0);
+        say!("peak resident memory: {:.1} MiB", b as f64 / 1048576.0);
     }
     Ok(())
 }
@@ -417,8 +448,8 @@ fn print_sweep(s: &Sweep, json: bool, replicates: u64) -> Result<()> {
             .insert("seeds".into(), seeds_record(&s.config, replicates));
         return print_json(&v);
     }
-    println!("{}", describe(&s.config, replicates));
-    print!("{}", terminal::sweep(s));
+    say!("{}", describe(&s.config, replicates));
+    say_raw!("{}", terminal::sweep(s));
     Ok(())
 }
 
@@ -510,9 +541,9 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
     };
     let s = run_with_progress(&spec);
     write_sweep(&s, &a.reports_dir, "cargo run --release -- report")?;
-    println!("seed paper's sweep (paper preset, 8 replicates per level):");
-    print!("{}", terminal::sweep(&s));
-    println!("wrote {}", a.reports_dir.join("sweep.md").display());
+    say!("seed paper's sweep (paper preset, 8 replicates per level):");
+    say_raw!("{}", terminal::sweep(&s));
+    say!("wrote {}", a.reports_dir.join("sweep.md").display());
     let results = audit_dir(&a.audits_dir)?;
     if !results.is_empty() {
         for r in &results {
@@ -522,22 +553,22 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
             &a.reports_dir.join("README.md"),
             report::audit::summary(&results).as_bytes(),
         )?;
-        println!("\naudits ({}):", results.len());
-        println!("{}", report::audit::terminal_summary(&results));
-        println!("wrote {}", a.reports_dir.join("README.md").display());
+        say!("\naudits ({}):", results.len());
+        say!("{}", report::audit::terminal_summary(&results));
+        say!("wrote {}", a.reports_dir.join("README.md").display());
         if a.json {
             print_json(&results)?;
         }
     }
     let e = crate::entropy::study(&config::paper(), 4);
     write_entropy(&e, &a.reports_dir, "cargo run --release -- report")?;
-    println!("wrote {}", a.reports_dir.join("entropy.md").display());
+    say!("wrote {}", a.reports_dir.join("entropy.md").display());
     for study in studies_in(&a.prereg_dir)? {
         let r = run_factorial(&study, stats::DEFAULT_RESAMPLES, !a.serial)?;
         let out = write_factorial(&r, &study, &a.reports_dir, "cargo run --release -- report")?;
-        println!("\n{} ({}):", r.title, study.display());
-        print!("{}", terminal::factorial(&r));
-        println!("wrote {}", out.display());
+        say!("\n{} ({}):", r.title, study.display());
+        say_raw!("{}", terminal::factorial(&r));
+        say!("wrote {}", out.display());
     }
     Ok(())
 }
@@ -646,8 +677,8 @@ fn finish_factorial(
             .insert("tool".into(), report::tool());
         return print_json(&v);
     }
-    println!("{} — lock {}", r.title, r.lock.current());
-    print!("{}", terminal::factorial(r));
+    say!("{} — lock {}", r.title, r.lock.current());
+    say_raw!("{}", terminal::factorial(r));
     Ok(())
 }
 
@@ -655,7 +686,7 @@ fn prereg_cmd(c: PreregCommand) -> Result<()> {
     match c {
         PreregCommand::Lock { file } => {
             let l = lock::lock(&file, &Study::load(&file)?)?;
-            println!(
+            say!(
                 "locked {} at {} (sha256 {})",
                 file.display(),
                 l.locked_at,
@@ -664,7 +695,7 @@ fn prereg_cmd(c: PreregCommand) -> Result<()> {
         }
         PreregCommand::Verify { file } => {
             let l = lock::verify(&file, &Study::load(&file)?)?;
-            println!(
+            say!(
                 "{} matches its lock (sha256 {}, {} amendment(s))",
                 file.display(),
                 l.current(),
@@ -677,7 +708,7 @@ fn prereg_cmd(c: PreregCommand) -> Result<()> {
                 "--why must give the reason for the amendment"
             );
             let l = lock::amend(&file, &Study::load(&file)?, &why)?;
-            println!(
+            say!(
                 "recorded amendment {} of {} (sha256 {})",
                 l.amendments.len(),
                 file.display(),
@@ -785,7 +816,7 @@ fn validate_cmd(a: ValidateArgs) -> Result<()> {
         errors.len().min(files.len()),
         files.len()
     );
-    println!("{} descriptor(s) valid", ok.len());
+    say!("{} descriptor(s) valid", ok.len());
     Ok(())
 }
 
@@ -795,11 +826,11 @@ fn audit_cmd(a: AuditArgs) -> Result<()> {
     if a.json {
         return print_json(&r);
     }
-    println!(
+    say!(
         "{}",
         report::audit::terminal_summary(std::slice::from_ref(&r))
     );
-    println!("wrote {}", md.display());
+    say!("wrote {}", md.display());
     Ok(())
 }
 
@@ -819,7 +850,7 @@ fn check_cmd(a: CheckArgs) -> Result<u8> {
             .iter()
             .map(|j| format!("{} ({})", report::est(&j.terms.naive, 4), j.reading))
             .collect();
-        println!(
+        say!(
             "{}: the claimed gain {} the null term; acc(target) − acc(random) = {}; verdict {}",
             r.id,
             if survives {
@@ -887,8 +918,8 @@ fn fetch_cmd(a: FetchArgs) -> Result<()> {
             cap,
         ]);
     }
-    println!("{t}");
-    println!(
+    say!("{t}");
+    say!(
         "{} table(s) from {url} cached in {}",
         tables.len(),
         dir.display()
@@ -917,10 +948,12 @@ fn tables_cmd(a: TablesArgs) -> Result<()> {
                     m.caption.chars().take(70).collect(),
                 ]);
             }
-            println!("{t}");
-            println!(
+            say!("{t}");
+            say!(
                 "{} (retrieved {} from {})",
-                key, index.retrieved, index.source_url
+                key,
+                index.retrieved,
+                index.source_url
             );
         }
         Some(name) => {
@@ -957,8 +990,8 @@ fn tables_cmd(a: TablesArgs) -> Result<()> {
                     t.add_row(cells);
                 }
             }
-            println!("{}: {}", tb.display_name(), tb.caption);
-            println!("{t}");
+            say!("{}: {}", tb.display_name(), tb.caption);
+            say!("{t}");
         }
     }
     Ok(())
@@ -994,6 +1027,6 @@ fn entropy_cmd(a: EntropyArgs) -> Result<()> {
     if a.json {
         return print_json(&e);
     }
-    print!("{}", terminal::entropy(&e));
+    say_raw!("{}", terminal::entropy(&e));
     Ok(())
 }

@@ -208,3 +208,19 @@ fn bench_times_only_the_named_workloads() {
         "{e}"
     );
 }
+
+#[test]
+#[cfg(unix)]
+fn a_closed_stdout_ends_the_command_quietly() {
+    // `rlvr-audit presets | head -0`: the reader is gone before the command writes.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
+        .arg("presets")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(141), "the status a SIGPIPE gives");
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}
