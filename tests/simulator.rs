@@ -151,13 +151,13 @@ fn telescoping_identity_holds_per_replicate() {
     }
 }
 
-#[test]
-fn same_seed_same_bytes_and_parallel_equals_serial() {
+/// 60 steps at p_s = 0.35 and every arm that has randomness of its own.
+fn every_arm_at_weak_prior() -> (SimConfig, Vec<Arm>) {
     let cfg = SimConfig {
         steps: 60,
         ..at(0.35)
     };
-    let arms: Vec<Arm> = [
+    let arms = [
         "true",
         "random",
         "majority",
@@ -169,6 +169,12 @@ fn same_seed_same_bytes_and_parallel_equals_serial() {
     .iter()
     .map(|a| a.parse().unwrap())
     .collect();
+    (cfg, arms)
+}
+
+#[test]
+fn same_seed_same_bytes_and_parallel_equals_serial() {
+    let (cfg, arms) = every_arm_at_weak_prior();
     let serial = serde_json::to_string(&run_many(&cfg, &arms, 4, true, false)).unwrap();
     let parallel = serde_json::to_string(&run_many(&cfg, &arms, 4, true, true)).unwrap();
     let again = serde_json::to_string(&run_many(&cfg, &arms, 4, true, true)).unwrap();
@@ -274,22 +280,7 @@ fn majority_fixed_uses_a_label_per_prompt() {
 
 /// The pinned config of the golden file: every arm with its own randomness, trajectories kept.
 fn golden_runs() -> String {
-    let cfg = SimConfig {
-        steps: 60,
-        ..at(0.35)
-    };
-    let arms: Vec<Arm> = [
-        "true",
-        "random",
-        "majority",
-        "majority-fixed:16",
-        "noisy:0.2",
-        "format",
-        "incorrect",
-    ]
-    .iter()
-    .map(|a| a.parse().unwrap())
-    .collect();
+    let (cfg, arms) = every_arm_at_weak_prior();
     let mut runs = run_many(&cfg, &arms, 2, true, false);
     runs.extend(run_many(
         &SimConfig {
