@@ -47,6 +47,20 @@ fn read_dir_bytes(d: &Path) -> Vec<(String, Vec<u8>)> {
     v
 }
 
+/// `merge FILES --out OUT --json`, which must succeed.
+fn merge_ok(files: &[PathBuf], out: &Path) -> Output {
+    let mut m: Vec<&str> = vec!["merge"];
+    m.extend(files.iter().map(|f| f.to_str().unwrap()));
+    m.extend(["--out", out.to_str().unwrap(), "--json"]);
+    let merged = cli(&m);
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    merged
+}
+
 fn shard_files(dir: &Path, args: &[&str], n: u64) -> Vec<PathBuf> {
     (0..n)
         .map(|i| {
@@ -73,15 +87,7 @@ fn merged_sweep_shards_equal_the_unsharded_sweep() {
     for n in [1u64, 2, 3, 30] {
         let files = shard_files(&dir, SWEEP, n);
         let out = dir.join(format!("merged-{n}"));
-        let mut m: Vec<&str> = vec!["merge"];
-        m.extend(files.iter().map(|f| f.to_str().unwrap()));
-        m.extend(["--out", out.to_str().unwrap(), "--json"]);
-        let merged = cli(&m);
-        assert!(
-            merged.status.success(),
-            "{}",
-            String::from_utf8_lossy(&merged.stderr)
-        );
+        let merged = merge_ok(&files, &out);
         assert_eq!(merged.stdout, single.stdout, "JSON differs for n = {n}");
         assert_eq!(
             read_dir_bytes(&out),
@@ -154,15 +160,7 @@ fn merged_factorial_shards_equal_the_unsharded_study() {
     );
     let files = shard_files(&dir, &["factorial", study.to_str().unwrap()], 5);
     let out = dir.join("merged");
-    let mut m: Vec<&str> = vec!["merge"];
-    m.extend(files.iter().map(|f| f.to_str().unwrap()));
-    m.extend(["--out", out.to_str().unwrap(), "--json"]);
-    let merged = cli(&m);
-    assert!(
-        merged.status.success(),
-        "{}",
-        String::from_utf8_lossy(&merged.stderr)
-    );
+    let merged = merge_ok(&files, &out);
     assert_eq!(merged.stdout, single.stdout);
     assert_eq!(read_dir_bytes(&out), read_dir_bytes(&whole));
     std::fs::remove_dir_all(&dir).unwrap();
