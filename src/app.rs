@@ -320,6 +320,7 @@ fn bench(a: BenchArgs) -> Result<()> {
         "cores": rayon::current_num_threads(),
         "repeat": a.repeat,
         "quick": a.quick,
+        "run_loop": crate::sim::isa::Isa::detect().to_string(),
         "workloads": results,
         "peak_memory_bytes": crate::bench::peak_memory_bytes(),
     });
@@ -360,6 +361,10 @@ fn bench(a: BenchArgs) -> Result<()> {
     if let Some(b) = crate::bench::peak_memory_bytes() {
         say!("peak resident memory: {:.1} MiB", b as f64 / 1048576.0);
     }
+    say!(
+        "run loop: the {} copy (chosen at run time for this CPU)",
+        crate::sim::isa::Isa::detect()
+    );
     Ok(())
 }
 

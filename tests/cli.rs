@@ -176,6 +176,8 @@ fn bench_reports_throughput() {
         ws[3]["runs"], 20,
         "5 levels × 4 arms × 1 replicate in quick mode"
     );
+    let copy = v["run_loop"].as_str().unwrap();
+    assert!(["baseline", "avx2"].contains(&copy), "run loop {copy}");
 }
 
 #[test]

@@ -5,7 +5,7 @@ use rlvr_audit::app::simulate_decomposition;
 use rlvr_audit::decompose::Chain;
 use rlvr_audit::rng::{self, derive_seed};
 use rlvr_audit::sim::config::{self, Family, Regulariser, SimConfig, Update};
-use rlvr_audit::sim::run::{GroupOutcome, update_prompt};
+use rlvr_audit::sim::run::{GroupOutcome, run_on, update_prompt};
 use rlvr_audit::sim::{Arm, run, run_full, run_many};
 
 fn at(prior: f64) -> SimConfig {
@@ -193,6 +193,49 @@ fn same_seed_same_bytes_and_parallel_equals_serial() {
     ))
     .unwrap();
     assert_ne!(parallel, other);
+}
+
+#[test]
+fn every_compiled_copy_of_the_run_loop_gives_the_same_bits() {
+    use rlvr_audit::sim::isa::Isa;
+    let copies: Vec<Isa> = Isa::ALL.into_iter().filter(|i| i.available()).collect();
+    if copies.len() < 2 {
+        eprintln!("only the baseline copy runs on this CPU; nothing to compare");
+        return;
+    }
+    let (weak, mut arms) = every_arm_at_weak_prior();
+    arms.push("entropy".parse().unwrap());
+    let wide = SimConfig {
+        answers: 64,
+        correct: 5,
+        group: 24,
+        steps: 20,
+        ..at(0.5)
+    };
+    let ppo = SimConfig {
+        steps: 40,
+        ..config::preset("ppo-clip").unwrap()
+    };
+    let kl = SimConfig {
+        regulariser: Regulariser::Kl,
+        steps: 40,
+        ..at(0.5)
+    };
+    for cfg in [weak, wide, ppo, kl] {
+        for arm in &arms {
+            for r in 0..2 {
+                let (base_run, base_logits) = run_on(Isa::Baseline, &cfg, arm, r);
+                let base_json = serde_json::to_string(&base_run).unwrap();
+                for &isa in &copies[1..] {
+                    let (run, logits) = run_on(isa, &cfg, arm, r);
+                    let what = format!("{isa} copy, arm {arm}, replicate {r}, K {}", cfg.answers);
+                    assert_eq!(serde_json::to_string(&run).unwrap(), base_json, "{what}");
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&logits), bits(&base_logits), "{what}");
+                }
+            }
+        }
+    }
 }
 
 #[test]

@@ -215,6 +215,7 @@ pub fn plurality(
 }
 
 /// Fills `rewards` for the sampled answers `samples` of one group.
+#[inline(always)]
 pub fn reward(
     arm: &Arm,
     view: &PromptView<'_>,

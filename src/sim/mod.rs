@@ -4,6 +4,7 @@
 pub mod arm;
 pub mod config;
 pub mod exp;
+pub mod isa;
 pub mod policy;
 pub mod run;
 pub mod update;

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::arm::{self, Arm, PromptView};
 use super::config::{CovControl, SimConfig, TieBreak, Update};
+use super::isa::Isa;
 use super::policy::{Exp, Metrics, Problem, SimExp, softmax_with};
 use super::update::{self, Clip};
 use crate::rng::{self, Seed, SimRng, derive_seed};
@@ -108,8 +109,10 @@ pub fn update_prompt(
     )
 }
 
-/// [`update_prompt`] with the exponential `X` in the softmax.
+/// [`update_prompt`] with the exponential `X` in the softmax. Inlined into each copy of the
+/// run loop (see [`super::isa`]).
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub fn update_prompt_with<X: Exp>(
     cfg: &SimConfig,
     theta: &mut [f64],
@@ -282,8 +285,65 @@ pub fn run_libm_exp(cfg: &SimConfig, arm: &Arm, replicate: u64) -> RunResult {
     run_observed_with::<super::policy::Libm>(cfg, arm, replicate, false, None).0
 }
 
-/// [`run_observed`] with the exponential `X` in the softmax.
+/// [`run_full`] (with the trajectory) on the copy of the run loop compiled for `isa`, which this
+/// CPU must support: the test that every copy gives the same bits runs each one by name.
+pub fn run_on(isa: Isa, cfg: &SimConfig, arm: &Arm, replicate: u64) -> (RunResult, Vec<f64>) {
+    assert!(isa.available(), "this CPU cannot run the {isa} copy");
+    run_isa::<SimExp>(isa, cfg, arm, replicate, true, None)
+}
+
+/// [`run_observed`] with the exponential `X` in the softmax, on the widest copy of the run loop
+/// this CPU supports.
 pub fn run_observed_with<X: Exp>(
+    cfg: &SimConfig,
+    arm: &Arm,
+    replicate: u64,
+    keep_trajectory: bool,
+    observer: Option<Observer<'_>>,
+) -> (RunResult, Vec<f64>) {
+    run_isa::<X>(
+        Isa::detect(),
+        cfg,
+        arm,
+        replicate,
+        keep_trajectory,
+        observer,
+    )
+}
+
+/// Runs the copy of the run loop compiled for `isa` (available on this CPU).
+fn run_isa<X: Exp>(
+    isa: Isa,
+    cfg: &SimConfig,
+    arm: &Arm,
+    replicate: u64,
+    keep_trajectory: bool,
+    observer: Option<Observer<'_>>,
+) -> (RunResult, Vec<f64>) {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: callers pass only a copy that `Isa::available` confirmed for this CPU.
+        Isa::Avx2 => unsafe { run_avx2::<X>(cfg, arm, replicate, keep_trajectory, observer) },
+        _ => run_body::<X>(cfg, arm, replicate, keep_trajectory, observer),
+    }
+}
+
+/// The run loop compiled with AVX2. Safe to call only on a CPU with AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn run_avx2<X: Exp>(
+    cfg: &SimConfig,
+    arm: &Arm,
+    replicate: u64,
+    keep_trajectory: bool,
+    observer: Option<Observer<'_>>,
+) -> (RunResult, Vec<f64>) {
+    run_body::<X>(cfg, arm, replicate, keep_trajectory, observer)
+}
+
+/// One run; inlined into each copy of the run loop so each is compiled for its own ISA.
+#[inline(always)]
+fn run_body<X: Exp>(
     cfg: &SimConfig,
     arm: &Arm,
     replicate: u64,

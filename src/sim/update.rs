@@ -59,6 +59,7 @@ fn scatter(samples: &[usize], adv: &[f64], w: f64, grad: &mut [f64]) -> f64 {
 /// element sees the operations of those two functions in their order, so the bits are the
 /// same, in one pass over the answers.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub fn on_policy_step(
     kind: Regulariser,
     probs: &[f64],
