@@ -198,10 +198,19 @@ fn same_seed_same_bytes_and_parallel_equals_serial() {
 #[test]
 fn every_compiled_copy_of_the_run_loop_gives_the_same_bits() {
     use rlvr_audit::sim::isa::Isa;
-    let copies: Vec<Isa> = Isa::ALL.into_iter().filter(|i| i.available()).collect();
-    if copies.len() < 2 {
-        eprintln!("only the baseline copy runs on this CPU; nothing to compare");
-        return;
+    use rlvr_audit::sim::run::{LoopCopy, SIZED_SHAPES};
+    let reference = LoopCopy {
+        isa: Isa::Baseline,
+        sized: false,
+    };
+    let copies: Vec<LoopCopy> = Isa::ALL
+        .into_iter()
+        .filter(|i| i.available())
+        .flat_map(|isa| [false, true].map(|sized| LoopCopy { isa, sized }))
+        .filter(|&c| c != reference)
+        .collect();
+    if !Isa::Avx2.available() {
+        eprintln!("no AVX2 on this CPU: only the baseline copies are compared");
     }
     let (weak, mut arms) = every_arm_at_weak_prior();
     arms.push("entropy".parse().unwrap());
@@ -216,22 +225,43 @@ fn every_compiled_copy_of_the_run_loop_gives_the_same_bits() {
         steps: 40,
         ..config::preset("ppo-clip").unwrap()
     };
+    let factorial_shape = SimConfig {
+        answers: 10,
+        group: 10,
+        steps: 40,
+        ..at(0.5)
+    };
     let kl = SimConfig {
         regulariser: Regulariser::Kl,
         steps: 40,
         ..at(0.5)
     };
-    for cfg in [weak, wide, ppo, kl] {
+    let cfgs = [weak, wide, ppo, factorial_shape, kl];
+    // Every sized shape is exercised, and so is a shape without a sized copy.
+    for shape in SIZED_SHAPES {
+        assert!(
+            cfgs.iter().any(|c| (c.answers, c.group) == shape),
+            "{shape:?}"
+        );
+    }
+    assert!(
+        cfgs.iter()
+            .any(|c| !SIZED_SHAPES.contains(&(c.answers, c.group)))
+    );
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for cfg in &cfgs {
         for arm in &arms {
             for r in 0..2 {
-                let (base_run, base_logits) = run_on(Isa::Baseline, &cfg, arm, r);
-                let base_json = serde_json::to_string(&base_run).unwrap();
-                for &isa in &copies[1..] {
-                    let (run, logits) = run_on(isa, &cfg, arm, r);
-                    let what = format!("{isa} copy, arm {arm}, replicate {r}, K {}", cfg.answers);
-                    assert_eq!(serde_json::to_string(&run).unwrap(), base_json, "{what}");
-                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                    assert_eq!(bits(&logits), bits(&base_logits), "{what}");
+                let (want, want_logits) = run_on(reference, cfg, arm, r);
+                let want = serde_json::to_string(&want).unwrap();
+                for &copy in &copies {
+                    let (got, logits) = run_on(copy, cfg, arm, r);
+                    let what = format!(
+                        "{copy:?}, arm {arm}, replicate {r}, K {} G {}",
+                        cfg.answers, cfg.group
+                    );
+                    assert_eq!(serde_json::to_string(&got).unwrap(), want, "{what}");
+                    assert_eq!(bits(&logits), bits(&want_logits), "{what}");
                 }
             }
         }

@@ -285,15 +285,43 @@ pub fn run_libm_exp(cfg: &SimConfig, arm: &Arm, replicate: u64) -> RunResult {
     run_observed_with::<super::policy::Libm>(cfg, arm, replicate, false, None).0
 }
 
-/// [`run_full`] (with the trajectory) on the copy of the run loop compiled for `isa`, which this
-/// CPU must support: the test that every copy gives the same bits runs each one by name.
-pub fn run_on(isa: Isa, cfg: &SimConfig, arm: &Arm, replicate: u64) -> (RunResult, Vec<f64>) {
-    assert!(isa.available(), "this CPU cannot run the {isa} copy");
-    run_isa::<SimExp>(isa, cfg, arm, replicate, true, None)
+/// The (K, G) shapes that have copies of the run loop compiled for their sizes, in which every
+/// per-answer and per-sample loop has a fixed length: the presets' shapes (paper, ppo-clip) and
+/// the seed paper's factorial (K = G = 10). Other shapes run the general copy. All copies give
+/// the same bits.
+pub const SIZED_SHAPES: [(usize, usize); 3] = [(8, 8), (8, 16), (10, 10)];
+
+/// One compiled copy of the run loop: its instruction set, and whether it is the copy sized for
+/// the config's shape (when [`SIZED_SHAPES`] has it) or the general one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoopCopy {
+    pub isa: Isa,
+    pub sized: bool,
 }
 
-/// [`run_observed`] with the exponential `X` in the softmax, on the widest copy of the run loop
-/// this CPU supports.
+impl LoopCopy {
+    /// The copy a run uses: the widest instruction set this CPU has, sized when possible.
+    pub fn detect() -> LoopCopy {
+        LoopCopy {
+            isa: Isa::detect(),
+            sized: true,
+        }
+    }
+}
+
+/// [`run_full`] (with the trajectory) on the given copy of the run loop, whose instruction set
+/// this CPU must support: the test that every copy gives the same bits runs each one by name.
+pub fn run_on(copy: LoopCopy, cfg: &SimConfig, arm: &Arm, replicate: u64) -> (RunResult, Vec<f64>) {
+    assert!(
+        copy.isa.available(),
+        "this CPU cannot run the {} copy",
+        copy.isa
+    );
+    run_copy::<SimExp>(copy, cfg, arm, replicate, true, None)
+}
+
+/// [`run_observed`] with the exponential `X` in the softmax, on the copy of the run loop
+/// [`LoopCopy::detect`] picks.
 pub fn run_observed_with<X: Exp>(
     cfg: &SimConfig,
     arm: &Arm,
@@ -301,49 +329,60 @@ pub fn run_observed_with<X: Exp>(
     keep_trajectory: bool,
     observer: Option<Observer<'_>>,
 ) -> (RunResult, Vec<f64>) {
-    run_isa::<X>(
-        Isa::detect(),
-        cfg,
-        arm,
-        replicate,
-        keep_trajectory,
-        observer,
-    )
+    let copy = LoopCopy::detect();
+    run_copy::<X>(copy, cfg, arm, replicate, keep_trajectory, observer)
 }
 
-/// Runs the copy of the run loop compiled for `isa` (available on this CPU).
-fn run_isa<X: Exp>(
-    isa: Isa,
+/// Runs the given copy of the run loop (its instruction set available on this CPU).
+fn run_copy<X: Exp>(
+    copy: LoopCopy,
     cfg: &SimConfig,
     arm: &Arm,
     replicate: u64,
     keep_trajectory: bool,
     observer: Option<Observer<'_>>,
 ) -> (RunResult, Vec<f64>) {
-    match isa {
+    let shape = if copy.sized {
+        (cfg.answers, cfg.group)
+    } else {
+        (0, 0)
+    };
+    // One arm per entry of `SIZED_SHAPES`, then the general copy.
+    macro_rules! on_shape {
+        ($body:ident) => {
+            match shape {
+                (8, 8) => $body::<X, 8, 8>(cfg, arm, replicate, keep_trajectory, observer),
+                (8, 16) => $body::<X, 8, 16>(cfg, arm, replicate, keep_trajectory, observer),
+                (10, 10) => $body::<X, 10, 10>(cfg, arm, replicate, keep_trajectory, observer),
+                _ => $body::<X, 0, 0>(cfg, arm, replicate, keep_trajectory, observer),
+            }
+        };
+    }
+    match copy.isa {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: callers pass only a copy that `Isa::available` confirmed for this CPU.
-        Isa::Avx2 => unsafe { run_avx2::<X>(cfg, arm, replicate, keep_trajectory, observer) },
-        _ => run_body::<X>(cfg, arm, replicate, keep_trajectory, observer),
+        // SAFETY: every caller checked `Isa::available` for this copy's instruction set.
+        Isa::Avx2 => unsafe { on_shape!(run_avx2) },
+        _ => on_shape!(run_body),
     }
 }
 
 /// The run loop compiled with AVX2. Safe to call only on a CPU with AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn run_avx2<X: Exp>(
+unsafe fn run_avx2<X: Exp, const K: usize, const G: usize>(
     cfg: &SimConfig,
     arm: &Arm,
     replicate: u64,
     keep_trajectory: bool,
     observer: Option<Observer<'_>>,
 ) -> (RunResult, Vec<f64>) {
-    run_body::<X>(cfg, arm, replicate, keep_trajectory, observer)
+    run_body::<X, K, G>(cfg, arm, replicate, keep_trajectory, observer)
 }
 
-/// One run; inlined into each copy of the run loop so each is compiled for its own ISA.
+/// One run; inlined into each copy of the run loop so each is compiled for its own instruction
+/// set. `K` and `G` are the config's answers and group size, or both 0 for the general copy.
 #[inline(always)]
-fn run_body<X: Exp>(
+fn run_body<X: Exp, const K: usize, const G: usize>(
     cfg: &SimConfig,
     arm: &Arm,
     replicate: u64,
@@ -357,7 +396,12 @@ fn run_body<X: Exp>(
     let mut reward_rng = rng::stream(&reward_seed(&seed, arm), 0);
 
     let problem = Problem::build_with::<X>(cfg, &mut prompts_rng);
-    let (n, k, g) = (cfg.prompts, cfg.answers, cfg.group);
+    debug_assert!(K == 0 || (K, G) == (cfg.answers, cfg.group));
+    let (n, k, g) = if K > 0 {
+        (cfg.prompts, K, G)
+    } else {
+        (cfg.prompts, cfg.answers, cfg.group)
+    };
     let base_probs = problem.base_probs.clone();
     // Per-prompt logs and metrics of the base rows; a row equal to the one before it (every
     // row, without a Beta prior) reuses that row's values, which are the same bits.
@@ -476,9 +520,10 @@ fn run_body<X: Exp>(
             let row = q * k..(q + 1) * k;
             // The prompt's row of `probs` is its old policy until the softmax below rewrites it.
             let old = &probs[row.clone()];
-            fill_cdf(old, &mut s.cdf);
-            for a in s.samples.iter_mut() {
-                *a = draw_from_cdf(&s.cdf, old, rng::uniform(&mut sample_rng));
+            let (cdf, samples) = (&mut s.cdf[..k], &mut s.samples[..g]);
+            fill_cdf(old, cdf);
+            for a in samples.iter_mut() {
+                *a = draw_from_cdf(cdf, old, rng::uniform(&mut sample_rng));
             }
             let view = PromptView {
                 correct: problem.row(&problem.correct, q),
@@ -491,9 +536,9 @@ fn run_body<X: Exp>(
             arm::reward(
                 arm,
                 &view,
-                &s.samples,
-                &mut s.rewards,
-                &mut s.counts,
+                &s.samples[..g],
+                &mut s.rewards[..g],
+                &mut s.counts[..k],
                 &mut reward_rng,
             );
             if observer.is_some() {
@@ -506,11 +551,11 @@ fn run_body<X: Exp>(
                 old,
                 &base_probs[row.clone()],
                 &base_logprobs[row.clone()],
-                &s.samples,
-                &s.rewards,
-                &mut s.adv,
-                &mut s.cur,
-                &mut s.grad,
+                &s.samples[..g],
+                &s.rewards[..g],
+                &mut s.adv[..g],
+                &mut s.cur[..k],
+                &mut s.grad[..k],
             );
             match outcome {
                 GroupOutcome::Dropped => out.dropped_groups += 1,
