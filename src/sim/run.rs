@@ -478,7 +478,10 @@ fn run_body<X: Exp, const K: usize, const G: usize>(
             ranks
         }
     };
-    let priority_of = |q: usize| (!priority.is_empty()).then(|| &priority[q * k..(q + 1) * k]);
+    // Closures take the sizes by value: a captured reference would keep `k` in memory, and the
+    // sized copies would lose their constant row length.
+    let priority = priority.as_slice();
+    let priority_of = move |q: usize| (!priority.is_empty()).then(|| &priority[q * k..(q + 1) * k]);
     let fixed_labels: Vec<usize> = match arm {
         Arm::MajorityFixed { samples } => (0..n)
             .map(|q| {
@@ -495,7 +498,8 @@ fn run_body<X: Exp, const K: usize, const G: usize>(
     let mut swaps: Vec<usize> = vec![0; cfg.batch];
     // Per-prompt metrics are recomputed only when read (a trajectory point or the end).
     let mut dirty = vec![false; n];
-    let refresh = |per_prompt: &mut [Metrics], dirty: &mut [bool], probs: &[f64]| {
+    let problem = &problem;
+    let refresh = move |per_prompt: &mut [Metrics], dirty: &mut [bool], probs: &[f64]| {
         for q in 0..n {
             if dirty[q] {
                 per_prompt[q] = Metrics::of_prompt(
