@@ -317,7 +317,16 @@ pub fn run_on(copy: LoopCopy, cfg: &SimConfig, arm: &Arm, replicate: u64) -> (Ru
         "this CPU cannot run the {} copy",
         copy.isa
     );
-    run_copy::<SimExp>(copy, cfg, arm, replicate, true, None)
+    run_copy::<SimExp>(
+        copy,
+        Job {
+            cfg,
+            arm,
+            replicate,
+            keep_trajectory: true,
+            observer: None,
+        },
+    )
 }
 
 /// [`run_observed`] with the exponential `X` in the softmax, on the copy of the run loop
@@ -329,21 +338,29 @@ pub fn run_observed_with<X: Exp>(
     keep_trajectory: bool,
     observer: Option<Observer<'_>>,
 ) -> (RunResult, Vec<f64>) {
-    let copy = LoopCopy::detect();
-    run_copy::<X>(copy, cfg, arm, replicate, keep_trajectory, observer)
+    let job = Job {
+        cfg,
+        arm,
+        replicate,
+        keep_trajectory,
+        observer,
+    };
+    run_copy::<X>(LoopCopy::detect(), job)
+}
+
+/// What one run is asked to do.
+struct Job<'a, 'o> {
+    cfg: &'a SimConfig,
+    arm: &'a Arm,
+    replicate: u64,
+    keep_trajectory: bool,
+    observer: Option<Observer<'o>>,
 }
 
 /// Runs the given copy of the run loop (its instruction set available on this CPU).
-fn run_copy<X: Exp>(
-    copy: LoopCopy,
-    cfg: &SimConfig,
-    arm: &Arm,
-    replicate: u64,
-    keep_trajectory: bool,
-    observer: Option<Observer<'_>>,
-) -> (RunResult, Vec<f64>) {
+fn run_copy<X: Exp>(copy: LoopCopy, job: Job<'_, '_>) -> (RunResult, Vec<f64>) {
     let shape = if copy.sized {
-        (cfg.answers, cfg.group)
+        (job.cfg.answers, job.cfg.group)
     } else {
         (0, 0)
     };
@@ -351,10 +368,10 @@ fn run_copy<X: Exp>(
     macro_rules! on_shape {
         ($body:ident) => {
             match shape {
-                (8, 8) => $body::<X, 8, 8>(cfg, arm, replicate, keep_trajectory, observer),
-                (8, 16) => $body::<X, 8, 16>(cfg, arm, replicate, keep_trajectory, observer),
-                (10, 10) => $body::<X, 10, 10>(cfg, arm, replicate, keep_trajectory, observer),
-                _ => $body::<X, 0, 0>(cfg, arm, replicate, keep_trajectory, observer),
+                (8, 8) => $body::<X, 8, 8>(job),
+                (8, 16) => $body::<X, 8, 16>(job),
+                (10, 10) => $body::<X, 10, 10>(job),
+                _ => $body::<X, 0, 0>(job),
             }
         };
     }
@@ -370,25 +387,22 @@ fn run_copy<X: Exp>(
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn run_avx2<X: Exp, const K: usize, const G: usize>(
-    cfg: &SimConfig,
-    arm: &Arm,
-    replicate: u64,
-    keep_trajectory: bool,
-    observer: Option<Observer<'_>>,
+    job: Job<'_, '_>,
 ) -> (RunResult, Vec<f64>) {
-    run_body::<X, K, G>(cfg, arm, replicate, keep_trajectory, observer)
+    run_body::<X, K, G>(job)
 }
 
 /// One run; inlined into each copy of the run loop so each is compiled for its own instruction
 /// set. `K` and `G` are the config's answers and group size, or both 0 for the general copy.
 #[inline(always)]
-fn run_body<X: Exp, const K: usize, const G: usize>(
-    cfg: &SimConfig,
-    arm: &Arm,
-    replicate: u64,
-    keep_trajectory: bool,
-    mut observer: Option<Observer<'_>>,
-) -> (RunResult, Vec<f64>) {
+fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunResult, Vec<f64>) {
+    let Job {
+        cfg,
+        arm,
+        replicate,
+        keep_trajectory,
+        mut observer,
+    } = job;
     let seed = replicate_seed(cfg, replicate);
     let mut prompts_rng = rng::stream(&seed, STREAM_PROMPTS);
     let mut batch_rng = rng::stream(&seed, STREAM_BATCH);
