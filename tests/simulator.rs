@@ -5,7 +5,7 @@ use rlvr_audit::app::simulate_decomposition;
 use rlvr_audit::decompose::Chain;
 use rlvr_audit::rng::{self, derive_seed};
 use rlvr_audit::sim::config::{self, Family, Regulariser, SimConfig, Update};
-use rlvr_audit::sim::run::{GroupOutcome, run_on, update_prompt};
+use rlvr_audit::sim::run::{GroupOutcome, run_observed, run_on, update_prompt};
 use rlvr_audit::sim::{Arm, run, run_full, run_many};
 
 fn at(prior: f64) -> SimConfig {
@@ -264,6 +264,33 @@ fn every_compiled_copy_of_the_run_loop_gives_the_same_bits() {
                     assert_eq!(bits(&logits), bits(&want_logits), "{what}");
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn an_observer_sees_every_update_and_changes_no_bit() {
+    let (weak, mut arms) = every_arm_at_weak_prior();
+    arms.push("entropy".parse().unwrap());
+    let ppo = SimConfig {
+        steps: 40,
+        ..config::preset("ppo-clip").unwrap()
+    };
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for cfg in [weak, ppo] {
+        for arm in &arms {
+            let (plain, plain_logits) = run_full(&cfg, arm, 1, true);
+            let mut seen = 0u64;
+            let mut count = |_: &[f64], _: &[f64], _: &[f64]| seen += 1;
+            let (observed, logits) = run_observed(&cfg, arm, 1, true, Some(&mut count));
+            let what = format!("arm {arm}, K {} G {}", cfg.answers, cfg.group);
+            assert_eq!(
+                serde_json::to_string(&observed).unwrap(),
+                serde_json::to_string(&plain).unwrap(),
+                "{what}"
+            );
+            assert_eq!(bits(&logits), bits(&plain_logits), "{what}");
+            assert_eq!(seen, plain.updated_groups, "{what}");
         }
     }
 }

@@ -64,6 +64,7 @@ struct Scratch {
     cdf: Vec<f64>,
     cur: Vec<f64>,
     grad: Vec<f64>,
+    /// The batch's samples and rewards, group after group.
     samples: Vec<usize>,
     rewards: Vec<f64>,
     adv: Vec<f64>,
@@ -470,8 +471,8 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
         cdf: vec![0.0; k],
         cur: vec![0.0; k],
         grad: vec![0.0; k],
-        samples: vec![0; g],
-        rewards: vec![0.0; g],
+        samples: vec![0; cfg.batch * g],
+        rewards: vec![0.0; cfg.batch * g],
         adv: vec![0.0; g],
         counts: vec![0; k],
     };
@@ -510,6 +511,8 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
     };
     let mut order: Vec<usize> = (0..n).collect();
     let mut swaps: Vec<usize> = vec![0; cfg.batch];
+    // Prompts updated this step whose probabilities are not yet recomputed.
+    let mut stale: Vec<usize> = Vec::with_capacity(cfg.batch);
     // Per-prompt metrics are recomputed only when read (a trajectory point or the end).
     let mut dirty = vec![false; n];
     let problem = &problem;
@@ -534,11 +537,12 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
             *swap = j;
             order.swap(i, j);
         }
-        for &q in &order[..cfg.batch] {
-            let row = q * k..(q + 1) * k;
-            // The prompt's row of `probs` is its old policy until the softmax below rewrites it.
-            let old = &probs[row.clone()];
-            let (cdf, samples) = (&mut s.cdf[..k], &mut s.samples[..g]);
+        // Samples and rewards of every group first, in batch order (the order the streams are
+        // drawn in), then the updates.
+        for (b, &q) in order[..cfg.batch].iter().enumerate() {
+            let old = &probs[q * k..(q + 1) * k];
+            let cdf = &mut s.cdf[..k];
+            let samples = &mut s.samples[b * g..(b + 1) * g];
             fill_cdf(old, cdf);
             for a in samples.iter_mut() {
                 *a = draw_from_cdf(cdf, old, rng::uniform(&mut sample_rng));
@@ -554,11 +558,16 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
             arm::reward(
                 arm,
                 &view,
-                &s.samples[..g],
-                &mut s.rewards[..g],
+                samples,
+                &mut s.rewards[b * g..(b + 1) * g],
                 &mut s.counts[..k],
                 &mut reward_rng,
             );
+        }
+        for (b, &q) in order[..cfg.batch].iter().enumerate() {
+            let row = q * k..(q + 1) * k;
+            // The prompt's row of `probs` is its old policy until its softmax rewrites it.
+            let old = &probs[row.clone()];
             if observer.is_some() {
                 s.before.copy_from_slice(&theta[row.clone()]);
                 s.old.copy_from_slice(old);
@@ -569,8 +578,8 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
                 old,
                 &base_probs[row.clone()],
                 &base_logprobs[row.clone()],
-                &s.samples[..g],
-                &s.rewards[..g],
+                &s.samples[b * g..(b + 1) * g],
+                &s.rewards[b * g..(b + 1) * g],
                 &mut s.adv[..g],
                 &mut s.cur[..k],
                 &mut s.grad[..k],
@@ -580,17 +589,29 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
                 GroupOutcome::Updated { clipped } => {
                     out.updated_groups += 1;
                     out.clipped_samples += clipped as u64;
-                    softmax_with::<X>(&theta[row.clone()], &mut probs[row.clone()]);
                     dirty[q] = true;
-                    if let Some(obs) = observer.as_mut() {
-                        for ((d, t), b) in s.grad.iter_mut().zip(&theta[row.clone()]).zip(&s.before)
-                        {
-                            *d = t - b;
+                    match observer.as_mut() {
+                        None => stale.push(q),
+                        Some(obs) => {
+                            softmax_with::<X>(&theta[row.clone()], &mut probs[row.clone()]);
+                            for ((d, t), b) in
+                                s.grad.iter_mut().zip(&theta[row.clone()]).zip(&s.before)
+                            {
+                                *d = t - b;
+                            }
+                            obs(&s.old, &probs[row], &s.grad);
                         }
-                        obs(&s.old, &probs[row], &s.grad);
                     }
                 }
             }
+        }
+        // The batch's prompts are distinct and no draw depends on another prompt's row, so the
+        // new policies can wait until every group is updated. Done apart, consecutive softmaxes
+        // are independent work the processor overlaps, where each group's long chain of
+        // dependent operations (sums, divisions, exponentials) otherwise runs alone.
+        for q in stale.drain(..) {
+            let row = q * k..(q + 1) * k;
+            softmax_with::<X>(&theta[row.clone()], &mut probs[row]);
         }
         for i in (0..cfg.batch).rev() {
             order.swap(i, swaps[i]);
