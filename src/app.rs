@@ -361,9 +361,14 @@ fn bench(a: BenchArgs) -> Result<()> {
     if let Some(b) = crate::bench::peak_memory_bytes() {
         say!("peak resident memory: {:.1} MiB", b as f64 / 1048576.0);
     }
+    let shapes: Vec<String> = crate::sim::run::SIZED_SHAPES
+        .iter()
+        .map(|(k, g)| format!("K={k} G={g}"))
+        .collect();
     say!(
-        "run loop: the {} copy (chosen at run time for this CPU)",
-        crate::sim::isa::Isa::detect()
+        "run loop: the {} copy (chosen at run time for this CPU), sized for {} and general otherwise",
+        crate::sim::isa::Isa::detect(),
+        shapes.join(", ")
     );
     Ok(())
 }
