@@ -594,10 +594,9 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
                         None => stale.push(q),
                         Some(obs) => {
                             softmax_with::<X>(&theta[row.clone()], &mut probs[row.clone()]);
-                            for ((d, t), b) in
-                                s.grad.iter_mut().zip(&theta[row.clone()]).zip(&s.before)
-                            {
-                                *d = t - b;
+                            let after = &theta[row.clone()];
+                            for ((d, t), was) in s.grad.iter_mut().zip(after).zip(&s.before) {
+                                *d = t - was;
                             }
                             obs(&s.old, &probs[row], &s.grad);
                         }
