@@ -3,6 +3,7 @@
 
 use rlvr_audit::entropy::dynamics;
 use rlvr_audit::sim::config::{self, CovControl, SimConfig};
+use rlvr_audit::sim::policy::SimExp;
 use rlvr_audit::sim::{Arm, run};
 
 #[test]
@@ -29,7 +30,7 @@ fn clip_cov_and_kl_cov_with_fraction_zero_are_plain_grpo_bit_for_bit() {
     ] {
         let mut theta = base_log.clone();
         let (mut adv, mut cur, mut grad) = ([0.0; 8], [0.0; 4], [0.0; 4]);
-        rlvr_audit::sim::run::update_prompt(
+        rlvr_audit::sim::run::update_prompt::<SimExp>(
             &cfg, &mut theta, &old, &old, &base_log, &samples, &rewards, &mut adv, &mut cur,
             &mut grad,
         );
@@ -46,7 +47,7 @@ fn clip_cov_and_kl_cov_with_fraction_zero_are_plain_grpo_bit_for_bit() {
     };
     let mut theta = base_log.clone();
     let (mut adv, mut cur, mut grad) = ([0.0; 8], [0.0; 4], [0.0; 4]);
-    rlvr_audit::sim::run::update_prompt(
+    rlvr_audit::sim::run::update_prompt::<SimExp>(
         &cfg, &mut theta, &old, &old, &base_log, &samples, &rewards, &mut adv, &mut cur, &mut grad,
     );
     assert_ne!(Some(theta), last);

@@ -5,6 +5,7 @@ use rlvr_audit::app::simulate_decomposition;
 use rlvr_audit::decompose::Chain;
 use rlvr_audit::rng::{self, derive_seed};
 use rlvr_audit::sim::config::{self, Family, Regulariser, SimConfig, Update};
+use rlvr_audit::sim::policy::SimExp;
 use rlvr_audit::sim::run::{GroupOutcome, run_observed, run_on, update_prompt};
 use rlvr_audit::sim::{Arm, run, run_full, run_many};
 
@@ -89,7 +90,7 @@ fn a_filtered_group_changes_nothing_not_even_the_regulariser() {
     for filter in [true, false] {
         cfg.filter = filter;
         let mut theta = start;
-        let out = update_prompt(
+        let out = update_prompt::<SimExp>(
             &cfg, &mut theta, &old, &base, &base_log, &samples, &[1.0; 4], &mut adv, &mut cur,
             &mut grad,
         );
@@ -336,7 +337,7 @@ fn ppo_with_one_inner_epoch_is_the_on_policy_update() {
         for cfg in [&on, &ppo] {
             let mut theta = start.clone();
             let (mut adv, mut cur, mut grad) = (vec![0.0; 8], vec![0.0; 8], vec![0.0; 8]);
-            let out = update_prompt(
+            let out = update_prompt::<SimExp>(
                 cfg, &mut theta, &old, &base, &base_log, &samples, &rewards, &mut adv, &mut cur,
                 &mut grad,
             );

@@ -82,39 +82,11 @@ pub enum GroupOutcome {
 }
 
 /// Updates one prompt's logits `theta` from its group (sampled from `old`, the policy at the
-/// start of the step), per the config's update rule.
-#[allow(clippy::too_many_arguments)]
-pub fn update_prompt(
-    cfg: &SimConfig,
-    theta: &mut [f64],
-    old: &[f64],
-    base_probs: &[f64],
-    base_logprobs: &[f64],
-    samples: &[usize],
-    rewards: &[f64],
-    adv: &mut [f64],
-    cur: &mut [f64],
-    grad: &mut [f64],
-) -> GroupOutcome {
-    update_prompt_with::<SimExp>(
-        cfg,
-        theta,
-        old,
-        base_probs,
-        base_logprobs,
-        samples,
-        rewards,
-        adv,
-        cur,
-        grad,
-    )
-}
-
-/// [`update_prompt`] with the exponential `X` in the softmax. Inlined into each copy of the
-/// run loop (see [`super::isa`]).
+/// start of the step), per the config's update rule, with the exponential `X` in the softmax
+/// ([`SimExp`] in every run). Inlined into each copy of the run loop (see [`super::isa`]).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn update_prompt_with<X: Exp>(
+pub fn update_prompt<X: Exp>(
     cfg: &SimConfig,
     theta: &mut [f64],
     old: &[f64],
@@ -277,13 +249,27 @@ pub fn run_observed(
     keep_trajectory: bool,
     observer: Option<Observer<'_>>,
 ) -> (RunResult, Vec<f64>) {
-    run_observed_with::<SimExp>(cfg, arm, replicate, keep_trajectory, observer)
+    let job = Job {
+        cfg,
+        arm,
+        replicate,
+        keep_trajectory,
+        observer,
+    };
+    run_copy::<SimExp>(LoopCopy::detect(), job)
 }
 
 /// [`run`] with the platform libm's `exp` in the softmax instead of the simulator's own: the
 /// reference for the test that the two give the same distributions of results.
 pub fn run_libm_exp(cfg: &SimConfig, arm: &Arm, replicate: u64) -> RunResult {
-    run_observed_with::<super::policy::Libm>(cfg, arm, replicate, false, None).0
+    let job = Job {
+        cfg,
+        arm,
+        replicate,
+        keep_trajectory: false,
+        observer: None,
+    };
+    run_copy::<super::policy::Libm>(LoopCopy::detect(), job).0
 }
 
 /// The (K, G) shapes that have copies of the run loop compiled for their sizes, in which every
@@ -328,25 +314,6 @@ pub fn run_on(copy: LoopCopy, cfg: &SimConfig, arm: &Arm, replicate: u64) -> (Ru
             observer: None,
         },
     )
-}
-
-/// [`run_observed`] with the exponential `X` in the softmax, on the copy of the run loop
-/// [`LoopCopy::detect`] picks.
-pub fn run_observed_with<X: Exp>(
-    cfg: &SimConfig,
-    arm: &Arm,
-    replicate: u64,
-    keep_trajectory: bool,
-    observer: Option<Observer<'_>>,
-) -> (RunResult, Vec<f64>) {
-    let job = Job {
-        cfg,
-        arm,
-        replicate,
-        keep_trajectory,
-        observer,
-    };
-    run_copy::<X>(LoopCopy::detect(), job)
 }
 
 /// What one run is asked to do.
@@ -572,7 +539,7 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
                 s.before.copy_from_slice(&theta[row.clone()]);
                 s.old.copy_from_slice(old);
             }
-            let outcome = update_prompt_with::<X>(
+            let outcome = update_prompt::<X>(
                 cfg,
                 &mut theta[row.clone()],
                 old,
