@@ -21,6 +21,17 @@ macro_rules! say_raw {
     }};
 }
 
+/// A progress line: to stdout, or to stderr when stdout carries JSON.
+macro_rules! note {
+    ($json:expr, $($t:tt)*) => {{
+        if $json {
+            eprintln!($($t)*);
+        } else {
+            say!($($t)*);
+        }
+    }};
+}
+
 /// Stdout failed: a reader that went away (broken pipe) ends the process with the status a
 /// SIGPIPE would give (128 + 13), anything else is reported.
 pub fn stdout_failed(e: std::io::Error) -> ! {
@@ -536,8 +547,16 @@ fn merge_cmd(a: MergeArgs) -> Result<()> {
     }
 }
 
-/// The main job: regenerate every report.
+/// The main job: regenerate every report. Descriptors and studies are checked before anything
+/// is written, so an invalid one leaves every report as it was. With `--json` stdout carries
+/// only the JSON record of the audits; progress goes to stderr.
 fn report_cmd(a: ReportArgs) -> Result<()> {
+    let results = audit_dir(&a.audits_dir)?;
+    let studies = studies_in(&a.prereg_dir)?;
+    for study in &studies {
+        let s = Study::load(study)?;
+        lock::verify(study, &s)?;
+    }
     let spec = SweepSpec {
         base: config::paper(),
         levels: vec![0.2, 0.35, 0.5, 0.65, 0.8],
@@ -551,10 +570,9 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
     };
     let s = run_with_progress(&spec);
     write_sweep(&s, &a.reports_dir, "cargo run --release -- report")?;
-    say!("seed paper's sweep (paper preset, 8 replicates per level):");
-    say_raw!("{}", terminal::sweep(&s));
-    say!("wrote {}", a.reports_dir.join("sweep.md").display());
-    let results = audit_dir(&a.audits_dir)?;
+    note!(a.json, "seed paper's sweep (paper preset, 8 replicates per level):");
+    note!(a.json, "{}", terminal::sweep(&s).trim_end());
+    note!(a.json, "wrote {}", a.reports_dir.join("sweep.md").display());
     if !results.is_empty() {
         for r in &results {
             write_audit(r, &a.reports_dir)?;
@@ -563,22 +581,30 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
             &a.reports_dir.join("README.md"),
             report::audit::summary(&results).as_bytes(),
         )?;
-        say!("\naudits ({}):", results.len());
-        say!("{}", report::audit::terminal_summary(&results));
-        say!("wrote {}", a.reports_dir.join("README.md").display());
-        if a.json {
-            print_json(&results)?;
-        }
+        let files = audits::descriptor_files(&a.audits_dir)?;
+        let (descriptors, _) = audits::load_set(&files, Path::new(PAPER_CACHE));
+        let evidence = audits::measured_nulls(&descriptors, &Thresholds::default());
+        write_atomic(
+            &a.reports_dir.join("null-evidence.md"),
+            report::audit::null_evidence(&evidence).as_bytes(),
+        )?;
+        note!(a.json, "\naudits ({}):", results.len());
+        note!(a.json, "{}", report::audit::terminal_summary(&results));
+        note!(a.json, "wrote {}", a.reports_dir.join("README.md").display());
+        note!(a.json, "wrote {}", a.reports_dir.join("null-evidence.md").display());
     }
     let e = crate::entropy::study(&config::paper(), 4);
     write_entropy(&e, &a.reports_dir, "cargo run --release -- report")?;
-    say!("wrote {}", a.reports_dir.join("entropy.md").display());
-    for study in studies_in(&a.prereg_dir)? {
+    note!(a.json, "wrote {}", a.reports_dir.join("entropy.md").display());
+    for study in studies {
         let r = run_factorial(&study, stats::DEFAULT_RESAMPLES, !a.serial)?;
         let out = write_factorial(&r, &study, &a.reports_dir, "cargo run --release -- report")?;
-        say!("\n{} ({}):", r.title, study.display());
-        say_raw!("{}", terminal::factorial(&r));
-        say!("wrote {}", out.display());
+        note!(a.json, "\n{} ({}):", r.title, study.display());
+        note!(a.json, "{}", terminal::factorial(&r).trim_end());
+        note!(a.json, "wrote {}", out.display());
+    }
+    if a.json {
+        print_json(&results)?;
     }
     Ok(())
 }
@@ -733,7 +759,7 @@ fn prereg_cmd(c: PreregCommand) -> Result<()> {
 pub const PAPER_CACHE: &str = "data/papers";
 
 /// Loads and audits every descriptor of a directory; any invalid descriptor fails the whole run
-/// with every error listed (none is skipped).
+/// with every error listed (none is skipped) before anything is written.
 fn audit_dir(dir: &Path) -> Result<Vec<AuditResult>> {
     if !dir.exists() {
         return Ok(Vec::new());
@@ -743,7 +769,7 @@ fn audit_dir(dir: &Path) -> Result<Vec<AuditResult>> {
     if !errors.is_empty() {
         let list: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
         anyhow::bail!(
-            "{} invalid descriptor(s); nothing was written:\n{}",
+            "{} error(s) in the descriptors; nothing was written:\n{}",
             errors.len(),
             list.join("\n")
         );
@@ -761,35 +787,67 @@ fn audit_dir(dir: &Path) -> Result<Vec<AuditResult>> {
     Ok(results)
 }
 
+/// Writes an audit's report and one waterfall per target.
 fn write_audit(r: &AuditResult, dir: &Path) -> Result<std::path::PathBuf> {
-    let figure = format!("figures/{}.svg", r.id);
-    if !r.judgements.is_empty() {
-        write_atomic(&dir.join(&figure), report::svg::waterfall(r)?.as_bytes())?;
+    for t in &r.targets {
+        if let Some(j) = t.judgements.first() {
+            let figure = report::audit::figure_path(r, t);
+            write_atomic(
+                &dir.join(&figure),
+                report::svg::waterfall(&r.id, &t.arm, j)?.as_bytes(),
+            )?;
+        }
     }
     let md = dir.join(format!("{}.md", r.id));
-    write_atomic(&md, report::audit::report(r, &figure).as_bytes())?;
+    write_atomic(&md, report::audit::report(r).as_bytes())?;
     Ok(md)
 }
 
-/// The descriptor `file` audited against the set in `dir` (which must include it or be absent).
-fn audit_one(file: &Path, dir: &Path) -> Result<AuditResult> {
-    let mut files = if dir.exists() {
-        audits::descriptor_files(dir)?
-    } else {
-        Vec::new()
-    };
+/// The descriptors `files` name, loaded with every other descriptor in their directories (the
+/// lenders of borrowed arms and the measured nulls); errors are those of `files` only.
+fn load_with_neighbours(files: &[PathBuf]) -> Result<(Vec<audits::descriptor::Descriptor>, Vec<crate::yaml::LoadError>)> {
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    if !files.iter().any(|f| canon(f) == canon(file)) {
-        files.push(file.to_path_buf());
+    let mut all: Vec<PathBuf> = Vec::new();
+    for f in files {
+        let dir = f.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if dir.is_dir() {
+            for n in audits::descriptor_files(dir)? {
+                if !all.iter().any(|a| canon(a) == canon(&n)) {
+                    all.push(n);
+                }
+            }
+        }
+        if !all.iter().any(|a| canon(a) == canon(f)) {
+            all.push(f.clone());
+        }
     }
-    let (descriptors, errors) = audits::load_set(&files, Path::new(PAPER_CACHE));
-    // Errors in other files matter only when this descriptor depends on them.
-    let own: Vec<String> = errors
-        .iter()
-        .filter(|e| canon(&e.path) == canon(file))
-        .map(|e| e.to_string())
+    let (descriptors, errors) = audits::load_set(&all, Path::new(PAPER_CACHE));
+    let wanted: Vec<PathBuf> = files.iter().map(|f| canon(f)).collect();
+    let own = errors
+        .into_iter()
+        .filter(|e| wanted.contains(&canon(&e.path)))
         .collect();
-    anyhow::ensure!(own.is_empty(), "{}", own.join("\n"));
+    Ok((descriptors, own))
+}
+
+/// The descriptor `file` audited against the descriptors of its directory and of `dir`.
+fn audit_one(file: &Path, dir: &Path) -> Result<AuditResult> {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    anyhow::ensure!(file.exists(), "{}: no such file", file.display());
+    let mut files = vec![file.to_path_buf()];
+    if dir.is_dir() {
+        files.extend(
+            audits::descriptor_files(dir)?
+                .into_iter()
+                .filter(|f| canon(f) != canon(file)),
+        );
+    }
+    let (descriptors, _) = load_with_neighbours(&files)?;
+    let (_, own) = load_with_neighbours(&files[..1])?;
+    if !own.is_empty() {
+        let list: Vec<String> = own.iter().map(|e| e.to_string()).collect();
+        anyhow::bail!("{}", list.join("\n"));
+    }
     let d = descriptors
         .iter()
         .find(|d| canon(&d.path) == canon(file))
@@ -816,17 +874,36 @@ fn validate_cmd(a: ValidateArgs) -> Result<()> {
         "no descriptor files found in {:?}",
         targets
     );
-    let (ok, errors) = audits::load_set(&files, Path::new(PAPER_CACHE));
+    let (ok, errors) = load_with_neighbours(&files)?;
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let named: Vec<PathBuf> = files.iter().map(|f| canon(f)).collect();
+    let mut warned = 0;
+    for d in ok.iter().filter(|d| named.contains(&canon(&d.path))) {
+        for w in &d.warnings {
+            eprintln!("warning: {w}");
+            warned += 1;
+        }
+    }
     for e in &errors {
         eprintln!("{e}");
     }
+    let bad: std::collections::BTreeSet<PathBuf> = errors.iter().map(|e| canon(&e.path)).collect();
     anyhow::ensure!(
         errors.is_empty(),
-        "{} of {} descriptor(s) failed validation",
-        errors.len().min(files.len()),
+        "{} error(s) in {} of {} descriptor(s)",
+        errors.len(),
+        bad.len(),
         files.len()
     );
-    say!("{} descriptor(s) valid", ok.len());
+    say!(
+        "{} descriptor(s) valid{}",
+        files.len(),
+        if warned > 0 {
+            format!(", {warned} warning(s)")
+        } else {
+            String::new()
+        }
+    );
     Ok(())
 }
 
@@ -844,35 +921,30 @@ fn audit_cmd(a: AuditArgs) -> Result<()> {
     Ok(())
 }
 
+/// `check`: 0 SURVIVES, 1 NOT_SHOWN, 3 UNDETERMINED (errors exit 2 from `main`).
 fn check_cmd(a: CheckArgs) -> Result<u8> {
     let r = audit_one(&a.file, &a.audits_dir)?;
-    let survives = r.survives_null();
+    let verdict = r.survival();
     if a.json {
         print_json(&json!({
             "id": r.id,
-            "survives_null": survives,
-            "verdict": r.verdict_text(),
-            "naive": r.judgements.iter().map(|j| json!({"reading": j.reading, "naive": j.terms.naive})).collect::<Vec<_>>(),
+            "survival": verdict,
+            "exit_code": verdict.exit_code(),
+            "targets": r.targets.iter().map(|t| json!({
+                "arm": t.arm,
+                "readings": t.judgements.iter().map(|j| json!({
+                    "reading": j.reading,
+                    "survival": j.survival,
+                    "three_way": j.three_way,
+                    "two_way": j.two_way,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "null_evidence": r.null_evidence,
         }))?;
     } else {
-        let naive: Vec<String> = r
-            .judgements
-            .iter()
-            .map(|j| format!("{} ({})", report::est(&j.terms.naive, 4), j.reading))
-            .collect();
-        say!(
-            "{}: the claimed gain {} the null term; acc(target) − acc(random) = {}; verdict {}",
-            r.id,
-            if survives {
-                "survives"
-            } else {
-                "does not survive"
-            },
-            naive.join("; "),
-            r.verdict_text()
-        );
+        say_raw!("{}", report::audit::check_text(&r));
     }
-    Ok(if survives { 0 } else { 1 })
+    Ok(verdict.exit_code())
 }
 
 fn fetch_cmd(a: FetchArgs) -> Result<()> {

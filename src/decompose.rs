@@ -79,6 +79,165 @@ impl Chain {
     }
 }
 
+/// The four anchors of the decomposition chain, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Anchor {
+    Base,
+    Random,
+    Majority,
+    Target,
+}
+
+impl Anchor {
+    pub const ALL: [Anchor; 4] = [Anchor::Base, Anchor::Random, Anchor::Majority, Anchor::Target];
+
+    pub fn name(self) -> &'static str {
+        ["base", "random", "majority", "target"][self as usize]
+    }
+}
+
+/// A term of the decomposition: the difference of two anchors' accuracies (METHOD §3). The one
+/// definition every decomposition — simulated or audited — computes its terms from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Term {
+    /// acc(TARGET) − acc(BASE).
+    Total,
+    /// acc(RANDOM) − acc(BASE).
+    Null,
+    /// acc(MAJORITY) − acc(RANDOM).
+    Elicit,
+    /// acc(TARGET) − acc(MAJORITY).
+    Rd,
+    /// acc(TARGET) − acc(RANDOM) = Δ_elicit + Δ_rd.
+    Naive,
+    /// acc(MAJORITY) − acc(BASE) = Δ_null + Δ_elicit: the label-free gain.
+    LabelFree,
+}
+
+impl Term {
+    pub const ALL: [Term; 6] = [
+        Term::Total,
+        Term::Null,
+        Term::Elicit,
+        Term::Rd,
+        Term::Naive,
+        Term::LabelFree,
+    ];
+
+    /// (minuend, subtrahend).
+    pub fn anchors(self) -> (Anchor, Anchor) {
+        use Anchor::*;
+        match self {
+            Term::Total => (Target, Base),
+            Term::Null => (Random, Base),
+            Term::Elicit => (Majority, Random),
+            Term::Rd => (Target, Majority),
+            Term::Naive => (Target, Random),
+            Term::LabelFree => (Majority, Base),
+        }
+    }
+
+    /// The term from the four anchors' accuracies (in [`Anchor::ALL`] order).
+    pub fn of(self, acc: &[f64; 4]) -> f64 {
+        let (plus, minus) = self.anchors();
+        acc[plus as usize] - acc[minus as usize]
+    }
+
+    pub fn symbol(self) -> &'static str {
+        [
+            "Δ_total",
+            "Δ_null",
+            "Δ_elicit",
+            "Δ_rd",
+            "Δ_naive",
+            "Δ_label-free",
+        ][self as usize]
+    }
+
+    pub fn definition(self) -> &'static str {
+        [
+            "target − base",
+            "random − base",
+            "majority − random",
+            "target − majority",
+            "target − random",
+            "majority − base",
+        ][self as usize]
+    }
+}
+
+/// A share: one term over another (METHOD §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Share {
+    /// Δ_null / Δ_total (three-way).
+    NullOfTotal,
+    /// Δ_elicit / Δ_total (three-way).
+    ElicitOfTotal,
+    /// Δ_rd / Δ_total (three-way and the seed's two-way convention).
+    RdOfTotal,
+    /// (acc(MAJORITY) − acc(BASE)) / Δ_total: the seed's two-way "label-free" share.
+    LabelFreeOfTotal,
+    /// Δ_rd / Δ_naive.
+    RdOfNaive,
+    /// Δ_elicit / Δ_naive.
+    ElicitOfNaive,
+}
+
+impl Share {
+    pub const ALL: [Share; 6] = [
+        Share::NullOfTotal,
+        Share::ElicitOfTotal,
+        Share::RdOfTotal,
+        Share::LabelFreeOfTotal,
+        Share::RdOfNaive,
+        Share::ElicitOfNaive,
+    ];
+
+    /// (numerator, denominator).
+    pub fn parts(self) -> (Term, Term) {
+        match self {
+            Share::NullOfTotal => (Term::Null, Term::Total),
+            Share::ElicitOfTotal => (Term::Elicit, Term::Total),
+            Share::RdOfTotal => (Term::Rd, Term::Total),
+            Share::LabelFreeOfTotal => (Term::LabelFree, Term::Total),
+            Share::RdOfNaive => (Term::Rd, Term::Naive),
+            Share::ElicitOfNaive => (Term::Elicit, Term::Naive),
+        }
+    }
+
+    /// The share's value, or `None` when the denominator is below `tolerance` (undefined).
+    pub fn of(self, terms: impl Fn(Term) -> f64, tolerance: f64) -> Option<f64> {
+        let (num, den) = self.parts();
+        let d = terms(den);
+        (d.abs() >= tolerance).then(|| terms(num) / d)
+    }
+
+    pub fn name(self) -> &'static str {
+        [
+            "null share",
+            "elicitation share",
+            "rd share",
+            "label-free share",
+            "rd fraction",
+            "elicit fraction",
+        ][self as usize]
+    }
+
+    pub fn definition(self) -> &'static str {
+        [
+            "Δ_null / Δ_total",
+            "Δ_elicit / Δ_total",
+            "Δ_rd / Δ_total",
+            "(majority − base) / Δ_total",
+            "Δ_rd / Δ_naive",
+            "Δ_elicit / Δ_naive",
+        ][self as usize]
+    }
+}
+
 /// Terms of one replicate.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReplicateTerms {
@@ -94,18 +253,18 @@ pub struct ReplicateTerms {
 impl ReplicateTerms {
     /// Terms from the accuracies of the chain's arms (in chain order) for one replicate.
     pub fn from_accuracies(chain: &Chain, acc: &[f64]) -> ReplicateTerms {
-        let (b, r, m, t) = (
+        let a = [
             acc[0],
             acc[chain.random],
             acc[chain.majority],
             acc[acc.len() - 1],
-        );
+        ];
         ReplicateTerms {
-            total: t - b,
-            null: r - b,
-            elicit: m - r,
-            rd: t - m,
-            naive: t - r,
+            total: Term::Total.of(&a),
+            null: Term::Null.of(&a),
+            elicit: Term::Elicit.of(&a),
+            rd: Term::Rd.of(&a),
+            naive: Term::Naive.of(&a),
             steps: acc.windows(2).map(|w| w[1] - w[0]).collect(),
         }
     }

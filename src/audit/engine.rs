@@ -1,56 +1,70 @@
-//! The audit engine: arm accuracies with their uncertainty → a seeded parametric bootstrap →
-//! every term and share, the gate, the verdict with its probability, and whether the claimed gain
-//! survives the null term (METHOD §6–§7).
+//! The audit engine: the four anchors' accuracies with their uncertainty (any of random and
+//! majority may be unknown) → a seeded parametric bootstrap → every term and share that the known
+//! arms identify, and the two answers of METHOD §7:
+//!
+//! * **survival** — does the claimed gain survive the null term? From Δ_naive, only when the
+//!   random and target arms are reported, borrowed or simulated; an imputed random arm is shown as
+//!   a model estimate and never decides it;
+//! * **attribution** — what carries the gain? The three-way partition (null, elicitation, reward
+//!   design) and, beside it, the seed's two-way convention (label-free vs reward design).
+//!
+//! Terms and shares are those of [`crate::decompose`]; the gate is [`crate::gate::GateRule`].
+//! Every verdict's probability is the share of bootstrap draws that the verdict's own rule
+//! classifies the same way, so a label never contradicts its number.
 
 use std::collections::BTreeMap;
 
 use rand_distr::{Distribution, Normal};
 use serde::Serialize;
 
-use crate::gate::Decision;
+use crate::decompose::{Anchor, Share, Term};
+use crate::gate::{Decision, GateRule};
 use crate::rng::{self, Seed};
 use crate::stats::{Estimate, percentile_interval};
 
-/// Arms of the decomposition chain, in order.
-pub const CHAIN: [&str; 4] = ["base", "random", "majority", "target"];
-
-/// Thresholds of the verdict rules.
+/// Thresholds of the verdict rules (printed in every report).
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Thresholds {
-    /// Elicitation or rd share above this dominates (the seed's pre-registered 0.60).
+    /// A share above this dominates (the seed's pre-registered 0.60).
     pub dominance: f64,
+    /// A verdict whose probability is below this is reported as the most likely class, not a
+    /// settled one.
+    pub settled: f64,
     /// Draws in the parametric bootstrap.
     pub draws: usize,
+    /// The points-vs-bounds gate on Δ_elicit.
+    pub gate: GateRule,
+    /// Shares are undefined when their denominator is below this (accuracy units).
+    pub share_tolerance: f64,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
             dominance: 0.60,
+            settled: 0.95,
             draws: 4000,
+            gate: GateRule::default(),
+            share_tolerance: crate::decompose::DEFAULT_SHARE_TOLERANCE,
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Verdict {
-    NullDominated,
-    ElicitationDominated,
-    RewardDesignDominated,
-    Mixed,
-    Bounded,
+/// How an arm's accuracy is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    Reported,
+    Borrowed,
+    Simulated,
+    /// Predicted by the simulator fit: a model's estimate, never evidence.
+    Imputed,
 }
 
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Verdict::NullDominated => "NULL_DOMINATED",
-            Verdict::ElicitationDominated => "ELICITATION_DOMINATED",
-            Verdict::RewardDesignDominated => "REWARD_DESIGN_DOMINATED",
-            Verdict::Mixed => "MIXED",
-            Verdict::Bounded => "BOUNDED",
-        })
+impl Basis {
+    /// Known from data (a paper's numbers or a simulation run), not from a model fit.
+    pub fn identified(self) -> bool {
+        self != Basis::Imputed
     }
 }
 
@@ -58,14 +72,14 @@ impl std::fmt::Display for Verdict {
 #[derive(Clone, Debug)]
 pub enum Draw {
     /// An accuracy printed directly: value ± half-width (uniform), seed spread and binomial
-    /// noise (normal), all in accuracy units.
+    /// noise (normal), all in accuracy units; `n` is the number of independent items.
     Direct {
         value: f64,
         half_width: f64,
         spread: f64,
         n: Option<u64>,
     },
-    /// A gain over this audit's base draw, with the same noise terms.
+    /// A gain over the base draw, with the same noise terms.
     Gain {
         value: f64,
         half_width: f64,
@@ -76,6 +90,15 @@ pub enum Draw {
     GainRange { lo: f64, hi: f64 },
     /// Accuracies already drawn elsewhere (simulator replicates resampled), one per draw.
     Given { point: f64, draws: Vec<f64> },
+    /// The same accuracy as another anchor of the chain (index in [`Anchor::ALL`] order): a
+    /// target that is the majority arm itself has Δ_rd ≡ 0 in every draw.
+    SameAs(usize),
+    /// Another paper's arm carried over as its gain over that paper's own base.
+    Transfer {
+        lender_base: Box<Draw>,
+        lender_arm: Box<Draw>,
+        scale: crate::audit::descriptor::Transfer,
+    },
 }
 
 fn binomial_se(p: f64, n: Option<u64>) -> f64 {
@@ -84,13 +107,42 @@ fn binomial_se(p: f64, n: Option<u64>) -> f64 {
     })
 }
 
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-6, 1.0 - 1e-6);
+    (p / (1.0 - p)).ln()
+}
+
+fn expit(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// `base` moved by the lender's change from `lender_base` to `lender_arm`, on `scale`.
+fn carry(base: f64, lender_base: f64, lender_arm: f64, scale: crate::audit::descriptor::Transfer) -> f64 {
+    match scale {
+        crate::audit::descriptor::Transfer::Additive => base + (lender_arm - lender_base),
+        crate::audit::descriptor::Transfer::Logit => {
+            expit(logit(base) + logit(lender_arm) - logit(lender_base))
+        }
+    }
+}
+
 impl Draw {
-    fn point(&self, base: f64) -> f64 {
+    /// The point value given the base's point value.
+    pub fn point(&self, base: f64) -> f64 {
         match self {
             Draw::Direct { value, .. } => *value,
             Draw::Gain { value, .. } => base + value,
             Draw::GainRange { lo, hi } => base + 0.5 * (lo + hi),
             Draw::Given { point, .. } => *point,
+            Draw::SameAs(_) => unreachable!("resolved by judge"),
+            Draw::Transfer {
+                lender_base,
+                lender_arm,
+                scale,
+            } => {
+                let lb = lender_base.point(0.0);
+                carry(base, lb, lender_arm.point(lb), *scale)
+            }
         }
     }
 
@@ -98,10 +150,9 @@ impl Draw {
         let noise = |r: &mut rng::SimRng, half: f64, spread: f64, se: f64| {
             let u = (2.0 * rng::uniform(r) - 1.0) * half;
             let sd = (spread * spread + se * se).sqrt();
-            let z = if sd > 0.0 {
-                Normal::new(0.0, sd).expect("sd > 0").sample(r)
-            } else {
-                0.0
+            let z = match Normal::new(0.0, sd) {
+                Ok(n) if sd > 0.0 => n.sample(r),
+                _ => 0.0,
             };
             u + z
         };
@@ -124,146 +175,475 @@ impl Draw {
             }
             Draw::GainRange { lo, hi } => base_draw + lo + (hi - lo) * rng::uniform(r),
             Draw::Given { draws, .. } => draws[i],
+            Draw::SameAs(_) => unreachable!("resolved by judge"),
+            Draw::Transfer {
+                lender_base,
+                lender_arm,
+                scale,
+            } => {
+                let lbp = lender_base.point(0.0);
+                let lb = lender_base.sample(0.0, lbp, i, r);
+                let la = lender_arm.sample(lb, lbp, i, r);
+                carry(base_draw, lb, la, *scale)
+            }
+        }
+    }
+}
+
+/// A term or share with its interval, and whether it rests on an imputed arm.
+#[derive(Clone, Debug, Serialize)]
+pub struct Value {
+    pub estimate: Estimate,
+    /// True when an arm it needs is imputed: a model's estimate, shown as bounds, never a point.
+    pub model_based: bool,
+}
+
+/// Every term the known arms allow (`None` = an arm it needs is unknown).
+#[derive(Clone, Debug, Serialize)]
+pub struct Terms {
+    pub total: Option<Value>,
+    pub null: Option<Value>,
+    pub elicit: Option<Value>,
+    pub rd: Option<Value>,
+    pub naive: Option<Value>,
+    pub label_free: Option<Value>,
+}
+
+impl Terms {
+    pub fn get(&self, t: Term) -> Option<&Value> {
+        match t {
+            Term::Total => self.total.as_ref(),
+            Term::Null => self.null.as_ref(),
+            Term::Elicit => self.elicit.as_ref(),
+            Term::Rd => self.rd.as_ref(),
+            Term::Naive => self.naive.as_ref(),
+            Term::LabelFree => self.label_free.as_ref(),
+        }
+    }
+}
+
+/// A share: `None` when an arm it needs is unknown; `estimate: None` inside when its
+/// denominator is below the tolerance (undefined).
+#[derive(Clone, Debug, Serialize)]
+pub struct ShareValue {
+    pub estimate: Option<Estimate>,
+    pub model_based: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Shares {
+    pub null_of_total: Option<ShareValue>,
+    pub elicit_of_total: Option<ShareValue>,
+    pub rd_of_total: Option<ShareValue>,
+    pub label_free_of_total: Option<ShareValue>,
+    pub rd_of_naive: Option<ShareValue>,
+    pub elicit_of_naive: Option<ShareValue>,
+}
+
+impl Shares {
+    pub fn get(&self, s: Share) -> Option<&ShareValue> {
+        match s {
+            Share::NullOfTotal => self.null_of_total.as_ref(),
+            Share::ElicitOfTotal => self.elicit_of_total.as_ref(),
+            Share::RdOfTotal => self.rd_of_total.as_ref(),
+            Share::LabelFreeOfTotal => self.label_free_of_total.as_ref(),
+            Share::RdOfNaive => self.rd_of_naive.as_ref(),
+            Share::ElicitOfNaive => self.elicit_of_naive.as_ref(),
+        }
+    }
+}
+
+/// The answer to "does the gain survive the null term?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SurvivalVerdict {
+    /// The 95 % interval of Δ_naive lies above 0.
+    Survives,
+    /// The interval reaches 0.
+    NotShown,
+    /// No random or no target arm reported, borrowed or simulated.
+    Undetermined,
+}
+
+impl std::fmt::Display for SurvivalVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SurvivalVerdict::Survives => "SURVIVES",
+            SurvivalVerdict::NotShown => "NOT_SHOWN",
+            SurvivalVerdict::Undetermined => "UNDETERMINED",
+        })
+    }
+}
+
+impl SurvivalVerdict {
+    /// `check`'s exit code: 0 survives, 1 not shown, 3 undetermined.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            SurvivalVerdict::Survives => 0,
+            SurvivalVerdict::NotShown => 1,
+            SurvivalVerdict::Undetermined => 3,
         }
     }
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct TermSet {
-    pub total: Estimate,
-    pub null: Estimate,
-    pub elicit: Estimate,
-    pub rd: Estimate,
-    pub naive: Estimate,
+pub struct Survival {
+    pub verdict: SurvivalVerdict,
+    /// Δ_naive from identified arms, when there is one.
+    pub naive: Option<Estimate>,
+    /// P(Δ_naive > 0) over the bootstrap draws (identified arms only).
+    pub p_positive: Option<f64>,
+    /// Δ_naive from an imputed random arm: a model's estimate, never a verdict.
+    pub model_estimate: Option<Estimate>,
+    /// The largest random-reward gain the claimed gain would survive: the lower end of the
+    /// interval of Δ_total (accuracy units). `None` when Δ_total has no interval.
+    pub break_even_null: Option<f64>,
+    /// Why the verdict is what it is, in words.
+    pub reason: String,
 }
 
+/// A class of a draw, and the verdicts built from them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Attribution {
+    NullDominated,
+    ElicitationDominated,
+    LabelFreeDominated,
+    RewardDesignDominated,
+    Mixed,
+    /// Δ_total is not a positive gain (below the share tolerance): nothing to attribute.
+    NoGain,
+    /// Only bounds: the gate (Δ_elicit's interval reaches 0) or an imputed arm.
+    Bounded,
+    /// An arm the partition needs is neither reported, borrowed, simulated nor imputed.
+    Undetermined,
+}
+
+impl std::fmt::Display for Attribution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Attribution::NullDominated => "NULL_DOMINATED",
+            Attribution::ElicitationDominated => "ELICITATION_DOMINATED",
+            Attribution::LabelFreeDominated => "LABEL_FREE_DOMINATED",
+            Attribution::RewardDesignDominated => "REWARD_DESIGN_DOMINATED",
+            Attribution::Mixed => "MIXED",
+            Attribution::NoGain => "NO_GAIN",
+            Attribution::Bounded => "BOUNDED",
+            Attribution::Undetermined => "UNDETERMINED",
+        })
+    }
+}
+
+/// One attribution answer.
 #[derive(Clone, Debug, Serialize)]
-pub struct ShareSet {
-    pub rd_of_naive: Option<Estimate>,
-    pub elicit_of_naive: Option<Estimate>,
-    pub elicit_of_total: Option<Estimate>,
-    pub rd_of_total: Option<Estimate>,
+pub struct Answer {
+    pub verdict: Attribution,
+    /// The share of draws the rule puts in the verdict's class (`None` for BOUNDED and
+    /// UNDETERMINED, which are not classes of draws).
+    pub probability: Option<f64>,
+    /// Whether the probability reaches the `settled` threshold.
+    pub settled: bool,
+    /// Share of draws per class.
+    pub distribution: BTreeMap<String, f64>,
+    pub reason: String,
 }
 
-/// The judgement of one reading of the arms.
+/// The judgement of one reading of the arms for one target.
 #[derive(Clone, Debug, Serialize)]
 pub struct Judgement {
     /// Which reading of ambiguous arms this is ("as printed" when none is ambiguous).
     pub reading: String,
-    /// Chain arm → accuracy with its interval.
-    pub arms: BTreeMap<String, Estimate>,
-    pub terms: TermSet,
-    pub shares: ShareSet,
-    pub gate: Decision,
-    /// Whether the interval of acc(target) − acc(random) lies above 0.
-    pub survives_null: bool,
-    pub verdict: Verdict,
-    /// Share of bootstrap draws whose own classification equals the verdict (`None` for BOUNDED).
-    pub verdict_probability: Option<f64>,
-    /// Share of draws per classification.
-    pub class_distribution: BTreeMap<String, f64>,
+    /// Anchor → accuracy with its interval and basis (known anchors only).
+    pub arms: BTreeMap<String, (Estimate, Basis)>,
+    pub terms: Terms,
+    pub shares: Shares,
+    /// The gate on Δ_elicit; `None` when Δ_elicit is not identified.
+    pub gate: Option<Decision>,
+    pub survival: Survival,
+    /// Three-way: null, elicitation, reward design.
+    pub three_way: Answer,
+    /// The seed's two-way convention: label-free (null + elicitation) vs reward design.
+    pub two_way: Answer,
 }
 
-fn classify(t: &[f64; 5], thr: f64, tol: f64) -> Verdict {
-    let [total, null, elicit, rd, naive] = *t;
-    if naive <= 0.0 {
-        return Verdict::NullDominated;
+/// The three-way class of one draw of the terms.
+pub fn classify_three_way(t: impl Fn(Term) -> f64, thr: &Thresholds) -> Attribution {
+    let total = t(Term::Total);
+    if total < thr.share_tolerance {
+        return Attribution::NoGain;
     }
-    if total.abs() < tol {
-        return Verdict::Mixed;
+    for (term, class) in [
+        (Term::Null, Attribution::NullDominated),
+        (Term::Elicit, Attribution::ElicitationDominated),
+        (Term::Rd, Attribution::RewardDesignDominated),
+    ] {
+        if t(term) / total > thr.dominance {
+            return class;
+        }
     }
-    if (null + elicit) / total > thr {
-        Verdict::ElicitationDominated
-    } else if rd / total > thr {
-        Verdict::RewardDesignDominated
+    Attribution::Mixed
+}
+
+/// The two-way (seed's convention) class of one draw of the terms.
+pub fn classify_two_way(t: impl Fn(Term) -> f64, thr: &Thresholds) -> Attribution {
+    let total = t(Term::Total);
+    if total < thr.share_tolerance {
+        return Attribution::NoGain;
+    }
+    if t(Term::LabelFree) / total > thr.dominance {
+        Attribution::LabelFreeDominated
+    } else if t(Term::Rd) / total > thr.dominance {
+        Attribution::RewardDesignDominated
     } else {
-        Verdict::Mixed
+        Attribution::Mixed
     }
 }
 
-fn terms_of(a: &[f64; 4]) -> [f64; 5] {
-    let [b, r, m, t] = *a;
-    [t - b, r - b, m - r, t - m, t - r]
+/// The verdict of a rule over draws: the class the most draws get (ties: the class of the point
+/// estimates, then the first in order), with the share of draws in it.
+fn modal(
+    classes: &[Attribution],
+    point_class: Attribution,
+    thr: &Thresholds,
+    reason: String,
+) -> Answer {
+    let mut counts: BTreeMap<Attribution, usize> = BTreeMap::new();
+    for c in classes {
+        *counts.entry(*c).or_default() += 1;
+    }
+    let best = counts.values().copied().max().unwrap_or(0);
+    let verdict = if counts.get(&point_class).copied().unwrap_or(0) == best {
+        point_class
+    } else {
+        counts
+            .iter()
+            .find(|(_, n)| **n == best)
+            .map(|(c, _)| *c)
+            .unwrap_or(point_class)
+    };
+    let n = classes.len().max(1) as f64;
+    let p = best as f64 / n;
+    Answer {
+        verdict,
+        probability: Some(p),
+        settled: p >= thr.settled,
+        distribution: counts
+            .iter()
+            .map(|(c, k)| (c.to_string(), *k as f64 / n))
+            .collect(),
+        reason,
+    }
 }
 
-/// Judges one reading: `chain` holds the draw rule of base, random, majority and target.
-/// `imputed` says whether any of random/majority/target is imputed (then no point verdict),
-/// and `null_reported` whether random and target are both reported or borrowed.
-pub fn judge(
-    reading: &str,
-    chain: &[Draw; 4],
-    imputed: bool,
-    null_reported: bool,
-    thr: &Thresholds,
-    share_tol: f64,
-    seed: &Seed,
-) -> Judgement {
+fn not_a_class(verdict: Attribution, classes: &[Attribution], reason: String) -> Answer {
+    let mut counts: BTreeMap<String, f64> = BTreeMap::new();
+    let n = classes.len().max(1) as f64;
+    for c in classes {
+        *counts.entry(c.to_string()).or_default() += 1.0 / n;
+    }
+    Answer {
+        verdict,
+        probability: None,
+        settled: false,
+        distribution: counts,
+        reason,
+    }
+}
+
+/// Judges one reading: `chain` holds the draw rule and basis of base, random, majority and
+/// target ([`Anchor::ALL`] order); random and majority may be unknown.
+pub fn judge(reading: &str, chain: &[Option<(Draw, Basis)>; 4], thr: &Thresholds, seed: &Seed) -> Judgement {
     let mut r = rng::stream(seed, 0);
-    let base_point = chain[0].point(0.0);
-    let points: [f64; 4] = std::array::from_fn(|i| chain[i].point(base_point));
+    let known: [bool; 4] = std::array::from_fn(|k| chain[k].is_some());
+    let basis: [Option<Basis>; 4] = std::array::from_fn(|k| chain[k].as_ref().map(|c| c.1));
+    let base_point = chain[0].as_ref().map_or(0.0, |(d, _)| d.point(0.0));
+    let mut points = [f64::NAN; 4];
+    for k in 0..4 {
+        points[k] = match &chain[k] {
+            Some((Draw::SameAs(j), _)) => points[*j],
+            Some((d, _)) => d.point(base_point),
+            None => f64::NAN,
+        };
+    }
     let draws: Vec<[f64; 4]> = (0..thr.draws)
         .map(|i| {
-            let b = chain[0].sample(0.0, base_point, i, &mut r);
-            let mut a = [b, 0.0, 0.0, 0.0];
+            let b = chain[0]
+                .as_ref()
+                .map_or(0.0, |(d, _)| d.sample(0.0, base_point, i, &mut r));
+            let mut a = [b, f64::NAN, f64::NAN, f64::NAN];
             for k in 1..4 {
-                a[k] = chain[k].sample(b, base_point, i, &mut r);
+                a[k] = match &chain[k] {
+                    Some((Draw::SameAs(j), _)) => a[*j],
+                    Some((d, _)) => d.sample(b, base_point, i, &mut r),
+                    None => f64::NAN,
+                };
             }
             a
         })
         .collect();
-    let term_draws: Vec<[f64; 5]> = draws.iter().map(terms_of).collect();
-    let pt = terms_of(&points);
-    let est = |j: usize| percentile_interval(pt[j], term_draws.iter().map(|t| Some(t[j])), 0.025);
-    let share = |num: fn(&[f64; 5]) -> f64, den: fn(&[f64; 5]) -> f64| {
-        if den(&pt).abs() < share_tol {
-            return None;
+    let needs = |t: Term| {
+        let (p, m) = t.anchors();
+        (known[p as usize] && known[m as usize]).then(|| {
+            !(basis[p as usize].is_some_and(Basis::identified)
+                && basis[m as usize].is_some_and(Basis::identified))
+        })
+    };
+    let term = |t: Term| {
+        needs(t).map(|model_based| Value {
+            estimate: percentile_interval(t.of(&points), draws.iter().map(|a| Some(t.of(a))), 0.025),
+            model_based,
+        })
+    };
+    let terms = Terms {
+        total: term(Term::Total),
+        null: term(Term::Null),
+        elicit: term(Term::Elicit),
+        rd: term(Term::Rd),
+        naive: term(Term::Naive),
+        label_free: term(Term::LabelFree),
+    };
+    let share = |s: Share| {
+        let (num, den) = s.parts();
+        let model_based = needs(num)? || needs(den)?;
+        let tol = thr.share_tolerance;
+        let estimate = s.of(|t| t.of(&points), tol).map(|p| {
+            percentile_interval(p, draws.iter().map(|a| s.of(|t| t.of(a), tol)), 0.025)
+        });
+        Some(ShareValue {
+            estimate,
+            model_based,
+        })
+    };
+    let shares = Shares {
+        null_of_total: share(Share::NullOfTotal),
+        elicit_of_total: share(Share::ElicitOfTotal),
+        rd_of_total: share(Share::RdOfTotal),
+        label_free_of_total: share(Share::LabelFreeOfTotal),
+        rd_of_naive: share(Share::RdOfNaive),
+        elicit_of_naive: share(Share::ElicitOfNaive),
+    };
+    let gate = terms.elicit.as_ref().map(|v| {
+        if v.model_based {
+            Decision::Bounded
+        } else {
+            thr.gate.decide(&v.estimate)
         }
-        let vals = term_draws
-            .iter()
-            .map(|t| (den(t).abs() >= share_tol).then(|| num(t) / den(t)));
-        Some(percentile_interval(num(&pt) / den(&pt), vals, 0.025))
+    });
+    // Survival.
+    let total = terms.total.as_ref().expect("base and target are always known");
+    let break_even_null = total.estimate.lo;
+    let survival = match &terms.naive {
+        Some(v) if !v.model_based => {
+            let p = draws.iter().filter(|a| Term::Naive.of(a) > 0.0).count() as f64
+                / draws.len().max(1) as f64;
+            let survives = v.estimate.lo.is_some_and(|lo| lo > 0.0);
+            Survival {
+                verdict: if survives {
+                    SurvivalVerdict::Survives
+                } else {
+                    SurvivalVerdict::NotShown
+                },
+                naive: Some(v.estimate),
+                p_positive: Some(p),
+                model_estimate: None,
+                break_even_null,
+                reason: if survives {
+                    "the 95 % interval of Δ_naive = target − random lies above 0".into()
+                } else {
+                    "the 95 % interval of Δ_naive = target − random reaches 0".into()
+                },
+            }
+        }
+        other => Survival {
+            verdict: SurvivalVerdict::Undetermined,
+            naive: None,
+            p_positive: None,
+            model_estimate: other.as_ref().map(|v| v.estimate),
+            break_even_null,
+            reason: if other.is_some() {
+                "no random arm reported or borrowed: the random arm shown is the simulator's estimate, which never decides survival".into()
+            } else {
+                "no random arm reported or borrowed".into()
+            },
+        },
     };
-    let terms = TermSet {
-        total: est(0),
-        null: est(1),
-        elicit: est(2),
-        rd: est(3),
-        naive: est(4),
-    };
-    let shares = ShareSet {
-        rd_of_naive: share(|t| t[3], |t| t[4]),
-        elicit_of_naive: share(|t| t[2], |t| t[4]),
-        elicit_of_total: share(|t| t[1] + t[2], |t| t[0]),
-        rd_of_total: share(|t| t[3], |t| t[0]),
-    };
-    let gate = if !imputed && terms.elicit.excludes_zero() {
-        Decision::Point
-    } else {
-        Decision::Bounded
-    };
-    let survives_null = terms.naive.lo.is_some_and(|lo| lo > 0.0);
-    let verdict = if null_reported && !survives_null {
-        Verdict::NullDominated
-    } else if gate == Decision::Bounded {
-        Verdict::Bounded
-    } else {
-        classify(&pt, thr.dominance, share_tol)
-    };
-    let mut dist: BTreeMap<String, f64> = BTreeMap::new();
-    for t in &term_draws {
-        *dist
-            .entry(classify(t, thr.dominance, share_tol).to_string())
-            .or_default() += 1.0 / thr.draws as f64;
-    }
-    let verdict_probability = (verdict != Verdict::Bounded)
-        .then(|| dist.get(&verdict.to_string()).copied().unwrap_or(0.0));
-    let arms = CHAIN
+    // Attribution.
+    let classes3: Vec<Attribution> = draws
         .iter()
-        .enumerate()
-        .map(|(k, name)| {
+        .filter(|_| known.iter().all(|k| *k))
+        .map(|a| classify_three_way(|t| t.of(a), thr))
+        .collect();
+    let point3 = known
+        .iter()
+        .all(|k| *k)
+        .then(|| classify_three_way(|t| t.of(&points), thr));
+    let three_way = match (point3, gate) {
+        (None, _) => not_a_class(
+            Attribution::Undetermined,
+            &[],
+            format!(
+                "the three-way partition needs the {} arm{}",
+                Anchor::ALL
+                    .iter()
+                    .filter(|a| !known[**a as usize])
+                    .map(|a| a.name())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                if known.iter().filter(|k| !**k).count() > 1 { "s" } else { "" }
+            ),
+        ),
+        (Some(_), _) if terms.elicit.as_ref().is_some_and(|v| v.model_based) || terms.null.as_ref().is_some_and(|v| v.model_based) => not_a_class(
+            Attribution::Bounded,
+            &classes3,
+            "an arm of the partition is imputed by the simulator fit: model-based bounds only".into(),
+        ),
+        (Some(_), Some(Decision::Bounded)) => not_a_class(
+            Attribution::Bounded,
+            &classes3,
+            "the gate: the 95 % interval of Δ_elicit reaches 0, so only bounds are reported".into(),
+        ),
+        (Some(p), _) => modal(
+            &classes3,
+            p,
+            thr,
+            "the share above the dominance threshold, else MIXED; the class most bootstrap draws get".into(),
+        ),
+    };
+    let two_known = known[Anchor::Majority as usize];
+    let classes2: Vec<Attribution> = draws
+        .iter()
+        .filter(|_| two_known)
+        .map(|a| classify_two_way(|t| t.of(a), thr))
+        .collect();
+    let two_way = match &terms.label_free {
+        None => not_a_class(
+            Attribution::Undetermined,
+            &[],
+            "the seed's two-way convention needs the majority arm".into(),
+        ),
+        Some(v) if v.model_based => not_a_class(
+            Attribution::Bounded,
+            &classes2,
+            "the majority arm is imputed by the simulator fit: model-based bounds only".into(),
+        ),
+        Some(_) => modal(
+            &classes2,
+            classify_two_way(|t| t.of(&points), thr),
+            thr,
+            "the share above the dominance threshold, else MIXED; the class most bootstrap draws get (no random arm needed)".into(),
+        ),
+    };
+    let arms = Anchor::ALL
+        .iter()
+        .filter(|a| known[**a as usize])
+        .map(|a| {
+            let k = *a as usize;
             (
-                name.to_string(),
-                percentile_interval(points[k], draws.iter().map(|a| Some(a[k])), 0.025),
+                a.name().to_string(),
+                (
+                    percentile_interval(points[k], draws.iter().map(|d| Some(d[k])), 0.025),
+                    basis[k].expect("known"),
+                ),
             )
         })
         .collect();
@@ -273,9 +653,8 @@ pub fn judge(
         terms,
         shares,
         gate,
-        survives_null,
-        verdict,
-        verdict_probability,
-        class_distribution: dist,
+        survival,
+        three_way,
+        two_way,
     }
 }

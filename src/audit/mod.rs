@@ -1,5 +1,7 @@
-//! Audits of published results (METHOD §8): descriptors → arms (reported, borrowed, imputed or
-//! simulated) → the decomposition, gate and verdict of each reading.
+//! Audits of published results (METHOD §7–§8): descriptors → arms (reported, borrowed, imputed or
+//! simulated) → for each target and each reading of ambiguous numbers, the terms and shares the
+//! known arms identify, and the two answers (survival, attribution), with the break-even null and
+//! the random-reward gains measured elsewhere in the corpus as its evidence.
 
 pub mod descriptor;
 pub mod engine;
@@ -10,14 +12,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::decompose::DEFAULT_SHARE_TOLERANCE;
+use crate::decompose::Anchor;
 use crate::rng::derive_seed;
 use crate::sim::{Arm, SimConfig, config, run_many};
-use crate::stats::Bootstrap;
+use crate::stats::{Bootstrap, Estimate};
 use crate::yaml::LoadError;
-use descriptor::{ArmSpec, Descriptor, Printed, Unit};
-use engine::{Draw, Judgement, Thresholds, Verdict};
-use fit::{Anchor, Fit};
+use descriptor::{ArmDef, ArmSpec, Descriptor, Printed, Role, Source, Transfer, Unit, match_key};
+use engine::{Attribution, Basis, Draw, Judgement, SurvivalVerdict, Thresholds};
+use fit::{Anchor as FitAnchor, Fit};
 
 /// Every descriptor file (`*.yaml`) in a directory, sorted.
 pub fn descriptor_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -30,64 +32,145 @@ pub fn descriptor_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(v)
 }
 
+/// The lender's arm a borrow names: by name, or the lender's arm of the same role.
+pub fn lender_arm<'a>(lender: &'a Descriptor, arm: &Option<String>, role: Role) -> Option<&'a ArmDef> {
+    match arm {
+        Some(name) => lender.arm(name),
+        None => lender.role(role),
+    }
+}
+
+/// A printed accuracy's 95 % range: printed precision plus 1.96 standard errors (binomial over
+/// the items and the seed spread).
+fn base_range(p: &Printed, unit: Unit, spread: Option<f64>, n: Option<u64>) -> (f64, f64) {
+    let v = p.value * unit.scale();
+    let se = engine_se(v, n);
+    let s = spread.unwrap_or(0.0) * unit.scale();
+    let half = p.half_width * unit.scale() + 1.96 * (se * se + s * s).sqrt();
+    (v - half, v + half)
+}
+
+fn engine_se(p: f64, n: Option<u64>) -> f64 {
+    n.map_or(0.0, |n| {
+        (p.clamp(0.0, 1.0) * (1.0 - p.clamp(0.0, 1.0)) / n as f64).sqrt()
+    })
+}
+
+fn base_spread(d: &Descriptor) -> Option<f64> {
+    match &d.role(Role::Base)?.spec {
+        ArmSpec::Reported { spread, .. } => *spread,
+        ArmSpec::Borrowed { .. } => None,
+    }
+}
+
 /// Loads every file and checks what spans files: unique ids, and borrowed arms that exist in a
 /// descriptor of the same model and benchmark that reports them. Returns the descriptors and
-/// every error (a bad file is never skipped silently).
+/// every error (a bad file is never skipped silently); a borrow whose lender's base differs from
+/// the borrower's beyond both intervals becomes a warning on the borrower.
 pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadError>) {
     let mut ok = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
-        match descriptor::load(p).and_then(|d| resolve_cells(d, cache)) {
-            Ok(d) => ok.push(d),
-            Err(e) => errors.push(e),
+        match descriptor::load(p) {
+            Ok(d) => match resolve_cells(d, cache) {
+                Ok(d) => ok.push(d),
+                Err(e) => errors.push(e),
+            },
+            Err(es) => errors.extend(es),
         }
     }
     let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
     for d in &ok {
-        if let Some(first) = seen.insert(d.raw.id.clone(), d.path.clone()) {
-            errors.push(LoadError::new(
+        if let Some(first) = seen.insert(d.id.clone(), d.path.clone()) {
+            errors.push(descriptor::field_error(
                 &d.path,
-                format!(
-                    "field `id`: `{}` is also the id of {}",
-                    d.raw.id,
-                    first.display()
-                ),
+                &d.text(),
+                "id",
+                format!("`{}` is also the id of {}", d.id, first.display()),
             ));
         }
     }
-    for d in &ok {
-        for (key, spec) in &d.arms {
-            if let ArmSpec::Borrowed { from } = spec {
-                let text = std::fs::read_to_string(&d.path).unwrap_or_default();
-                let field = format!("arms.{key}.borrow");
-                let fail = |msg: String| descriptor::field_error(&d.path, &text, &field, msg);
-                match ok.iter().find(|o| &o.raw.id == from) {
-                    None => {
-                        let hint =
-                            crate::yaml::did_you_mean(from, ok.iter().map(|o| o.raw.id.as_str()))
-                                .map(|h| format!(" (did you mean `{h}`?)"))
-                                .unwrap_or_default();
-                        errors.push(fail(format!("no descriptor has the id `{from}`{hint}")));
-                    }
-                    Some(l)
-                        if l.raw.model != d.raw.model
-                            || l.raw.benchmark.name != d.raw.benchmark.name =>
-                    {
-                        errors.push(fail(format!(
-                            "`{from}` is {} on {}, not {} on {}",
-                            l.raw.model, l.raw.benchmark.name, d.raw.model, d.raw.benchmark.name
-                        )));
-                    }
-                    Some(l) if !matches!(l.arms.get(key), Some(ArmSpec::Reported { readings, .. }) if readings.len() == 1) =>
-                    {
-                        errors.push(fail(format!(
-                            "`{from}` does not report `{key}` as a single number"
-                        )));
-                    }
-                    Some(_) => {}
+    let mut warnings: Vec<(usize, LoadError)> = Vec::new();
+    let mut bad: Vec<usize> = Vec::new();
+    for (i, d) in ok.iter().enumerate() {
+        for a in &d.arms {
+            let ArmSpec::Borrowed { from, arm, .. } = &a.spec else {
+                continue;
+            };
+            let text = d.text();
+            let field = format!("arms.{}.borrow", a.name);
+            let fail = |msg: String| descriptor::field_error(&d.path, &text, &field, msg);
+            let Some(l) = ok.iter().find(|o| &o.id == from) else {
+                let hint = crate::yaml::did_you_mean(from, ok.iter().map(|o| o.id.as_str()))
+                    .map(|h| format!(" (did you mean `{h}`?)"))
+                    .unwrap_or_default();
+                errors.push(fail(format!(
+                    "no descriptor in the set has the id `{from}`{hint}"
+                )));
+                bad.push(i);
+                continue;
+            };
+            if match_key(&l.model) != match_key(&d.model)
+                || match_key(&l.benchmark.name) != match_key(&d.benchmark.name)
+            {
+                errors.push(fail(format!(
+                    "`{from}` is {} on {}, not {} on {}",
+                    l.model, l.benchmark.name, d.model, d.benchmark.name
+                )));
+                bad.push(i);
+                continue;
+            }
+            let Some(la) = lender_arm(l, arm, a.role) else {
+                errors.push(fail(match arm {
+                    Some(n) => format!("`{from}` has no arm `{n}`"),
+                    None => format!("`{from}` has no arm with `role: {}`", a.role),
+                }));
+                bad.push(i);
+                continue;
+            };
+            if !matches!(&la.spec, ArmSpec::Reported { readings, .. } if readings.len() == 1) {
+                errors.push(fail(format!(
+                    "`{from}` does not report `{}` as a single number of its own",
+                    la.name
+                )));
+                bad.push(i);
+                continue;
+            }
+            if let (Some((lb, lu)), Some((bb, bu))) = (l.base_reading(), d.base_reading()) {
+                let lr = base_range(lb, lu, base_spread(l), l.benchmark.n);
+                let br = base_range(bb, bu, base_spread(d), d.benchmark.n);
+                if lr.1 < br.0 || br.1 < lr.0 {
+                    warnings.push((
+                        i,
+                        descriptor::field_error(
+                            &d.path,
+                            &text,
+                            &field,
+                            format!(
+                                "the lender's base {} ({}) differs from this base {} beyond both intervals \
+                                 ([{:.1}, {:.1}] vs [{:.1}, {:.1}] %): the two evaluations differ, and carrying the gain \
+                                 over is an assumption (the report shows both transfer scales)",
+                                lb.raw,
+                                l.id,
+                                bb.raw,
+                                100.0 * lr.0,
+                                100.0 * lr.1,
+                                100.0 * br.0,
+                                100.0 * br.1
+                            ),
+                        ),
+                    ));
                 }
             }
         }
+    }
+    for (i, w) in warnings {
+        ok[i].warnings.push(w);
+    }
+    bad.sort();
+    bad.dedup();
+    for i in bad.into_iter().rev() {
+        ok.remove(i);
     }
     (ok, errors)
 }
@@ -95,19 +178,19 @@ pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadEr
 /// Reads arms that cite a table cell from the paper cache: fills `printed` from the cell, or
 /// checks a typed number against it within printed precision.
 fn resolve_cells(mut d: Descriptor, cache: &Path) -> Result<Descriptor, LoadError> {
-    let text = std::fs::read_to_string(&d.path).unwrap_or_default();
-    for (key, spec) in d.arms.iter_mut() {
+    let text = d.text();
+    for a in d.arms.iter_mut() {
         let ArmSpec::Reported {
             readings,
             spread,
             cell: Some(cref),
             citation,
             ..
-        } = spec
+        } = &mut a.spec
         else {
             continue;
         };
-        let field = format!("arms.{key}.cell");
+        let field = format!("arms.{}.cell", a.name);
         let fail = |msg: String| descriptor::field_error(&d.path, &text, &field, msg);
         let rc = crate::fetch::resolve::resolve(cache, cref).map_err(fail)?;
         let Some(value) = rc.cell.value else {
@@ -158,19 +241,19 @@ fn resolve_cells(mut d: Descriptor, cache: &Path) -> Result<Descriptor, LoadErro
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Provenance {
     Reported {
-        label: String,
         printed: Vec<String>,
         unit: Unit,
-        source: descriptor::RawSource,
+        source: Source,
         /// The cited cache cell, when the descriptor names one.
         cell: Option<String>,
     },
     Borrowed {
         from: String,
-        label: String,
+        lender_arm: String,
         printed: String,
         unit: Unit,
-        source: descriptor::RawSource,
+        source: Source,
+        transfer: Transfer,
     },
     Imputed {
         lo: f64,
@@ -180,82 +263,104 @@ pub enum Provenance {
         config: SimConfig,
         replicates: u64,
     },
+    /// Not reported and not imputable (a misfit): everything that needs it is left out.
     Missing,
-}
-
-impl Provenance {
-    /// The provenance of a reported arm, its printed readings kept as text.
-    fn reported(
-        label: &str,
-        readings: &[Printed],
-        unit: Unit,
-        source: &descriptor::RawSource,
-        citation: &Option<String>,
-    ) -> Provenance {
-        Provenance::Reported {
-            label: label.to_string(),
-            printed: readings.iter().map(|p| p.raw.clone()).collect(),
-            unit,
-            source: source.clone(),
-            cell: citation.clone(),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ArmRow {
     pub arm: String,
-    /// Its place in the chain (base, random, majority, target) or `context`.
     pub role: String,
+    pub label: String,
     pub provenance: Provenance,
+}
+
+/// A random-reward gain measured (reported) in some descriptor: the evidence a break-even
+/// null is read against.
+#[derive(Clone, Debug, Serialize)]
+pub struct NullEvidence {
+    pub id: String,
+    pub paper: String,
+    pub model: String,
+    pub benchmark: String,
+    pub arm_label: String,
+    /// Which reading, when the random arm's number is ambiguous.
+    pub reading: String,
+    /// Δ_null = acc(random) − acc(base), with its interval.
+    pub null: Estimate,
+    pub source: Source,
+}
+
+/// How one reading's answers move when borrowed arms are carried on the other scale.
+#[derive(Clone, Debug, Serialize)]
+pub struct TransferCheck {
+    pub reading: String,
+    pub scale: Transfer,
+    pub naive: Option<Estimate>,
+    pub survival: SurvivalVerdict,
+    pub three_way: Attribution,
+    pub two_way: Attribution,
+}
+
+/// Everything audited for one target arm.
+#[derive(Clone, Debug, Serialize)]
+pub struct TargetResult {
+    pub arm: String,
+    pub role: Role,
+    pub label: String,
+    /// One per reading of ambiguous numbers.
+    pub judgements: Vec<Judgement>,
+    pub transfer_checks: Vec<TransferCheck>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AuditResult {
     pub id: String,
-    pub descriptor_version: u32,
+    pub descriptor_version: u64,
     pub descriptor_hash: String,
     pub path: String,
-    pub paper: descriptor::RawPaper,
+    pub paper: descriptor::Paper,
     pub claim: String,
-    pub target: String,
     pub model: String,
-    pub benchmark: descriptor::RawBenchmark,
+    pub benchmark: descriptor::Benchmark,
+    /// How the binomial term of a printed score is computed for this metric.
+    pub noise: String,
     pub training: BTreeMap<String, String>,
     pub notes: String,
+    pub warnings: Vec<String>,
     pub arms: Vec<ArmRow>,
     pub fit: Option<Fit>,
     pub thresholds: Thresholds,
-    pub share_tolerance: f64,
-    pub judgements: Vec<Judgement>,
-    /// The verdict when every reading agrees.
-    pub verdict: Option<Verdict>,
+    pub targets: Vec<TargetResult>,
+    /// Random-reward gains measured for the same model elsewhere in the set (same benchmark
+    /// first), the evidence beside the break-even null.
+    pub null_evidence: Vec<NullEvidence>,
 }
 
 impl AuditResult {
-    /// "NULL_DOMINATED", or each reading's verdict when they disagree.
-    pub fn verdict_text(&self) -> String {
-        match self.verdict {
-            Some(v) => v.to_string(),
-            None => self
-                .judgements
-                .iter()
-                .map(|j| format!("{} ({})", j.verdict, j.reading))
-                .collect::<Vec<_>>()
-                .join(" / "),
+    /// The CI answer over every target and reading: NOT_SHOWN if any is, else UNDETERMINED if
+    /// any is, else SURVIVES (never SURVIVES without a computed Δ_naive).
+    pub fn survival(&self) -> SurvivalVerdict {
+        let all: Vec<SurvivalVerdict> = self
+            .targets
+            .iter()
+            .flat_map(|t| t.judgements.iter().map(|j| j.survival.verdict))
+            .collect();
+        if all.is_empty() {
+            SurvivalVerdict::Undetermined
+        } else if all.contains(&SurvivalVerdict::NotShown) {
+            SurvivalVerdict::NotShown
+        } else if all.contains(&SurvivalVerdict::Undetermined) {
+            SurvivalVerdict::Undetermined
+        } else {
+            SurvivalVerdict::Survives
         }
     }
 
-    /// Whether every reading's gain survives the null term.
-    pub fn survives_null(&self) -> bool {
-        self.judgements.iter().all(|j| j.survives_null)
-    }
-
-    /// Short provenance code per chain arm: R reported, B borrowed, I imputed, S simulated.
+    /// Short provenance code per arm: R reported, B borrowed, I imputed, S simulated, - missing.
     pub fn provenance_codes(&self) -> String {
         self.arms
             .iter()
-            .filter(|a| a.role != "context")
             .map(|a| {
                 let c = match a.provenance {
                     Provenance::Reported { .. } => "R",
@@ -269,15 +374,18 @@ impl AuditResult {
             .collect::<Vec<_>>()
             .join(" ")
     }
+
+    /// The measured nulls on this audit's benchmark (the rest are on other benchmarks).
+    pub fn same_benchmark_nulls(&self) -> impl Iterator<Item = &NullEvidence> {
+        self.null_evidence
+            .iter()
+            .filter(|e| match_key(&e.benchmark) == match_key(&self.benchmark.name))
+    }
 }
 
-fn to_draw(readings: &Printed, unit: Unit, spread: Option<f64>, n: Option<u64>) -> Draw {
+fn to_draw(p: &Printed, unit: Unit, spread: Option<f64>, n: Option<u64>) -> Draw {
     let s = unit.scale();
-    let (value, half_width, spread) = (
-        readings.value * s,
-        readings.half_width * s,
-        spread.unwrap_or(0.0) * s,
-    );
+    let (value, half_width, spread) = (p.value * s, p.half_width * s, spread.unwrap_or(0.0) * s);
     if unit.is_gain() {
         Draw::Gain {
             value,
@@ -295,65 +403,166 @@ fn to_draw(readings: &Printed, unit: Unit, spread: Option<f64>, n: Option<u64>) 
     }
 }
 
-/// A reported arm's gain over its own descriptor's base, as a draw rule on another base.
-fn as_gain(
-    arm: &Printed,
-    unit: Unit,
-    spread: Option<f64>,
-    base: &Printed,
-    base_unit: Unit,
-    n: Option<u64>,
-) -> Draw {
-    if unit.is_gain() {
-        return to_draw(arm, unit, spread, n);
-    }
-    let s = unit.scale();
-    let b = base.value * base_unit.scale();
-    // A difference of two printed numbers carries both roundings.
-    Draw::Gain {
-        value: arm.value * s - b,
-        half_width: arm.half_width * s + base.half_width * base_unit.scale(),
-        spread: spread.unwrap_or(0.0) * s,
-        n,
+/// The base arm's draw rule.
+fn base_draw(d: &Descriptor) -> Option<Draw> {
+    let (p, unit) = d.base_reading()?;
+    Some(to_draw(
+        p,
+        unit,
+        base_spread(d),
+        d.benchmark.metric.independent_units(d.benchmark.n),
+    ))
+}
+
+/// The candidate draw rules of one arm (several for ambiguous readings), each with a label.
+fn options_of(
+    a: &ArmDef,
+    d: &Descriptor,
+    all: &[Descriptor],
+    scale: Option<Transfer>,
+) -> Vec<(String, Draw, Basis)> {
+    let n = d.benchmark.metric.independent_units(d.benchmark.n);
+    match &a.spec {
+        ArmSpec::Reported {
+            readings,
+            unit,
+            spread,
+            ..
+        } => readings
+            .iter()
+            .map(|p| {
+                (
+                    format!("{} = {}", a.name, p.raw),
+                    to_draw(p, *unit, *spread, n),
+                    Basis::Reported,
+                )
+            })
+            .collect(),
+        ArmSpec::Borrowed {
+            from,
+            arm,
+            transfer,
+        } => {
+            let Some(l) = all.iter().find(|o| &o.id == from) else {
+                return Vec::new();
+            };
+            let (Some(la), Some(lb)) = (lender_arm(l, arm, a.role), base_draw(l)) else {
+                return Vec::new();
+            };
+            let ln = l.benchmark.metric.independent_units(l.benchmark.n);
+            let ArmSpec::Reported {
+                readings,
+                unit,
+                spread,
+                ..
+            } = &la.spec
+            else {
+                return Vec::new();
+            };
+            vec![(
+                String::new(),
+                Draw::Transfer {
+                    lender_base: Box::new(lb),
+                    lender_arm: Box::new(to_draw(&readings[0], *unit, *spread, ln)),
+                    scale: scale.unwrap_or(*transfer),
+                },
+                Basis::Borrowed,
+            )]
+        }
     }
 }
 
-/// Audits one descriptor; `all` is the loaded set (for borrowing).
+fn provenance_of(a: &ArmDef, all: &[Descriptor]) -> Provenance {
+    match &a.spec {
+        ArmSpec::Reported {
+            readings,
+            unit,
+            source,
+            citation,
+            ..
+        } => Provenance::Reported {
+            printed: readings.iter().map(|p| p.raw.clone()).collect(),
+            unit: *unit,
+            source: source.clone(),
+            cell: citation.clone(),
+        },
+        ArmSpec::Borrowed {
+            from,
+            arm,
+            transfer,
+        } => {
+            let la = all
+                .iter()
+                .find(|o| &o.id == from)
+                .and_then(|l| lender_arm(l, arm, a.role));
+            match la.map(|la| (la, &la.spec)) {
+                Some((
+                    la,
+                    ArmSpec::Reported {
+                        readings,
+                        unit,
+                        source,
+                        ..
+                    },
+                )) => Provenance::Borrowed {
+                    from: from.clone(),
+                    lender_arm: la.name.clone(),
+                    printed: readings[0].raw.clone(),
+                    unit: *unit,
+                    source: source.clone(),
+                    transfer: *transfer,
+                },
+                _ => Provenance::Missing,
+            }
+        }
+    }
+}
+
+/// Audits one descriptor; `all` is the loaded set (for borrowing and the measured nulls).
 pub fn audit(d: &Descriptor, all: &[Descriptor], thr: &Thresholds) -> AuditResult {
-    let raw = &d.raw;
-    let seed = derive_seed(&[b"rlvr-audit/audit/v1", d.hash.as_bytes()]);
+    let seed = derive_seed(&[b"rlvr-audit/audit/v2", d.hash.as_bytes()]);
     let mut result = AuditResult {
-        id: raw.id.clone(),
-        descriptor_version: raw.descriptor_version,
+        id: d.id.clone(),
+        descriptor_version: d.descriptor_version,
         descriptor_hash: d.hash.clone(),
         path: d.path.display().to_string(),
-        paper: raw.paper.clone(),
-        claim: raw.claim.clone(),
-        target: raw.target.clone(),
-        model: raw.model.clone(),
-        benchmark: raw.benchmark.clone(),
-        training: raw.training.clone(),
-        notes: raw.notes.clone(),
+        paper: d.paper.clone(),
+        claim: d.claim.clone(),
+        model: d.model.clone(),
+        benchmark: d.benchmark.clone(),
+        noise: d.benchmark.metric.noise_note(d.benchmark.n),
+        training: d.training.clone(),
+        notes: d.notes.clone(),
+        warnings: d.warnings.iter().map(|w| w.to_string()).collect(),
         arms: Vec::new(),
         fit: None,
         thresholds: *thr,
-        share_tolerance: DEFAULT_SHARE_TOLERANCE,
-        judgements: Vec::new(),
-        verdict: None,
+        targets: Vec::new(),
+        null_evidence: Vec::new(),
     };
-    if let Some(sim) = &raw.simulation {
-        simulated(&mut result, sim, thr, &seed);
-    } else {
-        reported(&mut result, d, all, thr, &seed);
+    match &d.simulation {
+        Some(sim) => simulated(&mut result, sim, thr, &seed),
+        None => reported(&mut result, d, all, thr, &seed),
     }
-    let first = result.judgements.first().map(|j| j.verdict);
-    result.verdict = first.filter(|v| result.judgements.iter().all(|j| j.verdict == *v));
+    let own = match_key(&d.model);
+    let mut ev: Vec<NullEvidence> = measured_nulls(all, thr)
+        .into_iter()
+        .filter(|e| e.id != d.id && match_key(&e.model) == own)
+        .collect();
+    let bench = match_key(&d.benchmark.name);
+    ev.sort_by(|a, b| {
+        (match_key(&a.benchmark) != bench)
+            .cmp(&(match_key(&b.benchmark) != bench))
+            .then(b.null.mean.total_cmp(&a.null.mean))
+            .then(a.id.cmp(&b.id))
+    });
+    result.null_evidence = ev;
     result
 }
 
 fn simulated(
     result: &mut AuditResult,
-    sim: &descriptor::RawSimulation,
+    sim: &descriptor::Simulation,
     thr: &Thresholds,
     seed: &crate::rng::Seed,
 ) {
@@ -374,38 +583,47 @@ fn simulated(
         })
         .collect();
     let boot = Bootstrap::new(sim.replicates as usize, thr.draws, seed);
-    let chain: [Draw; 4] = std::array::from_fn(|k| Draw::Given {
-        point: crate::stats::mean(&acc[k]),
-        draws: boot
-            .sets()
-            .iter()
-            .map(|s| s.iter().map(|&i| acc[k][i]).sum::<f64>() / s.len() as f64)
-            .collect(),
+    let chain: [Option<(Draw, Basis)>; 4] = std::array::from_fn(|k| {
+        Some((
+            Draw::Given {
+                point: crate::stats::mean(&acc[k]),
+                draws: boot
+                    .sets()
+                    .iter()
+                    .map(|s| s.iter().map(|&i| acc[k][i]).sum::<f64>() / s.len() as f64)
+                    .collect(),
+            },
+            Basis::Simulated,
+        ))
     });
-    for (k, name) in engine::CHAIN.iter().enumerate() {
+    for (k, a) in Anchor::ALL.iter().enumerate() {
         result.arms.push(ArmRow {
             arm: arms[k].to_string(),
-            role: name.to_string(),
+            role: a.name().to_string(),
+            label: String::new(),
             provenance: Provenance::Simulated {
                 config: cfg.clone(),
                 replicates: sim.replicates,
             },
         });
     }
-    let mut j = engine::judge(
-        "simulated",
-        &chain,
-        false,
-        true,
-        thr,
-        DEFAULT_SHARE_TOLERANCE,
-        seed,
-    );
-    j.reading = format!(
+    let reading = format!(
         "{} replicates, percentile bootstrap over replicates",
         sim.replicates
     );
-    result.judgements.push(j);
+    result.targets.push(TargetResult {
+        arm: "true".into(),
+        role: Role::True,
+        label: "ground-truth reward (simulated)".into(),
+        judgements: vec![engine::judge(&reading, &chain, thr, seed)],
+        transfer_checks: Vec::new(),
+    });
+}
+
+fn binomial_var(p: f64, n: Option<u64>) -> f64 {
+    n.map_or(0.0, |n| {
+        p.clamp(0.0, 1.0) * (1.0 - p.clamp(0.0, 1.0)) / n as f64
+    })
 }
 
 fn reported(
@@ -415,118 +633,39 @@ fn reported(
     thr: &Thresholds,
     seed: &crate::rng::Seed,
 ) {
-    let n = d.raw.benchmark.n;
-    let (base_printed, base_unit) = match &d.arms["base"] {
-        ArmSpec::Reported { readings, unit, .. } => (readings[0].clone(), *unit),
-        ArmSpec::Borrowed { .. } => unreachable!("validated: base is reported"),
-    };
+    let n = d.benchmark.metric.independent_units(d.benchmark.n);
+    let (base_printed, base_unit) = d.base_reading().expect("validated: one reported base");
     let base_acc = base_printed.value * base_unit.scale();
-    let target = d.raw.target.clone();
-    // The chain's arm keys: base, random, majority, target.
-    let keys = [
-        "base".to_string(),
-        "random".to_string(),
-        "majority".to_string(),
-        target.clone(),
-    ];
-    // Per chain arm: the candidate draw rules (several for ambiguous readings).
-    let mut options: Vec<Vec<(String, Draw)>> = Vec::new();
-    let mut missing = Vec::new();
-    for (k, key) in keys.iter().enumerate() {
-        let role = engine::CHAIN[k].to_string();
-        match d.arms.get(key) {
-            Some(ArmSpec::Reported {
-                label,
-                readings,
-                unit,
-                spread,
-                source,
-                citation,
-                ..
-            }) => {
-                options.push(
-                    readings
-                        .iter()
-                        .map(|p| (format!("{key} = {}", p.raw), to_draw(p, *unit, *spread, n)))
-                        .collect(),
-                );
-                result.arms.push(ArmRow {
-                    arm: key.clone(),
-                    role,
-                    provenance: Provenance::reported(label, readings, *unit, source, citation),
-                });
-            }
-            Some(ArmSpec::Borrowed { from }) => {
-                let lender = all
-                    .iter()
-                    .find(|o| &o.raw.id == from)
-                    .expect("validated borrow");
-                let (
-                    ArmSpec::Reported {
-                        label,
-                        readings,
-                        unit,
-                        spread,
-                        source,
-                        ..
-                    },
-                    ArmSpec::Reported {
-                        readings: lb,
-                        unit: lu,
-                        ..
-                    },
-                ) = (&lender.arms[key], &lender.arms["base"])
-                else {
-                    unreachable!("validated: the lender reports the arm and its base")
-                };
-                options.push(vec![(
-                    String::new(),
-                    as_gain(&readings[0], *unit, *spread, &lb[0], *lu, n),
-                )]);
-                result.arms.push(ArmRow {
-                    arm: key.clone(),
-                    role,
-                    provenance: Provenance::Borrowed {
-                        from: from.clone(),
-                        label: label.clone(),
-                        printed: readings[0].raw.clone(),
-                        unit: *unit,
-                        source: source.clone(),
-                    },
-                });
-            }
-            None => {
-                missing.push(key.clone());
-                options.push(Vec::new());
-            }
-        }
+    for a in &d.arms {
+        result.arms.push(ArmRow {
+            arm: a.name.clone(),
+            role: a.role.to_string(),
+            label: a.label.clone(),
+            provenance: provenance_of(a, all),
+        });
     }
-    for (key, spec) in &d.arms {
-        if keys.contains(key) {
-            continue;
-        }
-        if let ArmSpec::Reported {
-            label,
-            readings,
-            unit,
-            source,
-            citation,
-            ..
-        } = spec
-        {
-            result.arms.push(ArmRow {
-                arm: key.clone(),
-                role: "context".into(),
-                provenance: Provenance::reported(label, readings, *unit, source, citation),
-            });
-        }
+    // The shared anchors: base, random, majority (each may be missing).
+    let random = d.role(Role::Random);
+    let majority = d.role(Role::Majority);
+    let mut missing: Vec<String> = Vec::new();
+    if random.is_none() {
+        missing.push("random".into());
     }
-    let imputed = !missing.is_empty();
-    if imputed {
+    if majority.is_none() {
+        missing.push("majority".into());
+    }
+    let mut imputed: BTreeMap<String, [f64; 2]> = BTreeMap::new();
+    if !missing.is_empty() {
         // Anchors: reported single-reading gains of the arms the simulator can express.
         let mut anchors = Vec::new();
-        for key in ["true", "random", "majority"] {
-            if let Some(ArmSpec::Reported { readings, unit, .. }) = d.arms.get(key)
+        for (role, key) in [
+            (Role::True, "true"),
+            (Role::Random, "random"),
+            (Role::Majority, "majority"),
+        ] {
+            if let Some(ArmSpec::Reported {
+                readings, unit, ..
+            }) = d.role(role).map(|a| &a.spec)
                 && readings.len() == 1
             {
                 let p = &readings[0];
@@ -542,7 +681,7 @@ fn reported(
                     + p.half_width * s
                     + base_printed.half_width * base_unit.scale()
                     + fit::MODEL_TOLERANCE;
-                anchors.push(Anchor {
+                anchors.push(FitAnchor {
                     arm: key.into(),
                     gain,
                     tolerance: tol,
@@ -550,77 +689,167 @@ fn reported(
             }
         }
         let f = fit::fit(base_acc, &anchors, &missing, 0);
-        for (k, key) in keys.iter().enumerate() {
-            if !missing.contains(key) {
-                continue;
-            }
-            let (prov, opts) = match f.imputed.get(key) {
-                Some(&[lo, hi]) => (
-                    Provenance::Imputed { lo, hi },
-                    vec![(String::new(), Draw::GainRange { lo, hi })],
-                ),
-                None => (Provenance::Missing, Vec::new()),
-            };
-            options[k] = opts;
-            result.arms.insert(
-                k.min(result.arms.len()),
-                ArmRow {
-                    arm: key.clone(),
-                    role: engine::CHAIN[k].into(),
-                    provenance: prov,
+        imputed = f.imputed.clone();
+        for key in &missing {
+            result.arms.push(ArmRow {
+                arm: key.clone(),
+                role: key.clone(),
+                label: "not run by the paper".into(),
+                provenance: match f.imputed.get(key) {
+                    Some(&[lo, hi]) => Provenance::Imputed { lo, hi },
+                    None => Provenance::Missing,
                 },
-            );
+            });
         }
         result.fit = Some(f);
     }
-    result.arms.sort_by_key(|a| match a.role.as_str() {
-        "base" => 0,
-        "random" => 1,
-        "majority" => 2,
-        "target" => 3,
-        _ => 4,
-    });
-    if options.iter().any(|o| o.is_empty()) {
-        // A misfit left an anchor arm without any value: nothing can be decomposed.
-        return;
-    }
-    let null_reported = !missing.contains(&"random".to_string()) && !missing.contains(&target);
-    // Every combination of readings (ambiguous arms multiply), in order.
-    let mut combos: Vec<Vec<usize>> = vec![vec![]];
-    for o in &options {
-        combos = combos
-            .into_iter()
-            .flat_map(|c| (0..o.len()).map(move |i| [c.clone(), vec![i]].concat()))
-            .collect();
-    }
-    for c in combos {
-        let labels: Vec<String> = c
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| options[*k].len() > 1)
-            .map(|(k, &i)| options[k][i].0.clone())
-            .collect();
-        let reading = if labels.is_empty() {
-            "as printed".to_string()
-        } else {
-            labels.join(", ")
+    let shared = |role: Role, key: &str, scale: Option<Transfer>| -> Vec<(String, Draw, Basis)> {
+        match d.role(role) {
+            Some(a) => options_of(a, d, all, scale),
+            None => match imputed.get(key) {
+                Some(&[lo, hi]) => vec![(String::new(), Draw::GainRange { lo, hi }, Basis::Imputed)],
+                None => Vec::new(),
+            },
+        }
+    };
+    let base_opts = options_of(
+        d.role(Role::Base).expect("validated"),
+        d,
+        all,
+        None,
+    );
+    for t in &d.targets {
+        let ta = d.arm(t).expect("validated: targets are arms");
+        let judge_all = |scale: Option<Transfer>| -> Vec<(Judgement, bool)> {
+            let same_as = if Some(ta.name.as_str()) == majority.map(|m| m.name.as_str()) {
+                Some(Anchor::Majority as usize)
+            } else if Some(ta.name.as_str()) == random.map(|m| m.name.as_str()) {
+                Some(Anchor::Random as usize)
+            } else {
+                None
+            };
+            let options: [Vec<(String, Draw, Basis)>; 4] = [
+                base_opts.clone(),
+                shared(Role::Random, "random", scale),
+                shared(Role::Majority, "majority", scale),
+                match same_as {
+                    Some(j) => vec![(String::new(), Draw::SameAs(j), Basis::Reported)],
+                    None => options_of(ta, d, all, scale),
+                },
+            ];
+            let borrowed = options
+                .iter()
+                .flatten()
+                .any(|o| o.2 == Basis::Borrowed);
+            // Every combination of readings (ambiguous arms multiply), in order; a missing
+            // shared arm contributes one "unknown" choice.
+            let sizes: Vec<usize> = options.iter().map(|o| o.len().max(1)).collect();
+            let mut combos: Vec<Vec<usize>> = vec![vec![]];
+            for &s in &sizes {
+                combos = combos
+                    .into_iter()
+                    .flat_map(|c| (0..s).map(move |i| [c.clone(), vec![i]].concat()))
+                    .collect();
+            }
+            let mut out = Vec::new();
+            for c in combos {
+                let labels: Vec<String> = c
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| options[*k].len() > 1)
+                    .map(|(k, &i)| options[k][i].0.clone())
+                    .collect();
+                let reading = if labels.is_empty() {
+                    "as printed".to_string()
+                } else {
+                    labels.join(", ")
+                };
+                let chain: [Option<(Draw, Basis)>; 4] = std::array::from_fn(|k| {
+                    options[k].get(c[k]).map(|(_, dr, b)| (dr.clone(), *b))
+                });
+                if chain[0].is_none() || chain[3].is_none() {
+                    continue;
+                }
+                let s = derive_seed(&[seed, t.as_bytes(), reading.as_bytes()]);
+                out.push((engine::judge(&reading, &chain, thr, &s), borrowed));
+            }
+            out
         };
-        let chain: [Draw; 4] = std::array::from_fn(|k| options[k][c[k]].1.clone());
-        let s = derive_seed(&[seed, reading.as_bytes()]);
-        result.judgements.push(engine::judge(
-            &reading,
-            &chain,
-            imputed,
-            null_reported,
-            thr,
-            DEFAULT_SHARE_TOLERANCE,
-            &s,
-        ));
+        let judged = judge_all(None);
+        let borrowed = judged.iter().any(|(_, b)| *b);
+        let mut checks = Vec::new();
+        if borrowed {
+            // The same audit with every borrowed arm carried on the other scale.
+            let declared = d
+                .arms
+                .iter()
+                .find_map(|a| match &a.spec {
+                    ArmSpec::Borrowed { transfer, .. } => Some(*transfer),
+                    _ => None,
+                })
+                .unwrap_or(Transfer::Additive);
+            for (j, _) in judge_all(Some(declared.other())) {
+                checks.push(TransferCheck {
+                    reading: j.reading.clone(),
+                    scale: declared.other(),
+                    naive: j.survival.naive,
+                    survival: j.survival.verdict,
+                    three_way: j.three_way.verdict,
+                    two_way: j.two_way.verdict,
+                });
+            }
+        }
+        result.targets.push(TargetResult {
+            arm: ta.name.clone(),
+            role: ta.role,
+            label: ta.label.clone(),
+            judgements: judged.into_iter().map(|(j, _)| j).collect(),
+            transfer_checks: checks,
+        });
     }
 }
 
-fn binomial_var(p: f64, n: Option<u64>) -> f64 {
-    n.map_or(0.0, |n| {
-        p.clamp(0.0, 1.0) * (1.0 - p.clamp(0.0, 1.0)) / n as f64
-    })
+/// Every random-reward gain reported (not borrowed) in the set: Δ_null with its interval, one
+/// per reading of the random arm.
+pub fn measured_nulls(all: &[Descriptor], thr: &Thresholds) -> Vec<NullEvidence> {
+    let mut out = Vec::new();
+    for d in all {
+        let Some(ra) = d.role(Role::Random) else {
+            continue;
+        };
+        let ArmSpec::Reported { source, .. } = &ra.spec else {
+            continue;
+        };
+        let Some(base) = base_draw(d) else { continue };
+        for (reading, draw, basis) in options_of(ra, d, all, None) {
+            let chain = [
+                Some((base.clone(), Basis::Reported)),
+                None,
+                None,
+                Some((draw, basis)),
+            ];
+            let seed = derive_seed(&[b"rlvr-audit/null-evidence/v1", d.hash.as_bytes(), reading.as_bytes()]);
+            let j = engine::judge(&reading, &chain, thr, &seed);
+            let null = j.terms.total.expect("base and random are known").estimate;
+            out.push(NullEvidence {
+                id: d.id.clone(),
+                paper: d.paper.title.clone(),
+                model: d.model.clone(),
+                benchmark: d.benchmark.name.clone(),
+                arm_label: ra.label.clone(),
+                reading: if reading.contains(" = ") && ra_is_ambiguous(ra) {
+                    reading
+                } else {
+                    "as printed".into()
+                },
+                null,
+                source: source.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn ra_is_ambiguous(a: &ArmDef) -> bool {
+    matches!(&a.spec, ArmSpec::Reported { readings, .. } if readings.len() > 1)
 }

@@ -1,49 +1,159 @@
-//! Audit reports: one markdown file per descriptor, the summary table, and terminal views.
+//! Audit views: one markdown report per descriptor, the summary table, the table of measured
+//! null terms, the `check` answer and terminal tables. Every view reads the same
+//! [`AuditResult`]: one judgement, several views.
 
 use std::fmt::Write;
 
-use super::markdown::bounds;
-use super::{est, terminal};
-use crate::audit::engine::Judgement;
-use crate::audit::{AuditResult, Provenance};
-use crate::gate::Decision;
+use super::terminal;
+use crate::audit::engine::{Answer, Attribution, Basis, Judgement, ShareValue, SurvivalVerdict};
+use crate::audit::{AuditResult, NullEvidence, Provenance, TargetResult};
+use crate::decompose::{Share, Term};
 use crate::stats::Estimate;
 
-/// Points in percentage points: `+21.4 [19.8, 23.0]`.
-fn pts(e: &Estimate, gate: Decision) -> String {
-    let f = |v: f64| format!("{:+.1}", 100.0 * v);
-    match (gate, e.lo, e.hi) {
-        (Decision::Point, Some(lo), Some(hi)) => format!("{} [{}, {}]", f(e.mean), f(lo), f(hi)),
-        (_, Some(lo), Some(hi)) => format!("[{}, {}]", f(lo), f(hi)),
-        _ => f(e.mean),
+/// Percentage points with sign: `+21.4`.
+fn p1(v: f64) -> String {
+    format!("{:+.1}", 100.0 * v)
+}
+
+/// `+21.4 [+19.8, +23.0]`, or the point alone when there is no interval.
+fn pts(e: &Estimate) -> String {
+    match (e.lo, e.hi) {
+        (Some(lo), Some(hi)) => format!("{} [{}, {}]", p1(e.mean), p1(lo), p1(hi)),
+        _ => format!("{} (no interval)", p1(e.mean)),
     }
 }
 
-fn share(e: &Option<Estimate>, gate: Decision) -> String {
-    match (e, gate) {
-        (None, _) => "undefined".into(),
-        (Some(e), Decision::Point) => est(e, 2),
-        (Some(e), Decision::Bounded) => bounds(e, 2),
+/// The anchors a term needs that this judgement does not know: "the random arm".
+fn unknown(j: &Judgement, terms: &[Term]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for t in terms {
+        let (a, b) = t.anchors();
+        for x in [a, b] {
+            if !j.arms.contains_key(x.name()) && !names.contains(&x.name()) {
+                names.push(x.name());
+            }
+        }
     }
+    format!(
+        "not identified (needs the {} arm{})",
+        names.join(" and "),
+        if names.len() > 1 { "s" } else { "" }
+    )
+}
+
+/// A term as printed: point and interval; model-based bounds; or why it is absent.
+fn term_text(j: &Judgement, t: Term) -> String {
+    match j.terms.get(t) {
+        None => unknown(j, &[t]),
+        Some(v) if v.model_based => match (v.estimate.lo, v.estimate.hi) {
+            (Some(lo), Some(hi)) => format!("model-based bounds [{}, {}]", p1(lo), p1(hi)),
+            _ => "model-based (no interval)".into(),
+        },
+        Some(v) => pts(&v.estimate),
+    }
+}
+
+fn share_est(e: &Estimate, bounds_only: bool) -> String {
+    match (e.lo, e.hi) {
+        (Some(lo), Some(hi)) if bounds_only => format!("[{lo:.2}, {hi:.2}]"),
+        (Some(lo), Some(hi)) => format!("{:.2} [{lo:.2}, {hi:.2}]", e.mean),
+        _ if bounds_only => "unbounded".into(),
+        _ => format!("{:.2} (no interval)", e.mean),
+    }
+}
+
+/// A share as printed; `bounds_only` under a BOUNDED answer.
+fn share_text(j: &Judgement, s: Share, bounds_only: bool) -> String {
+    match j.shares.get(s) {
+        None => {
+            let (n, d) = s.parts();
+            unknown(j, &[n, d])
+        }
+        Some(ShareValue { estimate: None, .. }) => "undefined (denominator below tolerance)".into(),
+        Some(ShareValue {
+            estimate: Some(e),
+            model_based: true,
+        }) => format!("model-based bounds {}", share_est(e, true)),
+        Some(ShareValue {
+            estimate: Some(e), ..
+        }) => share_est(e, bounds_only),
+    }
+}
+
+/// A probability truncated (not rounded) to two decimals, so a printed value never reaches a
+/// threshold the unrounded one misses (0.949 prints as 0.94, below the 0.95 of "settled").
+pub fn prob(p: f64) -> String {
+    format!("{:.2}", (p * 100.0 + 1e-9).floor() / 100.0)
+}
+
+/// "SURVIVES (P(Δ_naive > 0) = 1.00)".
+pub fn survival_text(j: &Judgement) -> String {
+    match (j.survival.verdict, j.survival.p_positive) {
+        (v, Some(p)) => format!("{v} (P(Δ_naive > 0) = {})", prob(p)),
+        (v, None) => v.to_string(),
+    }
+}
+
+/// "NULL_DOMINATED (0.83, most likely)".
+pub fn answer_text(a: &Answer) -> String {
+    match a.probability {
+        Some(p) if a.settled => format!("{} ({})", a.verdict, prob(p)),
+        Some(p) => format!("{} ({}, most likely)", a.verdict, prob(p)),
+        None => a.verdict.to_string(),
+    }
+}
+
+/// The break-even sentence with its evidence.
+pub fn break_even_text(r: &AuditResult, j: &Judgement) -> String {
+    let be = match j.survival.break_even_null {
+        Some(b) if b > 0.0 => format!(
+            "the claimed gain survives any null (random-reward) term below {} points (the lower end of Δ_total's interval)",
+            p1(b)
+        ),
+        Some(b) => format!(
+            "the claimed gain itself is not shown: Δ_total's interval reaches {} points, so no null term is needed to erase it",
+            p1(b)
+        ),
+        None => "Δ_total has no interval, so no break-even null can be given".into(),
+    };
+    let same: Vec<&NullEvidence> = r.same_benchmark_nulls().collect();
+    let ev = match (same.first(), r.null_evidence.first()) {
+        (Some(e), _) => format!(
+            "the largest measured for {} on {} is {} ({})",
+            r.model,
+            r.benchmark.name,
+            p1(e.null.mean),
+            cite(e)
+        ),
+        (None, Some(e)) => format!(
+            "no measured null for {} on {}; on other benchmarks the largest is {} on {} ({})",
+            r.model,
+            r.benchmark.name,
+            p1(e.null.mean),
+            e.benchmark,
+            cite(e)
+        ),
+        (None, None) => format!("no measured null for {} in the descriptors", r.model),
+    };
+    format!("{be}; {ev}")
+}
+
+fn cite(e: &NullEvidence) -> String {
+    format!(
+        "`{}`, {}, {}, row {}, column {}",
+        e.id, e.source.version, e.source.location, e.source.row, e.source.column
+    )
 }
 
 fn provenance(p: &Provenance) -> (String, String, String) {
     match p {
         Provenance::Reported {
-            label,
             printed,
             unit,
             source,
             cell,
         } => (
-            format!(
-                "reported{}",
-                if label.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({label})")
-                }
-            ),
+            "reported".into(),
             format!("{} ({unit})", printed.join(" or ")),
             format!(
                 "{}, {}, row {}, column {}; read from {}{}",
@@ -58,32 +168,22 @@ fn provenance(p: &Provenance) -> (String, String, String) {
         ),
         Provenance::Borrowed {
             from,
-            label,
+            lender_arm,
             printed,
             unit,
             source,
+            transfer,
         } => (
-            format!(
-                "borrowed from `{from}`{}",
-                if label.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({label})")
-                }
-            ),
-            format!("{printed} ({unit}), applied as a gain over this base"),
+            format!("borrowed from `{from}` (arm `{lender_arm}`)"),
+            format!("{printed} ({unit}), carried as a {transfer} gain over this base"),
             format!(
                 "{}, {}, row {}, column {}; read from {}",
                 source.version, source.location, source.row, source.column, source.read_from
             ),
         ),
         Provenance::Imputed { lo, hi } => (
-            "imputed by the simulator fit".into(),
-            format!(
-                "gain over base in [{:+.1}, {:+.1}] points",
-                100.0 * lo,
-                100.0 * hi
-            ),
+            "imputed by the simulator fit (a model's estimate, never evidence)".into(),
+            format!("gain over base in [{}, {}] points", p1(*lo), p1(*hi)),
             "simulator fit (see below)".into(),
         ),
         Provenance::Simulated { config, replicates } => (
@@ -91,85 +191,134 @@ fn provenance(p: &Provenance) -> (String, String, String) {
             format!("{replicates} replicates"),
             format!("simulator config `{}`", config.canonical_json()),
         ),
-        Provenance::Missing => ("missing (misfit: no value)".into(), "—".into(), "—".into()),
+        Provenance::Missing => (
+            "not reported, and the fit could not impute it (misfit)".into(),
+            "—".into(),
+            "—".into(),
+        ),
     }
 }
 
-fn judgement_md(m: &mut String, j: &Judgement, r: &AuditResult) {
-    let g = j.gate;
-    let _ = writeln!(m, "### Reading: {}\n", j.reading);
-    let _ = writeln!(m, "| arm | accuracy (%) [95% interval] |\n|---|---|");
-    for (name, e) in ["base", "random", "majority", "target"]
+fn basis_word(b: Basis) -> &'static str {
+    match b {
+        Basis::Reported => "reported",
+        Basis::Borrowed => "borrowed",
+        Basis::Simulated => "simulated",
+        Basis::Imputed => "imputed (model)",
+    }
+}
+
+fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement) {
+    let _ = writeln!(m, "#### Reading: {}\n", j.reading);
+    let _ = writeln!(m, "| anchor | accuracy (%) [95% interval] | basis |\n|---|---|---|");
+    for (name, (e, b)) in ["base", "random", "majority", "target"]
         .iter()
-        .map(|k| (k, &j.arms[*k]))
+        .filter_map(|k| j.arms.get(*k).map(|v| (k, v)))
     {
         let _ = writeln!(
             m,
-            "| {name} | {:.1} [{:.1}, {:.1}] |",
+            "| {name} | {:.1} [{:.1}, {:.1}] | {} |",
             100.0 * e.mean,
             100.0 * e.lo.unwrap_or(e.mean),
-            100.0 * e.hi.unwrap_or(e.mean)
+            100.0 * e.hi.unwrap_or(e.mean),
+            basis_word(*b)
         );
     }
     let _ = writeln!(m, "\n| term | definition | points |\n|---|---|---|");
-    let t = &j.terms;
-    for (n, d, e) in [
-        ("Δ_total", "target − base", &t.total),
-        ("Δ_null", "random − base", &t.null),
-        ("Δ_elicit", "majority − random", &t.elicit),
-        ("Δ_rd", "target − majority", &t.rd),
-        ("Δ_naive", "target − random", &t.naive),
-    ] {
-        let _ = writeln!(m, "| {n} | {d} | {} |", pts(e, g));
+    for term in Term::ALL {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} |",
+            term.symbol(),
+            term.definition(),
+            term_text(j, term)
+        );
     }
-    let s = &j.shares;
-    let _ = writeln!(m, "\n| share | convention | value |\n|---|---|---|");
+    let bounded3 = j.three_way.verdict == Attribution::Bounded;
+    let _ = writeln!(m, "\n| share | definition | convention | value |\n|---|---|---|---|");
+    for (s, conv, bounded) in [
+        (Share::NullOfTotal, "three-way", bounded3),
+        (Share::ElicitOfTotal, "three-way", bounded3),
+        (Share::RdOfTotal, "three-way and the seed's two-way", false),
+        (Share::LabelFreeOfTotal, "the seed's two-way", false),
+        (Share::RdOfNaive, "of the naive estimator", bounded3),
+        (Share::ElicitOfNaive, "of the naive estimator", bounded3),
+    ] {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {conv} | {} |",
+            s.name(),
+            s.definition(),
+            share_text(j, s, bounded)
+        );
+    }
+    let _ = writeln!(m);
+    let naive = match (&j.survival.naive, &j.survival.model_estimate) {
+        (Some(n), _) => format!("Δ_naive = {}", pts(n)),
+        (None, Some(e)) => format!(
+            "Δ_naive from the imputed random arm would be {} — a model's estimate, not evidence",
+            match (e.lo, e.hi) {
+                (Some(lo), Some(hi)) => format!("[{}, {}]", p1(lo), p1(hi)),
+                _ => p1(e.mean),
+            }
+        ),
+        (None, None) => "Δ_naive is not identified".into(),
+    };
     let _ = writeln!(
         m,
-        "| elicitation share | (majority − base) / Δ_total, of the total gain | {} |",
-        share(&s.elicit_of_total, g)
+        "* **Survival: {}.** {naive}; {}.",
+        survival_text(j),
+        j.survival.reason
+    );
+    let _ = writeln!(m, "* **Break-even null:** {}.", break_even_text(r, j));
+    let _ = writeln!(
+        m,
+        "* **Attribution, three-way: {}** — {}.",
+        answer_text(&j.three_way),
+        j.three_way.reason
     );
     let _ = writeln!(
         m,
-        "| rd share | Δ_rd / Δ_total, of the total gain | {} |",
-        share(&s.rd_of_total, g)
+        "* **Attribution, the seed's two-way convention: {}** — {}.",
+        answer_text(&j.two_way),
+        j.two_way.reason
     );
-    let _ = writeln!(
-        m,
-        "| rd fraction | Δ_rd / Δ_naive, of the naive estimator | {} |",
-        share(&s.rd_of_naive, g)
-    );
-    let _ = writeln!(
-        m,
-        "| elicit fraction | Δ_elicit / Δ_naive, of the naive estimator | {} |",
-        share(&s.elicit_of_naive, g)
-    );
-    let prob = j.verdict_probability.map_or(String::new(), |p| {
-        format!(" (bootstrap probability {p:.2})")
-    });
-    let _ = writeln!(
-        m,
-        "\n**Gate: {}. Verdict: {}{prob}.** Does the gain survive the null term? **{}** — the interval of Δ_naive is {}.",
-        j.gate,
-        j.verdict,
-        if j.survives_null { "yes" } else { "no" },
-        pts(&t.naive, Decision::Point)
-    );
-    let dist: Vec<String> = j
-        .class_distribution
-        .iter()
-        .map(|(k, v)| format!("{k} {v:.2}"))
-        .collect();
-    let _ = writeln!(
-        m,
-        "\nClassification of the bootstrap draws: {}.\n",
-        dist.join(", ")
-    );
-    let _ = r;
+    if let Some(g) = j.gate {
+        let _ = writeln!(m, "* Gate (Δ_elicit): {g}.");
+    }
+    for (name, a) in [("three-way", &j.three_way), ("two-way", &j.two_way)] {
+        if !a.distribution.is_empty() {
+            let d: Vec<String> = a
+                .distribution
+                .iter()
+                .map(|(k, v)| format!("{k} {}", prob(*v)))
+                .collect();
+            let _ = writeln!(m, "* Bootstrap draws by {name} class: {}.", d.join(", "));
+        }
+    }
+    for c in t.transfer_checks.iter().filter(|c| c.reading == j.reading) {
+        let _ = writeln!(
+            m,
+            "* With the borrowed arms carried on the {} scale instead: survival {}{}, three-way {}, two-way {}.",
+            c.scale,
+            c.survival,
+            c.naive
+                .as_ref()
+                .map_or(String::new(), |n| format!(" (Δ_naive = {})", pts(n))),
+            c.three_way,
+            c.two_way
+        );
+    }
+    let _ = writeln!(m);
+}
+
+/// The figure file of a target's waterfall, relative to the reports directory.
+pub fn figure_path(r: &AuditResult, t: &TargetResult) -> String {
+    format!("figures/{}--{}.svg", r.id, t.arm)
 }
 
 /// The report of one audit.
-pub fn report(r: &AuditResult, figure: &str) -> String {
+pub fn report(r: &AuditResult) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# Audit: {}\n", r.id);
     let _ = writeln!(
@@ -196,15 +345,25 @@ pub fn report(r: &AuditResult, figure: &str) -> String {
     let _ = writeln!(m, "**Claim.** {}\n", r.claim.trim());
     let _ = writeln!(
         m,
-        "**Setting.** {} on {} (n = {}, {}); target arm `{}`.\n",
+        "**Setting.** {} on {} (n = {}, {}{}); targets: {}.\n",
         r.model,
         r.benchmark.name,
         r.benchmark
             .n
-            .map_or("not stated — no binomial term".into(), |n| n.to_string()),
+            .map_or("not stated".into(), |n| n.to_string()),
         r.benchmark.metric,
-        r.target
+        if r.benchmark.metric_note.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", r.benchmark.metric_note)
+        },
+        r.targets
+            .iter()
+            .map(|t| format!("`{}`", t.arm))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
+    let _ = writeln!(m, "**Noise model.** {}.\n", r.noise);
     if !r.training.is_empty() {
         let t: Vec<String> = r
             .training
@@ -213,38 +372,71 @@ pub fn report(r: &AuditResult, figure: &str) -> String {
             .collect();
         let _ = writeln!(m, "**Training.** {}.\n", t.join("; "));
     }
-    let verdict = r.verdict_text();
+    if !r.warnings.is_empty() {
+        let _ = writeln!(m, "**Warnings.**\n");
+        for w in &r.warnings {
+            let _ = writeln!(m, "* {w}");
+        }
+        let _ = writeln!(m);
+    }
     let _ = writeln!(
         m,
-        "## Verdict\n\n**{verdict}.** The claimed gain {} the null term.\n",
-        if r.survives_null() {
-            "survives"
-        } else {
-            "does not survive (under at least one reading)"
-        }
+        "## The two answers\n\nCI answer (`check`): **{}** (exit code {}).\n",
+        r.survival(),
+        r.survival().exit_code()
     );
     let _ = writeln!(
         m,
-        "## Arms\n\n| arm | role | provenance | value as printed | source |\n|---|---|---|---|---|"
+        "| target | reading | Δ_total (points) | survival | Δ_naive (points) | break-even null (points) | three-way attribution | two-way attribution (seed's convention) |\n|---|---|---|---|---|---|---|---|"
+    );
+    for t in &r.targets {
+        for j in &t.judgements {
+            let _ = writeln!(
+                m,
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                t.arm,
+                j.reading,
+                term_text(j, Term::Total),
+                survival_text(j),
+                j.survival.naive.as_ref().map_or("—".into(), pts),
+                j.survival.break_even_null.map_or("—".into(), p1),
+                answer_text(&j.three_way),
+                answer_text(&j.two_way)
+            );
+        }
+    }
+    let _ = writeln!(m);
+    if let Some(j) = r.targets.first().and_then(|t| t.judgements.first())
+        && j.survival.verdict == SurvivalVerdict::Undetermined
+    {
+        let _ = writeln!(m, "Survival is UNDETERMINED: {}.\n", break_even_text(r, j));
+    }
+    let _ = writeln!(
+        m,
+        "## Arms\n\n| arm | role | paper's label | provenance | value as printed | source |\n|---|---|---|---|---|---|"
     );
     for a in &r.arms {
         let (kind, value, src) = provenance(&a.provenance);
-        let _ = writeln!(m, "| {} | {} | {kind} | {value} | {src} |", a.arm, a.role);
-    }
-    if let Some(f) = &r.fit {
-        let _ = writeln!(m, "\n## Simulator fit for the missing arms\n");
         let _ = writeln!(
             m,
-            "* Status: **{:?}** — {} of {} settings consistent.",
+            "| {} | {} | {} | {kind} | {value} | {src} |",
+            a.arm, a.role, a.label
+        );
+    }
+    if let Some(f) = &r.fit {
+        let _ = writeln!(m, "\n## Simulator fit for the arms the paper did not run\n");
+        let _ = writeln!(
+            m,
+            "* Status: **{:?}** — {} of {} settings consistent. Whatever it says, an imputed arm never decides survival.",
             f.status, f.settings_consistent, f.settings_scanned
         );
         let _ = writeln!(m, "* Method: {}.", f.method);
         for a in &f.anchors {
             let _ = writeln!(
                 m,
-                "* Anchor `{}`: reported gain {:+.1} points, tolerance ±{:.1}.",
+                "* Anchor `{}`: reported gain {} points, tolerance ±{:.1}.",
                 a.arm,
-                100.0 * a.gain,
+                p1(a.gain),
                 100.0 * a.tolerance
             );
         }
@@ -252,7 +444,7 @@ pub fn report(r: &AuditResult, figure: &str) -> String {
             let g: Vec<String> = b
                 .gains
                 .iter()
-                .map(|(k, v)| format!("{k} {:+.1}", 100.0 * v))
+                .map(|(k, v)| format!("{k} {}", p1(*v)))
                 .collect();
             let _ = writeln!(
                 m,
@@ -267,48 +459,122 @@ pub fn report(r: &AuditResult, figure: &str) -> String {
         for (k, [lo, hi]) in &f.imputed {
             let _ = writeln!(
                 m,
-                "* Imputed `{k}`: gain over base in [{:+.1}, {:+.1}] points across the consistent settings.",
-                100.0 * lo,
-                100.0 * hi
+                "* Imputed `{k}`: gain over base in [{}, {}] points across the consistent settings.",
+                p1(*lo),
+                p1(*hi)
+            );
+        }
+        if matches!(f.status, crate::audit::fit::FitStatus::Misfit) {
+            let _ = writeln!(
+                m,
+                "* **Misfit**: no setting of the fitted class (paper family, on-policy GRPO, f ∈ {{0, 0.2, 0.5}}, 5–800 steps) \
+                 matches the reported arms; the class lacks the mechanism the paper shows (e.g. format learning from a low base, \
+                 or a clip-bias random-reward gain). Only the quantities the reported arms identify are printed below."
             );
         }
     }
     let _ = writeln!(m, "\n## Decomposition\n");
-    if r.judgements.is_empty() {
+    for t in &r.targets {
         let _ = writeln!(
             m,
-            "Not identified: the fit could not supply the missing arms (misfit), so no term can be computed.\n"
+            "### Target `{}` ({}{})\n",
+            t.arm,
+            t.role,
+            if t.label.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", t.label)
+            }
         );
-    }
-    for j in &r.judgements {
-        judgement_md(&mut m, j, r);
-    }
-    if !r.judgements.is_empty() {
+        for j in &t.judgements {
+            judgement_md(&mut m, r, t, j);
+        }
         let _ = writeln!(
             m,
-            "![Waterfall: base → null → elicitation → reward design]({figure})\n"
+            "![Waterfall of `{}`: base → the identified steps → target]({})\n",
+            t.arm,
+            figure_path(r, t)
         );
     }
-    let _ = writeln!(m, "## Thresholds and method\n");
+    if r.targets.len() > 1 {
+        let _ = writeln!(
+            m,
+            "## The targets compared\n\n| target | reading | Δ_total | Δ_rd (target − majority) | rd share | survival | three-way | two-way |\n|---|---|---|---|---|---|---|---|"
+        );
+        for t in &r.targets {
+            for j in &t.judgements {
+                let _ = writeln!(
+                    m,
+                    "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                    t.arm,
+                    j.reading,
+                    term_text(j, Term::Total),
+                    term_text(j, Term::Rd),
+                    share_text(j, Share::RdOfTotal, false),
+                    survival_text(j),
+                    answer_text(&j.three_way),
+                    answer_text(&j.two_way)
+                );
+            }
+        }
+        let _ = writeln!(m);
+    }
+    let _ = writeln!(m, "## Random-reward gains measured for {}\n", r.model);
+    if r.null_evidence.is_empty() {
+        let _ = writeln!(
+            m,
+            "No other descriptor reports a random-reward arm for this model. All measured nulls: `null-evidence.md`.\n"
+        );
+    } else {
+        let _ = writeln!(
+            m,
+            "| descriptor | benchmark | reading | Δ_null (points) | source |\n|---|---|---|---|---|"
+        );
+        for e in &r.null_evidence {
+            let _ = writeln!(
+                m,
+                "| [{}]({}.md) | {} | {} | {} | {}, {}, row {}, column {} |",
+                e.id,
+                e.id,
+                e.benchmark,
+                e.reading,
+                pts(&e.null),
+                e.source.version,
+                e.source.location,
+                e.source.row,
+                e.source.column
+            );
+        }
+        let _ = writeln!(m);
+    }
+    let _ = writeln!(m, "## Rules and thresholds\n");
+    let th = &r.thresholds;
     let _ = writeln!(
         m,
-        "* Dominance threshold {} (the seed's pre-registered 0.60); shares undefined below a denominator of {}.",
-        r.thresholds.dominance, r.share_tolerance
+        "* Survival: SURVIVES when the 95 % interval of Δ_naive = target − random lies above 0, NOT_SHOWN when it \
+         reaches 0 (P(Δ_naive > 0) printed), UNDETERMINED when no random arm is reported or borrowed (an imputed one \
+         never decides). Break-even null: the lower end of Δ_total's interval."
+    );
+    let _ = writeln!(
+        m,
+        "* Attribution: a class per bootstrap draw — the share above {} dominates (NULL_, ELICITATION_ or \
+         REWARD_DESIGN_DOMINATED three-way; LABEL_FREE_ or REWARD_DESIGN_DOMINATED two-way), MIXED otherwise, NO_GAIN \
+         when Δ_total is below {}. The verdict is the class most draws get, its probability their share; below {} it is \
+         marked \"most likely\". Three-way is BOUNDED when the gate ({}) fails or a partition arm is imputed, and \
+         UNDETERMINED without a random or majority arm; two-way needs no random arm.",
+        th.dominance,
+        th.share_tolerance,
+        th.settled,
+        th.gate.describe()
     );
     let _ = writeln!(
         m,
         "* Uncertainty: each printed number is the interval its printed precision implies (uniform), plus the binomial \
-         standard error √(p(1−p)/n) and the seed spread where given (normal); a gain adds to the drawn base; borrowed \
-         arms carry their lender's gain over its own base; imputed arms are uniform over their bound. {} seeded \
-         parametric-bootstrap draws (seed from the descriptor hash); intervals are 2.5–97.5 % percentiles.",
-        r.thresholds.draws
-    );
-    let _ = writeln!(
-        m,
-        "* Gate: POINT when the interval of Δ_elicit excludes 0 and no chain arm is imputed; otherwise BOUNDED (bounds \
-         only). Verdict: NULL_DOMINATED when the interval of Δ_naive reaches 0 (with random and target reported); else \
-         BOUNDED if the gate says so; else ELICITATION_DOMINATED / REWARD_DESIGN_DOMINATED when that share of the total \
-         exceeds the threshold; else MIXED. Its probability is the share of draws classified alike."
+         standard error over the benchmark's items and the seed spread where given (normal); a gain adds to the drawn \
+         base; a borrowed arm carries its lender's gain over the lender's own base (drawn with their noise); an imputed \
+         arm is uniform over its bound. {} seeded parametric-bootstrap draws (seed from the descriptor's SHA-256); \
+         intervals are 2.5–97.5 % percentiles.",
+        th.draws
     );
     if !r.notes.trim().is_empty() {
         let _ = writeln!(m, "\n## Notes from the descriptor\n\n{}", r.notes.trim());
@@ -318,66 +584,135 @@ pub fn report(r: &AuditResult, figure: &str) -> String {
         m,
         "Δ_total = Δ_null + Δ_elicit + Δ_rd exactly. Δ_null is what a random reward already gives; Δ_elicit is what a \
          label-free majority vote adds on top; Δ_rd is what the reward under audit adds beyond that. The usual \"true \
-         minus random\" comparison is Δ_naive = Δ_elicit + Δ_rd. A BOUNDED result gives ranges and no point claim. \
-         Numbers are in percentage points of accuracy."
+         minus random\" comparison is Δ_naive = Δ_elicit + Δ_rd. Survival asks whether Δ_naive is above 0; attribution \
+         asks which term carries Δ_total. Numbers are in percentage points of accuracy."
     );
     m
 }
 
-/// The summary table of every audit (markdown rows).
+/// Counts of the answers over every target and reading of `results`.
+fn counts(results: &[AuditResult]) -> String {
+    let mut surv = std::collections::BTreeMap::<String, usize>::new();
+    let mut three = std::collections::BTreeMap::<String, usize>::new();
+    let mut two = std::collections::BTreeMap::<String, usize>::new();
+    let mut rows = 0;
+    for r in results {
+        for t in &r.targets {
+            for j in &t.judgements {
+                rows += 1;
+                *surv.entry(j.survival.verdict.to_string()).or_default() += 1;
+                *three.entry(j.three_way.verdict.to_string()).or_default() += 1;
+                *two.entry(j.two_way.verdict.to_string()).or_default() += 1;
+            }
+        }
+    }
+    let f = |m: &std::collections::BTreeMap<String, usize>| {
+        m.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "{rows} audited claims (target × reading). Survival: {}. Three-way attribution: {}. Two-way: {}.",
+        f(&surv),
+        f(&three),
+        f(&two)
+    )
+}
+
+/// The summary table of every audit.
 pub fn summary(results: &[AuditResult]) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# Audit summary\n");
     let _ = writeln!(
         m,
         "Generated by rlvr-audit {} from the descriptors under `audits/`; regenerate with `cargo run --release -- report`. \
-         Terms in percentage points, `mean [95% interval]`, or `[lo, hi]` only where the gate says BOUNDED. Arms: R \
-         reported, B borrowed, I imputed by the simulator fit, S simulated. Each row links to its report, which cites \
-         the paper's table/figure, row and column for every number.\n",
+         One row per audited claim (target arm × reading of ambiguous numbers). Terms in percentage points, \
+         `mean [95% interval]`. Survival: SURVIVES / NOT_SHOWN with P(Δ_naive > 0), UNDETERMINED without a reported or \
+         borrowed random arm (then the break-even null says how large a random-reward gain the claim survives). \
+         Attribution: three-way (null / elicitation / reward design) and the seed's two-way convention (label-free / \
+         reward design), each with the share of bootstrap draws in its class. Arms: R reported, B borrowed, I imputed \
+         by the simulator fit (a model's estimate), S simulated, - missing. Each row links to its report, which cites \
+         the paper's table/figure, row and column for every number; measured random-reward gains are in \
+         [null-evidence.md](null-evidence.md).\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(m, "{}\n", counts(results));
+    let _ = writeln!(
+        m,
+        "| audit | paper | model | benchmark | target | reading | Δ_total | survival | Δ_naive | break-even null | null share | elicitation share | rd share | three-way | label-free share | two-way | arms |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for r in results {
+        for t in &r.targets {
+            for j in &t.judgements {
+                let b3 = j.three_way.verdict == Attribution::Bounded;
+                let sh = |s: Share, b: bool| share_text(j, s, b);
+                let _ = writeln!(
+                    m,
+                    "| [{}]({}.md) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    r.id,
+                    r.id,
+                    short_title(&r.paper.title),
+                    r.model,
+                    r.benchmark.name,
+                    t.arm,
+                    j.reading,
+                    term_text(j, Term::Total),
+                    survival_text(j),
+                    j.survival.naive.as_ref().map_or("—".into(), pts),
+                    j.survival.break_even_null.map_or("—".into(), p1),
+                    sh(Share::NullOfTotal, b3),
+                    sh(Share::ElicitOfTotal, b3),
+                    sh(Share::RdOfTotal, false),
+                    answer_text(&j.three_way),
+                    sh(Share::LabelFreeOfTotal, false),
+                    answer_text(&j.two_way),
+                    r.provenance_codes()
+                );
+            }
+        }
+    }
+    m
+}
+
+/// Every measured random-reward gain of the set, one table.
+pub fn null_evidence(evidence: &[NullEvidence]) -> String {
+    let mut m = String::new();
+    let _ = writeln!(m, "# Measured null terms\n");
+    let _ = writeln!(
+        m,
+        "Generated by rlvr-audit {}; regenerate with `cargo run --release -- report`. Every random-reward arm that a \
+         descriptor under `audits/` reports (not borrowed, not imputed): Δ_null = acc(random) − acc(base) in percentage \
+         points with its 95 % interval (printed precision, binomial error over the items, seed spread). An audit without \
+         a random arm reads its break-even null against these rows for the same model.\n",
         env!("CARGO_PKG_VERSION")
     );
     let _ = writeln!(
         m,
-        "| audit | paper | model | benchmark | reading | Δ_total | Δ_null | Δ_elicit | Δ_rd | elicitation share | rd share | gate | verdict (probability) | survives null | arms |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| model | benchmark | Δ_null (points) | arm | reading | paper | source | descriptor |\n|---|---|---|---|---|---|---|---|"
     );
-    for r in results {
-        if r.judgements.is_empty() {
-            let _ = writeln!(
-                m,
-                "| [{}]({}.md) | {} | {} | {} | — | not identified (misfit) | | | | | | BOUNDED | BOUNDED | — | {} |",
-                r.id,
-                r.id,
-                short_title(&r.paper.title),
-                r.model,
-                r.benchmark.name,
-                r.provenance_codes()
-            );
-        }
-        for j in &r.judgements {
-            let g = j.gate;
-            let _ = writeln!(
-                m,
-                "| [{}]({}.md) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}{} | {} | {} |",
-                r.id,
-                r.id,
-                short_title(&r.paper.title),
-                r.model,
-                r.benchmark.name,
-                j.reading,
-                pts(&j.terms.total, g),
-                pts(&j.terms.null, g),
-                pts(&j.terms.elicit, g),
-                pts(&j.terms.rd, g),
-                share(&j.shares.elicit_of_total, g),
-                share(&j.shares.rd_of_total, g),
-                j.gate,
-                j.verdict,
-                j.verdict_probability
-                    .map_or(String::new(), |p| format!(" ({p:.2})")),
-                if j.survives_null { "yes" } else { "no" },
-                r.provenance_codes()
-            );
-        }
+    let mut rows: Vec<&NullEvidence> = evidence.iter().collect();
+    rows.sort_by(|a, b| {
+        (a.model.as_str(), a.benchmark.as_str(), a.id.as_str())
+            .cmp(&(b.model.as_str(), b.benchmark.as_str(), b.id.as_str()))
+    });
+    for e in rows {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} | {} | {} | {}, {}, row {}, column {} | [{}]({}.md) |",
+            e.model,
+            e.benchmark,
+            pts(&e.null),
+            e.arm_label,
+            e.reading,
+            short_title(&e.paper),
+            e.source.version,
+            e.source.location,
+            e.source.row,
+            e.source.column,
+            e.id,
+            e.id
+        );
     }
     m
 }
@@ -386,58 +721,70 @@ fn short_title(t: &str) -> String {
     t.split(':').next().unwrap_or(t).trim().to_string()
 }
 
+/// `check`'s answer in words, one line per target and reading.
+pub fn check_text(r: &AuditResult) -> String {
+    let mut m = String::new();
+    let v = r.survival();
+    let _ = writeln!(
+        m,
+        "{}: {} (exit {})",
+        r.id,
+        match v {
+            SurvivalVerdict::Survives => "the claimed gain survives the null term",
+            SurvivalVerdict::NotShown => "the claimed gain is not shown to survive the null term",
+            SurvivalVerdict::Undetermined =>
+                "undetermined: no random arm reported or borrowed, so survival cannot be computed",
+        },
+        v.exit_code()
+    );
+    for t in &r.targets {
+        for j in &t.judgements {
+            let _ = writeln!(
+                m,
+                "  target `{}` ({}): {}; {}",
+                t.arm,
+                j.reading,
+                survival_text(j),
+                match &j.survival.naive {
+                    Some(n) => format!("Δ_naive = {} points", pts(n)),
+                    None => break_even_text(r, j),
+                }
+            );
+        }
+    }
+    m
+}
+
 /// Terminal summary.
 pub fn terminal_summary(results: &[AuditResult]) -> String {
     let mut t = terminal::table(&[
         "audit",
+        "target",
         "reading",
         "Δ_total",
-        "Δ_null",
-        "Δ_elicit",
-        "Δ_rd",
-        "gate",
-        "verdict",
-        "survives null",
+        "survival",
+        "Δ_naive",
+        "break-even",
+        "three-way",
+        "two-way",
         "arms",
     ]);
     for r in results {
-        for j in &r.judgements {
-            let g = j.gate;
-            t.add_row(vec![
-                r.id.clone(),
-                j.reading.clone(),
-                pts(&j.terms.total, g),
-                pts(&j.terms.null, g),
-                pts(&j.terms.elicit, g),
-                pts(&j.terms.rd, g),
-                j.gate.to_string(),
-                format!(
-                    "{}{}",
-                    j.verdict,
-                    j.verdict_probability
-                        .map_or(String::new(), |p| format!(" ({p:.2})"))
-                ),
-                if j.survives_null {
-                    "yes".into()
-                } else {
-                    "no".into()
-                },
-                r.provenance_codes(),
-            ]);
-        }
-        if r.judgements.is_empty() {
-            t.add_row(vec![
-                r.id.clone(),
-                "—".into(),
-                "misfit".into(),
-                String::new(),
-                String::new(),
-                String::new(),
-                "BOUNDED".into(),
-                "BOUNDED".into(),
-                "—".into(),
-                r.provenance_codes(),
-            ]);
+        for tr in &r.targets {
+            for j in &tr.judgements {
+                t.add_row(vec![
+                    r.id.clone(),
+                    tr.arm.clone(),
+                    j.reading.clone(),
+                    term_text(j, Term::Total),
+                    survival_text(j),
+                    j.survival.naive.as_ref().map_or("—".into(), pts),
+                    j.survival.break_even_null.map_or("—".into(), p1),
+                    answer_text(&j.three_way),
+                    answer_text(&j.two_way),
+                    r.provenance_codes(),
+                ]);
+            }
         }
     }
     t.to_string()

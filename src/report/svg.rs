@@ -251,18 +251,22 @@ pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String>
     Ok(out)
 }
 
-/// Waterfall of one reading: base, then the null, elicitation and reward-design steps, ending at
-/// the target (accuracy in %).
-pub fn waterfall(r: &crate::audit::AuditResult) -> Result<String> {
-    let j = &r.judgements[0];
-    let base = j.arms["base"].mean * 100.0;
-    let steps = [
-        ("null", j.terms.null.mean * 100.0),
-        ("elicitation", j.terms.elicit.mean * 100.0),
-        ("reward design", j.terms.rd.mean * 100.0),
-    ];
+/// Waterfall of one reading of one target: base, then the steps the known arms identify (null,
+/// elicitation and reward design; or label-free and reward design without a random arm; or the
+/// total alone), ending at the target (accuracy in %). Imputed steps are drawn hatched-grey.
+pub fn waterfall(id: &str, target: &str, j: &crate::audit::engine::Judgement) -> Result<String> {
+    use crate::decompose::Term;
+    let base = j.arms["base"].0.mean * 100.0;
+    let term = |t: Term| j.terms.get(t).map(|v| (v.estimate.mean * 100.0, v.model_based));
+    let steps: Vec<(&str, (f64, bool))> = match (term(Term::Null), term(Term::Elicit), term(Term::Rd)) {
+        (Some(n), Some(e), Some(r)) => vec![("null", n), ("elicitation", e), ("reward design", r)],
+        _ => match (term(Term::LabelFree), term(Term::Rd)) {
+            (Some(l), Some(r)) => vec![("label-free", l), ("reward design", r)],
+            _ => vec![("total", term(Term::Total).expect("base and target are known"))],
+        },
+    };
     let mut levels = vec![base];
-    for (_, d) in steps {
+    for (_, (d, _)) in &steps {
         levels.push(levels[levels.len() - 1] + d);
     }
     let lo = levels
@@ -271,22 +275,24 @@ pub fn waterfall(r: &crate::audit::AuditResult) -> Result<String> {
         .fold(f64::INFINITY, f64::min)
         .min(0.0);
     let hi = levels.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let names = [
-        "base",
-        "+ null",
-        "+ elicitation",
-        "+ reward design",
-        "target",
-    ];
+    let mut names: Vec<String> = vec!["base".into()];
+    names.extend(steps.iter().map(|(n, (_, m))| {
+        if *m {
+            format!("+ {n} (model)")
+        } else {
+            format!("+ {n}")
+        }
+    }));
+    names.push(target.to_string());
+    let last = names.len() - 1;
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (720, 440)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let title = format!(
-            "{} ({}{})",
-            r.id,
+            "{id} ({}{})",
             j.reading,
-            if j.gate == crate::gate::Decision::Bounded {
+            if j.three_way.verdict == crate::audit::engine::Attribution::Bounded {
                 ", BOUNDED: point values are midpoints"
             } else {
                 ""
@@ -297,14 +303,17 @@ pub fn waterfall(r: &crate::audit::AuditResult) -> Result<String> {
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
-            .build_cartesian_2d(-0.5f64..4.5f64, lo..(hi + 0.08 * (hi - lo).max(1.0)))
+            .build_cartesian_2d(
+                -0.5f64..(last as f64 + 0.5),
+                lo..(hi + 0.08 * (hi - lo).max(1.0)),
+            )
             .map_err(err)?;
         chart
             .configure_mesh()
-            .x_labels(5)
+            .x_labels(last + 1)
             .x_label_formatter(&|x| {
                 let i = x.round();
-                if (x - i).abs() < 1e-6 && (0.0..=4.0).contains(&i) {
+                if (x - i).abs() < 1e-6 && (0.0..=last as f64).contains(&i) {
                     names[i as usize].to_string()
                 } else {
                     String::new()
@@ -327,10 +336,12 @@ pub fn waterfall(r: &crate::audit::AuditResult) -> Result<String> {
             RGBColor(31, 119, 180),
             RGBColor(214, 39, 40),
         ];
-        for (i, (_, d)) in steps.iter().enumerate() {
+        for (i, (_, (d, model))) in steps.iter().enumerate() {
             let start = levels[i];
-            let c = if *d >= 0.0 {
-                colors[i]
+            let c = if *model {
+                RGBColor(200, 200, 200)
+            } else if *d >= 0.0 {
+                colors[(i + 3 - steps.len()).min(2)]
             } else {
                 RGBColor(255, 127, 14)
             };
@@ -340,9 +351,9 @@ pub fn waterfall(r: &crate::audit::AuditResult) -> Result<String> {
         }
         chart
             .draw_series(std::iter::once(bar(
-                4.0,
+                last as f64,
                 0.0,
-                levels[3],
+                levels[last - 1],
                 RGBColor(40, 40, 40),
             )))
             .map_err(err)?;

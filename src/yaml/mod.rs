@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
+pub mod tree;
+
 /// Input files larger than this are refused before they are read.
 pub const MAX_BYTES: u64 = 1 << 20;
 /// Alias expansions replayed across a whole file, at most (an alias bomb stops here).
@@ -123,23 +125,48 @@ pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, LoadErro
     })
 }
 
-/// Reads and parses `path`, refusing files over [`MAX_BYTES`] before reading them.
-pub fn load<T: DeserializeOwned>(path: &Path) -> Result<T, LoadError> {
+/// Reads `path` as UTF-8 text, at most [`MAX_BYTES`]: a file that is not a regular file (a FIFO,
+/// a device such as `/dev/zero`) is refused before it is read, and the read itself stops past the
+/// limit whatever size the file claims. Invalid UTF-8 is reported at its line and column.
+pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    use std::io::Read as _;
     let meta =
         std::fs::metadata(path).map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
-    if meta.len() > MAX_BYTES {
+    if !meta.is_file() {
         return Err(LoadError::new(
             path,
-            format!(
-                "file is {} bytes; input files are limited to {} bytes",
-                meta.len(),
-                MAX_BYTES
-            ),
+            "not a regular file (a directory, device or pipe); give a descriptor file",
         ));
     }
-    let text = std::fs::read_to_string(path)
+    let too_big = |n: u64| {
+        LoadError::new(
+            path,
+            format!("file is {n} bytes or more; input files are limited to {MAX_BYTES} bytes"),
+        )
+    };
+    if meta.len() > MAX_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    let f = std::fs::File::open(path).map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
         .map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
-    parse(path, &text)
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(too_big(MAX_BYTES + 1));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&good[start..]).chars().count() as u64 + 1;
+        LoadError::new(path, "invalid UTF-8: input files are UTF-8 text").at(line, column)
+    })
+}
+
+/// Reads and parses `path` (see [`read_text`] for the limits).
+pub fn load<T: DeserializeOwned>(path: &Path) -> Result<T, LoadError> {
+    parse(path, &read_text(path)?)
 }
 
 #[cfg(test)]
