@@ -570,7 +570,10 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
     };
     let s = run_with_progress(&spec);
     write_sweep(&s, &a.reports_dir, "cargo run --release -- report")?;
-    note!(a.json, "seed paper's sweep (paper preset, 8 replicates per level):");
+    note!(
+        a.json,
+        "seed paper's sweep (paper preset, 8 replicates per level):"
+    );
     note!(a.json, "{}", terminal::sweep(&s).trim_end());
     note!(a.json, "wrote {}", a.reports_dir.join("sweep.md").display());
     if !results.is_empty() {
@@ -590,12 +593,24 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
         )?;
         note!(a.json, "\naudits ({}):", results.len());
         note!(a.json, "{}", report::audit::terminal_summary(&results));
-        note!(a.json, "wrote {}", a.reports_dir.join("README.md").display());
-        note!(a.json, "wrote {}", a.reports_dir.join("null-evidence.md").display());
+        note!(
+            a.json,
+            "wrote {}",
+            a.reports_dir.join("README.md").display()
+        );
+        note!(
+            a.json,
+            "wrote {}",
+            a.reports_dir.join("null-evidence.md").display()
+        );
     }
     let e = crate::entropy::study(&config::paper(), 4);
     write_entropy(&e, &a.reports_dir, "cargo run --release -- report")?;
-    note!(a.json, "wrote {}", a.reports_dir.join("entropy.md").display());
+    note!(
+        a.json,
+        "wrote {}",
+        a.reports_dir.join("entropy.md").display()
+    );
     for study in studies {
         let r = run_factorial(&study, stats::DEFAULT_RESAMPLES, !a.serial)?;
         let out = write_factorial(&r, &study, &a.reports_dir, "cargo run --release -- report")?;
@@ -805,11 +820,19 @@ fn write_audit(r: &AuditResult, dir: &Path) -> Result<std::path::PathBuf> {
 
 /// The descriptors `files` name, loaded with every other descriptor in their directories (the
 /// lenders of borrowed arms and the measured nulls); errors are those of `files` only.
-fn load_with_neighbours(files: &[PathBuf]) -> Result<(Vec<audits::descriptor::Descriptor>, Vec<crate::yaml::LoadError>)> {
+fn load_with_neighbours(
+    files: &[PathBuf],
+) -> Result<(
+    Vec<audits::descriptor::Descriptor>,
+    Vec<crate::yaml::LoadError>,
+)> {
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let mut all: Vec<PathBuf> = Vec::new();
     for f in files {
-        let dir = f.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = f
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         if dir.is_dir() {
             for n in audits::descriptor_files(dir)? {
                 if !all.iter().any(|a| canon(a) == canon(&n)) {

@@ -90,7 +90,12 @@ pub enum Anchor {
 }
 
 impl Anchor {
-    pub const ALL: [Anchor; 4] = [Anchor::Base, Anchor::Random, Anchor::Majority, Anchor::Target];
+    pub const ALL: [Anchor; 4] = [
+        Anchor::Base,
+        Anchor::Random,
+        Anchor::Majority,
+        Anchor::Target,
+    ];
 
     pub fn name(self) -> &'static str {
         ["base", "random", "majority", "target"][self as usize]

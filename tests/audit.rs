@@ -1,11 +1,13 @@
-//! Audits: hand-computed decompositions, rounding intervals, determinism, validation errors with
-//! locations, borrowing, imputation without point verdicts, and `check`'s exit codes.
+//! Audits: hand-computed decompositions, the two answers (survival, attribution) and their
+//! rules, rounding intervals, determinism, validation errors with locations, borrowing,
+//! imputation and misfits that hide nothing identified, and `check`'s exit codes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rlvr_audit::audit::engine::{Thresholds, Verdict};
-use rlvr_audit::audit::{audit, load_set};
+use rlvr_audit::audit::engine::{Attribution, Basis, Draw, SurvivalVerdict, Thresholds, judge};
+use rlvr_audit::audit::{AuditResult, audit, load_set};
+use rlvr_audit::decompose::Term;
 use rlvr_audit::gate::Decision;
 
 struct Dir(PathBuf);
@@ -31,70 +33,149 @@ impl Drop for Dir {
     }
 }
 
-fn arm(key: &str, printed: &str, unit: &str) -> String {
+/// An arm named `name` with role `role`.
+fn arm(name: &str, role: &str, printed: &str, unit: &str) -> String {
     format!(
-        "  {key}:\n    printed: \"{printed}\"\n    unit: {unit}\n    source: {{version: v1, location: Table 1, row: M, column: {key}, read_from: table}}\n"
+        "  {name}:\n    role: {role}\n    printed: \"{printed}\"\n    unit: {unit}\n    source: {{version: v1, location: Table 1, row: M, column: {name}, read_from: table}}\n"
     )
 }
 
-fn descriptor(id: &str, model: &str, n: Option<u64>, target: &str, arms: &str) -> String {
+fn descriptor(id: &str, model: &str, n: Option<u64>, targets: &str, arms: &str) -> String {
     let n = n.map_or(String::new(), |n| format!("  n: {n}\n"));
     format!(
-        "schema: 1\nid: {id}\ndescriptor_version: 1\npaper:\n  title: T\n  authors: A\n  version: v1\nclaim: c\ntarget: {target}\nmodel: {model}\nbenchmark:\n  name: B\n{n}  metric: pass@1\narms:\n{arms}"
+        "schema: 2\nid: {id}\ndescriptor_version: 1\npaper:\n  title: T\n  authors: A\n  version: v1\nclaim: c\ntargets: [{targets}]\nmodel: {model}\nbenchmark:\n  name: B\n{n}  metric: pass@1\narms:\n{arms}"
     )
 }
 
-fn audit_file(dir: &Dir, id: &str) -> rlvr_audit::audit::AuditResult {
+fn audit_file(dir: &Dir, id: &str) -> AuditResult {
     let files = rlvr_audit::audit::descriptor_files(&dir.0).unwrap();
     let (ds, errors) = load_set(&files, Path::new("data/papers"));
     assert!(errors.is_empty(), "{errors:?}");
-    let d = ds.iter().find(|d| d.raw.id == id).unwrap();
+    let d = ds.iter().find(|d| d.id == id).unwrap();
     audit(d, &ds, &Thresholds::default())
+}
+
+fn four(base: &str, random: &str, majority: &str, truth: &str, unit: &str) -> String {
+    [
+        arm("base", "base", base, "percent"),
+        arm("random", "random", random, unit),
+        arm("majority", "majority", majority, unit),
+        arm("gt", "true", truth, unit),
+    ]
+    .concat()
+}
+
+fn term(r: &AuditResult, t: Term) -> f64 {
+    r.targets[0].judgements[0]
+        .terms
+        .get(t)
+        .unwrap()
+        .estimate
+        .mean
+}
+
+fn rlvr(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn a_four_arm_descriptor_decomposes_as_computed_by_hand() {
     let dir = Dir::new("hand");
-    // base 40, random 45, majority 60, true 70 (percent): total 30, null 5, elicit 15, rd 10.
-    let arms = [
-        arm("base", "40.0", "percent"),
-        arm("random", "45.0", "percent"),
-        arm("majority", "60.0", "percent"),
-        arm("true", "70.0", "percent"),
-    ]
-    .concat();
-    dir.write("hand", &descriptor("hand", "M", Some(500), "true", &arms));
+    // base 40, random 45, majority 60, true 70: total 30, null 5, elicit 15, rd 10.
+    dir.write(
+        "hand",
+        &descriptor(
+            "hand",
+            "M",
+            Some(500),
+            "gt",
+            &four("40.0", "45.0", "60.0", "70.0", "percent"),
+        ),
+    );
     let r = audit_file(&dir, "hand");
-    let j = &r.judgements[0];
+    let j = &r.targets[0].judgements[0];
     let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-12, "{a} vs {b}");
-    close(j.terms.total.mean, 0.30);
-    close(j.terms.null.mean, 0.05);
-    close(j.terms.elicit.mean, 0.15);
-    close(j.terms.rd.mean, 0.10);
-    close(j.terms.naive.mean, 0.25);
-    close(j.shares.elicit_of_total.unwrap().mean, 0.20 / 0.30);
-    close(j.shares.rd_of_total.unwrap().mean, 0.10 / 0.30);
-    close(j.shares.rd_of_naive.unwrap().mean, 0.4);
-    close(j.shares.elicit_of_naive.unwrap().mean, 0.6);
-    assert_eq!(j.gate, Decision::Point);
-    assert_eq!(j.verdict, Verdict::ElicitationDominated);
-    assert!(j.survives_null);
-    assert!(j.verdict_probability.unwrap() > 0.5);
+    close(term(&r, Term::Total), 0.30);
+    close(term(&r, Term::Null), 0.05);
+    close(term(&r, Term::Elicit), 0.15);
+    close(term(&r, Term::Rd), 0.10);
+    close(term(&r, Term::Naive), 0.25);
+    close(term(&r, Term::LabelFree), 0.20);
+    let share = |s| j.shares.get(s).unwrap().estimate.unwrap().mean;
+    use rlvr_audit::decompose::Share;
+    close(share(Share::NullOfTotal), 0.05 / 0.30);
+    close(share(Share::ElicitOfTotal), 0.15 / 0.30);
+    close(share(Share::RdOfTotal), 0.10 / 0.30);
+    close(share(Share::LabelFreeOfTotal), 0.20 / 0.30);
+    close(share(Share::RdOfNaive), 0.4);
+    close(share(Share::ElicitOfNaive), 0.6);
+    assert_eq!(j.gate, Some(Decision::Point));
+    assert_eq!(j.survival.verdict, SurvivalVerdict::Survives);
+    assert!(j.survival.p_positive.unwrap() > 0.975);
+    // Three-way: no share above 0.60 (0.17 / 0.50 / 0.33): MIXED. Two-way: label-free 0.67.
+    assert_eq!(j.three_way.verdict, Attribution::Mixed);
+    assert_eq!(j.two_way.verdict, Attribution::LabelFreeDominated);
+    assert!(
+        (j.survival.break_even_null.unwrap()
+            - j.terms.total.as_ref().unwrap().estimate.lo.unwrap())
+        .abs()
+            < 1e-15
+    );
+}
+
+#[test]
+fn the_null_term_is_its_own_attribution_class() {
+    // Regression: the verdict once folded the null term into "elicitation" (Spurious Rewards,
+    // Qwen2.5-Math-7B: Δ_null +21.4 of +29.1 was ELICITATION_DOMINATED), and survival was merged
+    // into the same label.
+    let dir = Dir::new("null");
+    dir.write(
+        "q",
+        &descriptor(
+            "q",
+            "M",
+            Some(500),
+            "gt",
+            &four("49.4", "+21.4", "+27.1", "+29.1", "gain_points"),
+        ),
+    );
+    let r = audit_file(&dir, "q");
+    let j = &r.targets[0].judgements[0];
+    let null_share = j.shares.null_of_total.as_ref().unwrap().estimate.unwrap();
+    assert!((null_share.mean - 21.4 / 29.1).abs() < 1e-9);
+    assert_eq!(j.three_way.verdict, Attribution::NullDominated);
+    assert_eq!(j.survival.verdict, SurvivalVerdict::Survives);
+    let naive = j.survival.naive.unwrap();
+    assert!(
+        (naive.mean - 0.077).abs() < 1e-9 && naive.lo.unwrap() > 0.0,
+        "{naive:?}"
+    );
 }
 
 #[test]
 fn printed_precision_alone_bounds_the_interval() {
     let dir = Dir::new("round");
     // No n and no spread: only rounding. "50" ± 0.5 and "60" ± 0.5 → total within [9, 11] points.
-    let arms = [
-        arm("base", "50", "percent"),
-        arm("random", "52", "percent"),
-        arm("majority", "55", "percent"),
-        arm("true", "60", "percent"),
-    ]
-    .concat();
-    dir.write("round", &descriptor("round", "M", None, "true", &arms));
-    let t = audit_file(&dir, "round").judgements[0].terms.total;
+    dir.write(
+        "round",
+        &descriptor(
+            "round",
+            "M",
+            None,
+            "gt",
+            &four("50", "52", "55", "60", "percent"),
+        ),
+    );
+    let r = audit_file(&dir, "round");
+    let t = r.targets[0].judgements[0]
+        .terms
+        .total
+        .as_ref()
+        .unwrap()
+        .estimate;
     assert!(
         t.lo.unwrap() >= 0.09 - 1e-12 && t.hi.unwrap() <= 0.11 + 1e-12,
         "{t:?}"
@@ -108,147 +189,224 @@ fn printed_precision_alone_bounds_the_interval() {
 #[test]
 fn audits_are_seeded_and_stable() {
     let dir = Dir::new("stable");
-    let arms = [
-        arm("base", "49.4", "percent"),
-        arm("random", "+21.4", "gain_points"),
-        arm("majority", "+27.1", "gain_points"),
-        arm("true", "+29.1", "gain_points"),
-    ]
-    .concat();
-    dir.write("s", &descriptor("s", "M", Some(500), "true", &arms));
+    let body = descriptor(
+        "s",
+        "M",
+        Some(500),
+        "gt",
+        &four("49.4", "+21.4", "+27.1", "+29.1", "gain_points"),
+    );
+    dir.write("s", &body);
     let a = serde_json::to_string(&audit_file(&dir, "s")).unwrap();
     let b = serde_json::to_string(&audit_file(&dir, "s")).unwrap();
     assert_eq!(a, b);
-    // A changed descriptor hashes differently and draws differently.
-    dir.write(
-        "s",
-        &format!(
-            "# edited\n{}",
-            descriptor("s", "M", Some(500), "true", &arms)
-        ),
+    let md = rlvr_audit::report::audit::report(&audit_file(&dir, "s"));
+    assert_eq!(
+        md,
+        rlvr_audit::report::audit::report(&audit_file(&dir, "s"))
     );
+    // A changed descriptor hashes differently and draws differently.
+    dir.write("s", &format!("# edited\n{body}"));
     let c = serde_json::to_string(&audit_file(&dir, "s")).unwrap();
     assert_ne!(a, c);
 }
 
-fn first_error(dir: &Dir, file: &Path) -> String {
+/// Every error of one file, as text.
+fn errors_of(file: &Path) -> Vec<String> {
     let (_, errors) = load_set(&[file.to_path_buf()], Path::new("data/papers"));
-    let _ = dir;
-    errors.first().map(|e| e.to_string()).unwrap_or_default()
+    errors.iter().map(|e| e.to_string()).collect()
+}
+
+fn has(errors: &[String], parts: &[&str]) -> bool {
+    errors.iter().any(|e| parts.iter().all(|p| e.contains(p)))
 }
 
 #[test]
-fn each_validation_error_names_file_line_and_field() {
+fn every_error_of_a_file_is_reported_at_once_with_line_column_and_field() {
     let dir = Dir::new("errors");
     let good = [
-        arm("base", "40.0", "percent"),
-        arm("true", "70.0", "percent"),
+        arm("base", "base", "40.0", "percent"),
+        arm("gt", "true", "70.0", "percent"),
     ]
     .concat();
-    let base = descriptor("e", "M", Some(500), "true", &good);
-    // Unknown key, with a suggestion.
-    let p = dir.write("e", &base.replace("claim: c", "claim: c\nclaimm: d"));
-    let e = first_error(&dir, &p);
+    let base = descriptor("e", "M", Some(500), "gt", &good);
+    // Five independent mistakes in one file: all five come back, each located.
+    let bad = base
+        .replace("claim: c", "claim: c\nclaimm: d")
+        .replace("  n: 500", "  n: \"500\"")
+        .replace("    role: true", "    role: ture")
+        .replace("read_from: table}", "read_from: tabel}")
+        .replace("metric: pass@1", "metric: acc");
+    let p = dir.write("e", &bad);
+    let e = errors_of(&p);
+    assert!(e.len() >= 5, "{e:#?}");
     assert!(
-        e.contains("e.yaml:9:") && e.contains("did you mean `claim`"),
-        "{e}"
+        has(&e, &["e.yaml:9:", "claimm", "did you mean `claim`"]),
+        "{e:#?}"
     );
-    // Wrong type.
-    let p = dir.write(
-        "e",
-        &base.replace("descriptor_version: 1", "descriptor_version: one"),
+    assert!(
+        has(&e, &["e.yaml:14:", "benchmark.n", "the string \"500\""]),
+        "{e:#?}"
     );
-    let e = first_error(&dir, &p);
-    assert!(e.contains("e.yaml:3:"), "{e}");
+    assert!(
+        has(&e, &["arms.gt.role", "`ture`", "did you mean `true`"]),
+        "{e:#?}"
+    );
+    assert!(
+        has(
+            &e,
+            &[
+                "arms.base.source.read_from",
+                "tabel",
+                "did you mean `table`"
+            ]
+        ),
+        "{e:#?}"
+    );
+    assert!(
+        has(&e, &["benchmark.metric", "`acc` is not a metric"]),
+        "{e:#?}"
+    );
+    assert!(
+        e.iter().all(|x| x.contains("e.yaml:")),
+        "every error is located: {e:#?}"
+    );
+    // A repeated key, in our own words.
+    let p = dir.write("e", &base.replace("model: M", "model: M\nmodel: N"));
+    assert!(
+        has(
+            &errors_of(&p),
+            &["e.yaml:11:", "given twice (first on line 10)"]
+        ),
+        "{:?}",
+        errors_of(&p)
+    );
     // Missing required field.
     let p = dir.write("e", &base.replace("model: M\n", ""));
-    assert!(first_error(&dir, &p).contains("model"));
-    // Out of range, located at the value's key.
-    let p = dir.write(
-        "e",
-        &descriptor(
-            "e",
-            "M",
-            Some(500),
-            "true",
-            &[
-                arm("base", "140.0", "percent"),
-                arm("true", "70.0", "percent"),
-            ]
-            .concat(),
-        ),
-    );
-    let e = first_error(&dir, &p);
+    assert!(has(&errors_of(&p), &["field `model`", "missing"]));
+    // Out of range, at the value.
+    let p = dir.write("e", &base.replace("\"40.0\"", "\"140.0\""));
     assert!(
-        e.contains("arms.base.printed") && e.contains("out of range") && e.contains("e.yaml:17:5"),
-        "{e}"
+        has(
+            &errors_of(&p),
+            &["arms.base.printed", "out of range", "e.yaml:18:"]
+        ),
+        "{:?}",
+        errors_of(&p)
     );
-    // Unknown arm key, with a suggestion.
+    // A target that is not an arm, with a suggestion; an id that does not match the file name.
     let p = dir.write(
         "e",
-        &descriptor(
-            "e",
-            "M",
-            Some(500),
-            "true",
-            &[
-                arm("base", "40.0", "percent"),
-                arm("majorty", "50.0", "percent"),
-                arm("true", "70.0", "percent"),
-            ]
-            .concat(),
-        ),
+        &base
+            .replace("targets: [gt]", "targets: [g]")
+            .replace("id: e", "id: f"),
     );
-    assert!(first_error(&dir, &p).contains("did you mean `majority`"));
-    // A chain that cannot be formed: the target is not among the arms.
-    let p = dir.write("e", &descriptor("e", "M", Some(500), "designed", &good));
-    let e = first_error(&dir, &p);
-    assert!(e.contains("field `target`") && e.contains("e.yaml:"), "{e}");
-    // A borrowed id that does not exist.
-    let p = dir.write(
-        "e",
-        &descriptor(
-            "e",
-            "M",
-            Some(500),
-            "true",
-            &format!("{good}  random:\n    borrow: nobody\n"),
-        ),
-    );
-    let e = first_error(&dir, &p);
+    let e = errors_of(&p);
     assert!(
-        e.contains("arms.random.borrow") && e.contains("no descriptor has the id `nobody`"),
-        "{e}"
+        has(&e, &["targets[0]", "not an arm", "did you mean `gt`"]),
+        "{e:#?}"
     );
-    // An id that does not match the file name.
-    let p = dir.write("e", &base.replace("id: e", "id: f"));
-    assert!(first_error(&dir, &p).contains("file name"));
+    assert!(has(&e, &["field `id`", "file name"]), "{e:#?}");
+    // A schema 1 file says what changed.
+    let p = dir.write("e", &base.replace("schema: 2", "schema: 1"));
+    assert!(has(
+        &errors_of(&p),
+        &["schema 1 is no longer read", "targets"]
+    ));
+    // Invalid UTF-8 is located.
+    let p = dir.0.join("e.yaml");
+    std::fs::write(&p, b"schema: 2\nid: \xff\n").unwrap();
+    assert!(
+        has(&errors_of(&p), &["e.yaml:2:5", "UTF-8"]),
+        "{:?}",
+        errors_of(&p)
+    );
 }
 
 #[test]
-fn validate_reports_every_bad_file_and_refuses_huge_ones() {
-    let dir = Dir::new("validate");
-    let good = [
-        arm("base", "40.0", "percent"),
-        arm("true", "70.0", "percent"),
+fn impossible_accuracies_are_errors_and_suspicious_units_warnings() {
+    let dir = Dir::new("ranges");
+    // base 49.4 + a printed +100 gain is not an accuracy.
+    let arms = [
+        arm("base", "base", "49.4", "percent"),
+        arm("random", "random", "+100", "gain_points"),
+        arm("gt", "true", "+10", "gain_points"),
     ]
     .concat();
-    dir.write("ok", &descriptor("ok", "M", Some(500), "true", &good));
+    let p = dir.write("r", &descriptor("r", "M", Some(500), "gt", &arms));
+    assert!(
+        has(
+            &errors_of(&p),
+            &["arms.random.printed", "149.4 %", "not an accuracy"]
+        ),
+        "{:?}",
+        errors_of(&p)
+    );
+    // A spread no accuracy can have.
+    let p = dir.write(
+        "r",
+        &descriptor(
+            "r",
+            "M",
+            Some(500),
+            "gt",
+            &[
+                arm("base", "base", "49.4", "percent"),
+                arm("gt", "true", "60", "percent").replace(
+                    "    unit: percent\n",
+                    "    unit: percent\n    spread: 1e308\n",
+                ),
+            ]
+            .concat(),
+        ),
+    );
+    assert!(
+        has(&errors_of(&p), &["arms.gt.spread"]),
+        "{:?}",
+        errors_of(&p)
+    );
+    // 0.62 percent beside 54 percent: a fraction typed as percent. Valid, with a warning.
+    let arms = [
+        arm("base", "base", "54.4", "percent"),
+        arm("gt", "true", "0.62", "percent"),
+    ]
+    .concat();
+    let p = dir.write("r", &descriptor("r", "M", Some(500), "gt", &arms));
+    let (ok, errors) = load_set(std::slice::from_ref(&p), Path::new("data/papers"));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(
+        ok[0]
+            .warnings
+            .iter()
+            .any(|w| w.to_string().contains("fraction typed as `percent`"))
+    );
+    let o = rlvr(&["validate", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("warning: "),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn validate_reports_every_bad_file_and_refuses_huge_ones_and_devices() {
+    let dir = Dir::new("validate");
+    let good = [
+        arm("base", "base", "40.0", "percent"),
+        arm("gt", "true", "70.0", "percent"),
+    ]
+    .concat();
+    dir.write("ok", &descriptor("ok", "M", Some(500), "gt", &good));
     dir.write(
         "bad",
-        &descriptor("bad", "M", Some(500), "true", "  base: 3\n"),
+        &descriptor("bad", "M", Some(500), "gt", "  base: 3\n"),
     );
     let huge = dir.0.join("huge.yaml");
     std::fs::File::create(&huge)
         .unwrap()
         .set_len(100 * 1024 * 1024)
         .unwrap();
-    let t = std::time::Instant::now();
-    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .args(["validate", dir.0.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(t.elapsed().as_secs() < 10);
+    let o = rlvr(&["validate", dir.0.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -256,49 +414,134 @@ fn validate_reports_every_bad_file_and_refuses_huge_ones() {
         "{err}"
     );
     assert!(!err.contains("ok.yaml"), "{err}");
+    // A device whose reported size is 0 is refused before it is read (it would never end).
+    let o = rlvr(&["validate", "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a regular file"));
 }
 
 #[test]
-fn borrowed_arms_carry_their_lenders_gain_and_provenance() {
-    let dir = Dir::new("borrow");
-    let lender = [
-        arm("base", "50.0", "percent"),
-        arm("random", "+10.0", "gain_points"),
-        arm("majority", "+12.0", "gain_points"),
-        arm("true", "+20.0", "gain_points"),
-    ]
-    .concat();
+fn validate_of_one_file_resolves_borrows_in_its_directory() {
+    let dir = Dir::new("neighbours");
     dir.write(
         "lender",
-        &descriptor("lender", "M", Some(500), "true", &lender),
+        &descriptor(
+            "lender",
+            "M",
+            Some(500),
+            "gt",
+            &four("50.0", "+10.0", "+12.0", "+20.0", "gain_points"),
+        ),
     );
     let borrower = [
-        arm("base", "40.0", "percent"),
-        arm("majority", "55.0", "percent"),
-        arm("true", "60.0", "percent"),
+        arm("base", "base", "49.0", "percent"),
+        arm("gt", "true", "60.0", "percent"),
     ]
-    .concat();
-    dir.write(
+    .concat()
+        + "  random:\n    role: random\n    borrow: {from: lender}\n";
+    let b = dir.write(
+        "borrower",
+        &descriptor("borrower", "M", Some(500), "gt", &borrower),
+    );
+    let o = rlvr(&["validate", b.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let o = rlvr(&["validate", b.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("1 descriptor(s) valid"),
+        "{o:?}"
+    );
+    // A lender that does not exist is an error at the borrow, with a suggestion.
+    let b = dir.write(
         "borrower",
         &descriptor(
             "borrower",
             "M",
             Some(500),
-            "true",
-            &format!("{borrower}  random:\n    borrow: lender\n"),
+            "gt",
+            &borrower.replace("from: lender", "from: lendr"),
+        ),
+    );
+    let o = rlvr(&["validate", b.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.code() == Some(2)
+            && err.contains("arms.random.borrow")
+            && err.contains("did you mean `lender`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn borrowed_arms_carry_their_lenders_gain_on_the_declared_scale() {
+    let dir = Dir::new("borrow");
+    let lender = four("50.0", "+10.0", "+12.0", "+20.0", "gain_points");
+    dir.write(
+        "lender",
+        &descriptor("lender", "M", Some(500), "gt", &lender),
+    );
+    let own = [
+        arm("base", "base", "20.0", "percent"),
+        arm("majority", "majority", "35.0", "percent"),
+        arm("gt", "true", "40.0", "percent"),
+    ]
+    .concat();
+    let with = |transfer: &str| {
+        format!("{own}  random:\n    role: random\n    borrow: {{from: lender{transfer}}}\n")
+    };
+    dir.write(
+        "borrower",
+        &descriptor("borrower", "M", Some(500), "gt", &with("")),
+    );
+    let r = audit_file(&dir, "borrower");
+    let j = &r.targets[0].judgements[0];
+    assert!(
+        (j.arms["random"].0.mean - 0.30).abs() < 1e-12,
+        "20 + the lender's +10"
+    );
+    assert_eq!(j.arms["random"].1, Basis::Borrowed);
+    assert!(r.provenance_codes().contains("random:B"));
+    assert_ne!(
+        j.survival.verdict,
+        SurvivalVerdict::Undetermined,
+        "a borrowed arm decides survival"
+    );
+    // The report shows the answer under the other scale too.
+    assert_eq!(r.targets[0].transfer_checks.len(), 1);
+    // Declared logit: the lender's log-odds change (50 → 60) is added to this base's log-odds.
+    dir.write(
+        "borrower",
+        &descriptor("borrower", "M", Some(500), "gt", &with(", transfer: logit")),
+    );
+    let r = audit_file(&dir, "borrower");
+    let got = r.targets[0].judgements[0].arms["random"].0.mean;
+    let logit = |p: f64| (p / (1.0 - p)).ln();
+    let want = 1.0 / (1.0 + (-(logit(0.20) + logit(0.60) - logit(0.50))).exp());
+    assert!((want - 0.30).abs() > 1e-2, "the scales differ here");
+    assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+    // A lender whose base is far from this one's is a warning, shown in the report.
+    dir.write(
+        "lender",
+        &descriptor(
+            "lender",
+            "M",
+            Some(500),
+            "gt",
+            &four("50.0", "+10.0", "+12.0", "+20.0", "gain_points"),
         ),
     );
     let r = audit_file(&dir, "borrower");
-    let j = &r.judgements[0];
     assert!(
-        (j.arms["random"].mean - 0.50).abs() < 1e-12,
-        "40 + the lender's +10"
+        r.warnings
+            .iter()
+            .any(|w| w.contains("differs from this base")),
+        "{:?}",
+        r.warnings
     );
-    assert!(r.provenance_codes().contains("random:B"));
+    assert!(rlvr_audit::report::audit::report(&r).contains("differs from this base"));
     // Another model cannot lend.
     dir.write(
         "lender",
-        &descriptor("lender", "Other", Some(500), "true", &lender),
+        &descriptor("lender", "Other", Some(500), "gt", &lender),
     );
     let (_, errors) = load_set(
         &rlvr_audit::audit::descriptor_files(&dir.0).unwrap(),
@@ -310,53 +553,170 @@ fn borrowed_arms_carry_their_lenders_gain_and_provenance() {
     );
 }
 
-#[test]
-fn base_and_target_alone_never_give_a_point_verdict() {
-    let dir = Dir::new("imputed");
+/// A paper that printed base, majority and ground truth but ran no random arm.
+fn no_random(dir: &Dir, id: &str, model: &str) -> PathBuf {
     let arms = [
-        arm("base", "0.544", "fraction"),
-        arm("true", "0.636", "fraction"),
+        arm("base", "base", "54.4", "percent"),
+        arm("pv", "majority", "63.6", "percent"),
+        arm("gt", "true", "66.0", "percent"),
     ]
     .concat();
-    dir.write("two", &descriptor("two", "M", Some(500), "true", &arms));
-    let r = audit_file(&dir, "two");
-    let fit = r.fit.as_ref().expect("missing arms are fitted");
-    assert!(fit.imputed.contains_key("random") && fit.imputed.contains_key("majority"));
-    for j in &r.judgements {
-        assert_eq!(j.gate, Decision::Bounded);
-        assert_eq!(j.verdict, Verdict::Bounded);
-        assert!(j.verdict_probability.is_none());
-    }
-    assert!(
-        r.provenance_codes().contains("random:I") && r.provenance_codes().contains("majority:I")
+    dir.write(id, &descriptor(id, model, Some(500), "gt", &arms))
+}
+
+#[test]
+fn without_a_random_arm_survival_is_undetermined_and_the_two_way_split_is_a_point_answer() {
+    let dir = Dir::new("norandom");
+    let p = no_random(&dir, "nr", "M");
+    // A measured null for the same model and benchmark elsewhere in the set.
+    dir.write(
+        "other",
+        &descriptor(
+            "other",
+            "M",
+            Some(500),
+            "gt",
+            &four("50.0", "+12.0", "+13.0", "+20.0", "gain_points"),
+        ),
     );
+    let r = audit_file(&dir, "nr");
+    let j = &r.targets[0].judgements[0];
+    assert_eq!(j.survival.verdict, SurvivalVerdict::Undetermined);
+    assert!(j.survival.naive.is_none() && j.survival.p_positive.is_none());
+    // Two-way by hand: label-free (63.6 − 54.4) / (66.0 − 54.4) = 0.793; rd 0.207.
+    let lf = j.shares.label_free_of_total.as_ref().unwrap();
+    assert!(!lf.model_based);
+    assert!((lf.estimate.unwrap().mean - 9.2 / 11.6).abs() < 1e-9);
+    assert_eq!(j.two_way.verdict, Attribution::LabelFreeDominated);
+    assert!(j.two_way.probability.is_some());
+    // Identified terms keep their points; the break-even null is Δ_total's lower end.
+    let total = j.terms.total.as_ref().unwrap();
+    assert!(!total.model_based && (total.estimate.mean - 0.116).abs() < 1e-9);
+    assert!(!j.terms.rd.as_ref().unwrap().model_based);
+    assert_eq!(j.survival.break_even_null, total.estimate.lo);
+    // The evidence: the other descriptor's measured +12.0.
+    assert_eq!(r.null_evidence.len(), 1);
+    assert!((r.null_evidence[0].null.mean - 0.12).abs() < 1e-9);
+    let text = rlvr_audit::report::audit::break_even_text(&r, j);
+    assert!(
+        text.contains("survives any null") && text.contains("+12.0") && text.contains("`other`"),
+        "{text}"
+    );
+    // check: exit 3 with the break-even figure and the evidence.
+    let o = rlvr(&[
+        "check",
+        p.to_str().unwrap(),
+        "--audits-dir",
+        dir.0.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("UNDETERMINED") && out.contains("survives any null") && out.contains("+12.0"),
+        "{out}"
+    );
+    // Without any measured null for the model the sentence says so.
+    let p = no_random(&dir, "lonely", "Z");
+    let o = rlvr(&[
+        "check",
+        p.to_str().unwrap(),
+        "--audits-dir",
+        dir.0.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("no measured null for Z"));
+}
+
+#[test]
+fn an_imputed_random_arm_never_decides_survival() {
+    // Regression: an imputed random arm is ≈ 0 by construction, and "survives null: yes"
+    // restated the model's assumption.
+    let dir = Dir::new("imputed");
+    let arms = [
+        arm("base", "base", "0.544", "fraction"),
+        arm("pv", "majority", "0.600", "fraction"),
+        arm("gt", "true", "0.636", "fraction"),
+    ]
+    .concat();
+    dir.write("two", &descriptor("two", "M", Some(500), "gt", &arms));
+    let r = audit_file(&dir, "two");
+    let j = &r.targets[0].judgements[0];
+    if r.fit.as_ref().unwrap().imputed.contains_key("random") {
+        assert_eq!(j.arms["random"].1, Basis::Imputed);
+        assert!(j.terms.null.as_ref().unwrap().model_based);
+        assert!(j.survival.model_estimate.is_some());
+        assert_eq!(j.three_way.verdict, Attribution::Bounded);
+        assert!(j.three_way.probability.is_none());
+    }
+    assert_eq!(j.survival.verdict, SurvivalVerdict::Undetermined);
+    assert_eq!(r.survival(), SurvivalVerdict::Undetermined);
+}
+
+#[test]
+fn a_misfit_still_prints_everything_the_reported_arms_identify() {
+    // Regression: a misfit printed no number at all and `check` exited 0 ("survives") on an
+    // empty list of judgements.
+    let dir = Dir::new("misfit");
+    // Format learning from a low base: +60 points from a majority vote, beyond the fitted class.
+    let arms = [
+        arm("base", "base", "10.0", "percent"),
+        arm("pv", "majority", "70.0", "percent"),
+        arm("gt", "true", "75.0", "percent"),
+    ]
+    .concat();
+    let p = dir.write("mf", &descriptor("mf", "M", Some(500), "gt", &arms));
+    let r = audit_file(&dir, "mf");
+    assert!(matches!(
+        r.fit.as_ref().unwrap().status,
+        rlvr_audit::audit::fit::FitStatus::Misfit
+    ));
+    let j = &r.targets[0].judgements[0];
+    assert!((j.terms.total.as_ref().unwrap().estimate.mean - 0.65).abs() < 1e-9);
+    assert!((j.terms.label_free.as_ref().unwrap().estimate.mean - 0.60).abs() < 1e-9);
+    assert!((j.terms.rd.as_ref().unwrap().estimate.mean - 0.05).abs() < 1e-9);
+    assert!(j.terms.null.is_none() && j.terms.naive.is_none());
+    assert_eq!(j.two_way.verdict, Attribution::LabelFreeDominated);
+    assert_eq!(j.three_way.verdict, Attribution::Undetermined);
+    let md = rlvr_audit::report::audit::report(&r);
+    assert!(md.contains("+65.0 [") && md.contains("Misfit"), "{md}");
+    let summary = rlvr_audit::report::audit::summary(std::slice::from_ref(&r));
+    assert!(summary.contains("+65.0 [") && summary.contains("UNDETERMINED"));
+    let json = serde_json::to_value(&r).unwrap();
+    assert!(
+        json["targets"][0]["judgements"][0]["terms"]["total"]["estimate"]["mean"]
+            .as_f64()
+            .is_some()
+    );
+    let o = rlvr(&["check", p.to_str().unwrap(), "--audits-dir", "/nonexistent"]);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
 }
 
 #[test]
 fn check_exit_codes() {
     let dir = Dir::new("check");
-    let survives = [
-        arm("base", "40.0", "percent"),
-        arm("random", "41.0", "percent"),
-        arm("majority", "50.0", "percent"),
-        arm("true", "70.0", "percent"),
-    ]
-    .concat();
-    let fails = [
-        arm("base", "40.0", "percent"),
-        arm("random", "69.0", "percent"),
-        arm("majority", "50.0", "percent"),
-        arm("true", "70.0", "percent"),
-    ]
-    .concat();
-    let yes = dir.write("yes", &descriptor("yes", "M", Some(500), "true", &survives));
-    let no = dir.write("no", &descriptor("no", "M", Some(500), "true", &fails));
-    let bad = dir.write("bad", "schema: 1\nid: [\n");
+    let yes = dir.write(
+        "yes",
+        &descriptor(
+            "yes",
+            "M",
+            Some(500),
+            "gt",
+            &four("40.0", "41.0", "50.0", "70.0", "percent"),
+        ),
+    );
+    let no = dir.write(
+        "no",
+        &descriptor(
+            "no",
+            "M",
+            Some(500),
+            "gt",
+            &four("40.0", "69.0", "50.0", "70.0", "percent"),
+        ),
+    );
+    let bad = dir.write("bad", "schema: 2\nid: [\n");
     let code = |p: &Path| {
-        Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-            .args(["check", p.to_str().unwrap(), "--audits-dir", "/nonexistent"])
-            .output()
-            .unwrap()
+        rlvr(&["check", p.to_str().unwrap(), "--audits-dir", "/nonexistent"])
             .status
             .code()
     };
@@ -364,20 +724,262 @@ fn check_exit_codes() {
     assert_eq!(code(&no), Some(1));
     assert_eq!(code(&bad), Some(2));
     assert_eq!(code(&dir.0.join("missing.yaml")), Some(2));
+    let o = rlvr(&[
+        "check",
+        no.to_str().unwrap(),
+        "--audits-dir",
+        "/nonexistent",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["survival"], "NOT_SHOWN");
+    assert!(
+        v["targets"][0]["readings"][0]["survival"]["p_positive"]
+            .as_f64()
+            .unwrap()
+            < 0.975
+    );
 }
 
 #[test]
 fn ambiguous_readings_are_each_audited() {
     let dir = Dir::new("ambiguous");
     let arms = [
-        arm("base", "36.8", "percent"),
-        "  random:\n    alternatives: [\"-6.3\", \"-1.3\"]\n    unit: gain_points\n    source: {version: v1, location: Fig. 1, row: M, column: random, read_from: figure}\n".to_string(),
-        arm("majority", "+7.2", "gain_points"),
-        arm("true", "+7.4", "gain_points"),
+        arm("base", "base", "36.8", "percent"),
+        "  random:\n    role: random\n    alternatives: [\"-6.3\", \"-1.3\"]\n    unit: gain_points\n    source: {version: v1, location: Fig. 1, row: M, column: random, read_from: figure}\n".to_string(),
+        arm("majority", "majority", "+7.2", "gain_points"),
+        arm("gt", "true", "+7.4", "gain_points"),
     ]
     .concat();
-    dir.write("amb", &descriptor("amb", "M", Some(500), "true", &arms));
+    dir.write("amb", &descriptor("amb", "M", Some(500), "gt", &arms));
     let r = audit_file(&dir, "amb");
-    assert_eq!(r.judgements.len(), 2);
-    assert!(r.judgements[0].reading.contains("-6.3") && r.judgements[1].reading.contains("-1.3"));
+    let js = &r.targets[0].judgements;
+    assert_eq!(js.len(), 2);
+    assert!(js[0].reading.contains("-6.3") && js[1].reading.contains("-1.3"));
+}
+
+#[test]
+fn several_targets_share_the_anchors_and_a_majority_target_has_no_reward_design_term() {
+    let dir = Dir::new("targets");
+    let arms = four("40.0", "42.0", "55.0", "60.0", "percent")
+        + &arm("ours", "designed", "58.0", "percent");
+    dir.write(
+        "t",
+        &descriptor("t", "M", Some(500), "ours, gt, majority", &arms),
+    );
+    let r = audit_file(&dir, "t");
+    assert_eq!(
+        r.targets.iter().map(|t| t.arm.as_str()).collect::<Vec<_>>(),
+        ["ours", "gt", "majority"]
+    );
+    for t in &r.targets {
+        let j = &t.judgements[0];
+        assert!((j.arms["base"].0.mean - 0.40).abs() < 1e-12);
+        assert!((j.arms["random"].0.mean - 0.42).abs() < 1e-12);
+    }
+    // TTRL-style: the target is the majority arm itself; Δ_rd ≡ 0 in every draw.
+    let ttrl = &r.targets[2].judgements[0];
+    let rd = ttrl.terms.rd.as_ref().unwrap().estimate;
+    assert_eq!((rd.mean, rd.lo, rd.hi), (0.0, Some(0.0), Some(0.0)));
+    assert_ne!(ttrl.survival.verdict, SurvivalVerdict::Undetermined);
+    assert!(rlvr_audit::report::audit::report(&r).contains("## The targets compared"));
+}
+
+#[test]
+fn avg_at_k_counts_the_items_not_the_samples() {
+    let dir = Dir::new("avgk");
+    let arms = [
+        arm("base", "base", "20.0", "percent"),
+        arm("gt", "true", "30.0", "percent"),
+    ]
+    .concat();
+    let width = |metric: &str, n: u64| {
+        dir.write(
+            "k",
+            &descriptor("k", "M", Some(n), "gt", &arms)
+                .replace("metric: pass@1", &format!("metric: {metric}")),
+        );
+        let r = audit_file(&dir, "k");
+        let t = r.targets[0].judgements[0]
+            .terms
+            .total
+            .as_ref()
+            .unwrap()
+            .estimate;
+        (t.hi.unwrap() - t.lo.unwrap(), r.noise)
+    };
+    let (avg, note) = width("avg@16", 30);
+    let (pass30, _) = width("pass@1", 30);
+    let (pass480, _) = width("pass@1", 480);
+    // (Different descriptor text, different bootstrap seed: equal up to Monte-Carlo noise.)
+    assert!(
+        (avg / pass30 - 1.0).abs() < 0.06,
+        "avg@16 over 30 items is as noisy as 30 items: {avg} vs {pass30}"
+    );
+    assert!(avg > 2.0 * pass480, "not 480 independent trials");
+    assert!(note.contains("not over 480 samples"), "{note}");
+}
+
+/// Random chains of draws: every verdict's probability comes from the verdict's own rule.
+#[test]
+fn verdict_labels_never_contradict_their_probabilities() {
+    use rand::{RngExt, SeedableRng};
+    let mut g = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let thr = Thresholds {
+        draws: 800,
+        ..Thresholds::default()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for case in 0..300 {
+        let n = [None, Some(30), Some(500), Some(5000)][g.random_range(0..4)];
+        let acc = |g: &mut rand_chacha::ChaCha8Rng| Draw::Direct {
+            value: g.random_range(0.05..0.95),
+            half_width: 0.0005,
+            spread: if g.random_bool(0.3) { 0.02 } else { 0.0 },
+            n,
+        };
+        let mut chain: [Option<(Draw, Basis)>; 4] =
+            std::array::from_fn(|_| Some((acc(&mut g), Basis::Reported)));
+        if g.random_bool(0.25) {
+            chain[1] = None;
+        }
+        if g.random_bool(0.15) {
+            chain[2] = None;
+        }
+        let seed = rlvr_audit::rng::derive_seed(&[b"property", &(case as u64).to_le_bytes()]);
+        let j = judge("p", &chain, &thr, &seed);
+        // Survival: UNDETERMINED exactly when there is no random arm; otherwise the label and
+        // P(Δ_naive > 0) agree.
+        match j.survival.verdict {
+            SurvivalVerdict::Undetermined => assert!(chain[1].is_none()),
+            SurvivalVerdict::Survives => {
+                assert!(j.survival.naive.unwrap().lo.unwrap() > 0.0);
+                assert!(
+                    j.survival.p_positive.unwrap() >= 0.975 - 1e-9,
+                    "{:?}",
+                    j.survival
+                );
+            }
+            SurvivalVerdict::NotShown => {
+                assert!(j.survival.naive.unwrap().lo.unwrap() <= 0.0);
+                assert!(
+                    j.survival.p_positive.unwrap() <= 0.975 + 1.0 / 800.0 + 1e-9,
+                    "{:?}",
+                    j.survival
+                );
+            }
+        }
+        for a in [&j.three_way, &j.two_way] {
+            seen.insert(a.verdict);
+            match a.probability {
+                Some(p) => {
+                    // The verdict is a class of draws: its probability is its share, the largest.
+                    let share = a.distribution[&a.verdict.to_string()];
+                    assert!((share - p).abs() < 1e-12);
+                    assert!(a.distribution.values().all(|v| *v <= p + 1e-12), "{a:?}");
+                    assert_eq!(a.settled, p >= thr.settled);
+                }
+                None => assert!(matches!(
+                    a.verdict,
+                    Attribution::Bounded | Attribution::Undetermined
+                )),
+            }
+        }
+        if chain[1].is_none() || chain[2].is_none() {
+            assert_eq!(j.three_way.verdict, Attribution::Undetermined);
+        }
+        if chain[2].is_some() {
+            assert_ne!(j.two_way.verdict, Attribution::Undetermined);
+            assert_ne!(j.two_way.verdict, Attribution::Bounded);
+        }
+    }
+    assert!(
+        seen.len() >= 5,
+        "the cases reach several verdicts: {seen:?}"
+    );
+}
+
+#[test]
+fn report_json_writes_only_json_and_an_invalid_descriptor_writes_nothing() {
+    let dir = Dir::new("reportjson");
+    let audits = dir.0.join("audits");
+    let reports = dir.0.join("reports");
+    let prereg = dir.0.join("prereg");
+    std::fs::create_dir_all(&audits).unwrap();
+    std::fs::write(
+        audits.join("a.yaml"),
+        descriptor(
+            "a",
+            "M",
+            Some(500),
+            "gt",
+            &four("40.0", "41.0", "50.0", "70.0", "percent"),
+        ),
+    )
+    .unwrap();
+    let args = |json: bool| {
+        let mut v = vec![
+            "report",
+            "--audits-dir",
+            audits.to_str().unwrap(),
+            "--reports-dir",
+            reports.to_str().unwrap(),
+            "--prereg-dir",
+            prereg.to_str().unwrap(),
+        ];
+        if json {
+            v.push("--json");
+        }
+        v.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
+        .args(args(true))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).expect("stdout is one JSON document");
+    assert_eq!(v[0]["id"], "a");
+    assert!(reports.join("null-evidence.md").exists() && reports.join("a.md").exists());
+    // An invalid descriptor: exit 2 and nothing (not even the sweep) is written.
+    std::fs::remove_dir_all(&reports).unwrap();
+    std::fs::write(audits.join("b.yaml"), "schema: 2\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
+        .args(args(false))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!reports.exists(), "nothing was written");
+}
+
+#[test]
+fn the_readme_example_descriptor_validates_and_audits_as_documented() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("## Audit a new paper").unwrap()..];
+    let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
+    let end = start + section[start..].find("```").unwrap();
+    let yaml: String = section[start..end]
+        .lines()
+        .map(|l| l.strip_prefix("   ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let dir = Dir::new("readme");
+    dir.write("my-paper-qwen25-7b-math500", &yaml);
+    let r = audit_file(&dir, "my-paper-qwen25-7b-math500");
+    assert_eq!(r.targets.len(), 2);
+    let j = &r.targets[0].judgements[0];
+    assert_eq!(j.survival.verdict, SurvivalVerdict::Undetermined);
+    // (61.2 − 52.0) / (66.0 − 52.0), by hand.
+    let lf = j
+        .shares
+        .label_free_of_total
+        .as_ref()
+        .unwrap()
+        .estimate
+        .unwrap()
+        .mean;
+    assert!((lf - 9.2 / 14.0).abs() < 1e-9, "{lf}");
+    assert_eq!(r.survival().exit_code(), 3);
 }

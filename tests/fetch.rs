@@ -371,13 +371,13 @@ fn a_failed_fetch_never_corrupts_the_cache_and_a_corrupt_cache_is_named() {
 fn cite(arm: &str, row: &str, column: &str, printed: Option<&str>) -> String {
     let p = printed.map_or(String::new(), |p| format!("    printed: \"{p}\"\n"));
     format!(
-        "  {arm}:\n{p}    unit: percent\n    source: {{version: v2, location: Table 2, row: {row}, column: x, read_from: table}}\n    cell: {{paper: 2606.05932v2, table: \"Table 2\", row: \"{row}\", column: \"{column}\"}}\n"
+        "  {arm}:\n    role: {arm}\n{p}    unit: percent\n    source: {{version: v2, location: Table 2, row: {row}, column: x, read_from: table}}\n    cell: {{paper: 2606.05932v2, table: \"Table 2\", row: \"{row}\", column: \"{column}\"}}\n"
     )
 }
 
 fn cited_descriptor(arms: &str) -> String {
     format!(
-        "schema: 1\nid: cited\ndescriptor_version: 1\npaper: {{title: T, authors: A, version: v2}}\nclaim: c\ntarget: true\nmodel: M\nbenchmark: {{name: MATH-500, n: 500, metric: pass@1}}\narms:\n{arms}"
+        "schema: 2\nid: cited\ndescriptor_version: 1\npaper: {{title: T, authors: A, version: v2}}\nclaim: c\ntargets: [true]\nmodel: M\nbenchmark: {{name: MATH-500, n: 500, metric: pass@1}}\narms:\n{arms}"
     )
 }
 
@@ -409,7 +409,7 @@ fn descriptor_arms_read_and_check_cited_cells() {
     );
     assert!(errors.is_empty(), "{errors:?}");
     let r = rlvr_audit::audit::audit(&ok[0], &ok, &Default::default());
-    assert!((r.judgements[0].arms["base"].mean - 0.494).abs() < 1e-9);
+    assert!((r.targets[0].judgements[0].arms["base"].0.mean - 0.494).abs() < 1e-9);
     let cited = serde_json::to_string(&r.arms).unwrap();
     assert!(
         cited.contains(

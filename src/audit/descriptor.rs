@@ -261,7 +261,11 @@ pub fn parse_printed(raw: &str) -> Option<Printed> {
     let s = raw.trim().replace(['\u{2212}', '\u{2013}'], "-");
     let s = s.trim_end_matches('%').trim();
     let s = s.strip_prefix('+').unwrap_or(s);
-    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-') {
+    if s.is_empty()
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
         return None;
     }
     let value: f64 = s.parse().ok().filter(|v: &f64| v.is_finite())?;
@@ -422,7 +426,6 @@ struct Check<'a> {
     warnings: Vec<LoadError>,
 }
 
-
 impl<'a> Check<'a> {
     fn at(&self, line: u64, column: u64, field: &str, msg: impl std::fmt::Display) -> LoadError {
         let m = if field.is_empty() {
@@ -452,7 +455,11 @@ impl<'a> Check<'a> {
         required: &[&str],
     ) -> Option<&'n [(Key, Node)]> {
         let Some(entries) = node.entries() else {
-            self.error(node, field, format!("expected a mapping, got {}", node.describe()));
+            self.error(
+                node,
+                field,
+                format!("expected a mapping, got {}", node.describe()),
+            );
             return None;
         };
         let join = |k: &str| {
@@ -468,7 +475,11 @@ impl<'a> Check<'a> {
                     k.line,
                     k.column,
                     &join(&k.name),
-                    format!("unknown key `{}` (expected one of: {})", k.name, allowed.join(", ")),
+                    format!(
+                        "unknown key `{}` (expected one of: {})",
+                        k.name,
+                        allowed.join(", ")
+                    ),
                 );
                 e.hint = yaml::did_you_mean(&k.name, allowed.iter().copied());
                 self.errors.push(e);
@@ -487,7 +498,11 @@ impl<'a> Check<'a> {
         match &node.kind {
             Kind::Scalar { text, .. } => Some(text.clone()),
             _ => {
-                self.error(node, field, format!("expected text, got {}", node.describe()));
+                self.error(
+                    node,
+                    field,
+                    format!("expected text, got {}", node.describe()),
+                );
                 None
             }
         }
@@ -585,7 +600,9 @@ impl<'a> Check<'a> {
                 self.error(
                     node,
                     field,
-                    format!("`{t}` is not a number as printed (e.g. \"49.4\", \"+21.4\", \"−8.5\")"),
+                    format!(
+                        "`{t}` is not a number as printed (e.g. \"49.4\", \"+21.4\", \"−8.5\")"
+                    ),
                 );
                 None
             }
@@ -672,24 +689,31 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
         ],
     )?;
     let get = |k: &str| top.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
-    if let Some(n) = get("schema") {
-        if let Some(v) = c.uint(n, "schema", 0, u64::MAX)
-            && v != SCHEMA
-        {
-            let hint = if v == 1 {
-                ": schema 1 is no longer read — arms are now named, each with a `role`, and `target` became the \
+    if let Some(n) = get("schema")
+        && let Some(v) = c.uint(n, "schema", 0, u64::MAX)
+        && v != SCHEMA
+    {
+        let hint = if v == 1 {
+            ": schema 1 is no longer read — arms are now named, each with a `role`, and `target` became the \
                  list `targets` (see the README, \"The descriptor format\")"
-            } else {
-                ""
-            };
-            c.error(n, "schema", format!("version {v} is not supported (this tool reads {SCHEMA}){hint}"));
-            return None;
-        }
+        } else {
+            ""
+        };
+        c.error(
+            n,
+            "schema",
+            format!("version {v} is not supported (this tool reads {SCHEMA}){hint}"),
+        );
+        return None;
     }
     let id = get("id").and_then(|n| {
         let t = c.text(n, "id")?;
         if !is_id(&t) {
-            c.error(n, "id", format!("`{t}` must be lower-case letters, digits and dashes"));
+            c.error(
+                n,
+                "id",
+                format!("`{t}` must be lower-case letters, digits and dashes"),
+            );
             return None;
         }
         if c.path.file_stem().is_some_and(|s| s.to_string_lossy() != t) {
@@ -701,7 +725,8 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
         }
         Some(t)
     });
-    let version = get("descriptor_version").and_then(|n| c.uint(n, "descriptor_version", 1, 1_000_000));
+    let version =
+        get("descriptor_version").and_then(|n| c.uint(n, "descriptor_version", 1, 1_000_000));
     let paper = get("paper").and_then(|n| {
         let m = c.map(
             n,
@@ -736,10 +761,7 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
         )?;
         let f = |k: &str| m.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
         let name = f("name").and_then(|v| c.nonempty(v, "benchmark.name"));
-        let items = match f("n") {
-            Some(v) => Some(c.uint(v, "benchmark.n", 1, MAX_ITEMS)?),
-            None => None,
-        };
+        let items = f("n").map(|v| c.uint(v, "benchmark.n", 1, MAX_ITEMS));
         let metric = f("metric").and_then(|v| {
             let t = c.text(v, "benchmark.metric")?;
             match Metric::parse(&t) {
@@ -758,7 +780,10 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
         Some((
             Benchmark {
                 name: name?,
-                n: items,
+                n: match items {
+                    Some(n) => Some(n?),
+                    None => None,
+                },
                 metric,
                 metric_note: note,
             },
@@ -776,7 +801,11 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
                         }
                     }
                 }
-                None => c.error(n, "training", format!("expected a mapping, got {}", n.describe())),
+                None => c.error(
+                    n,
+                    "training",
+                    format!("expected a mapping, got {}", n.describe()),
+                ),
             }
             t
         }
@@ -789,15 +818,22 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
     // Arms.
     let mut arms: Vec<ArmDef> = Vec::new();
     let mut arm_nodes: Vec<&Node> = Vec::new();
+    // Every arm name in the file, valid or not (a broken arm is reported once, at its field).
+    let declared: Vec<String> = get("arms")
+        .and_then(|n| n.entries())
+        .map(|m| m.iter().map(|(k, _)| k.name.clone()).collect())
+        .unwrap_or_default();
     match (get("arms"), &simulation) {
         (Some(n), Some(_)) => c.error(
             n,
             "arms",
             "a simulated audit takes its arms from the simulator, not from `arms`",
         ),
-        (None, None) if get("simulation").is_none() => {
-            c.error(root, "arms", "missing: list the paper's arms (or give `simulation`)")
-        }
+        (None, None) if get("simulation").is_none() => c.error(
+            root,
+            "arms",
+            "missing: list the paper's arms (or give `simulation`)",
+        ),
         (Some(n), None) if get("simulation").is_none() => {
             arms_of(c, n, &mut arms, &mut arm_nodes);
         }
@@ -810,7 +846,9 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
             Kind::Seq(items) if !items.is_empty() => {
                 for (i, it) in items.iter().enumerate() {
                     let field = format!("targets[{i}]");
-                    let Some(t) = c.text(it, &field) else { continue };
+                    let Some(t) = c.text(it, &field) else {
+                        continue;
+                    };
                     if targets.contains(&t) {
                         c.error(it, &field, format!("`{t}` is listed twice"));
                     } else if simulation.is_some() || get("simulation").is_some() {
@@ -820,6 +858,7 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
                         targets.push(t);
                     } else {
                         match arms.iter().find(|a| a.name == t) {
+                            None if declared.contains(&t) => {}
                             None => {
                                 let mut e = c.at(
                                     it.line,
@@ -827,15 +866,18 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
                                     &field,
                                     format!(
                                         "`{t}` is not an arm of this descriptor ({})",
-                                        arms.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+                                        declared.join(", ")
                                     ),
                                 );
-                                e.hint = yaml::did_you_mean(&t, arms.iter().map(|a| a.name.as_str()));
+                                e.hint =
+                                    yaml::did_you_mean(&t, declared.iter().map(String::as_str));
                                 c.errors.push(e);
                             }
-                            Some(a) if a.role == Role::Base => {
-                                c.error(it, &field, format!("`{t}` is the base arm: it has no gain to audit"))
-                            }
+                            Some(a) if a.role == Role::Base => c.error(
+                                it,
+                                &field,
+                                format!("`{t}` is the base arm: it has no gain to audit"),
+                            ),
                             Some(_) => targets.push(t),
                         }
                     }
@@ -844,7 +886,10 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
             _ => c.error(
                 n,
                 "targets",
-                format!("expected a non-empty list of arm names, got {}", n.describe()),
+                format!(
+                    "expected a non-empty list of arm names, got {}",
+                    n.describe()
+                ),
             ),
         },
         (None, Some(_)) => targets.push("true".into()),
@@ -872,7 +917,7 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
             );
         }
     }
-    if get("simulation").is_none() && get("arms").is_some() {
+    if get("simulation").is_none() && get("arms").is_some() && arms.len() == declared.len() {
         cross_check_arms(c, &arms, &arm_nodes);
     }
     let _ = text;
@@ -921,7 +966,8 @@ fn simulation(c: &mut Check, n: &Node) -> Option<Simulation> {
         }
         Some(p)
     });
-    let replicates = f("replicates").and_then(|v| c.uint(v, "simulation.replicates", 2, MAX_REPLICATES));
+    let replicates =
+        f("replicates").and_then(|v| c.uint(v, "simulation.replicates", 2, MAX_REPLICATES));
     let seed = match f("seed") {
         Some(v) => c.uint(v, "simulation.seed", 0, u64::MAX)?,
         None => 0,
@@ -937,11 +983,19 @@ fn simulation(c: &mut Check, n: &Node) -> Option<Simulation> {
 /// The named arms of `arms:`.
 fn arms_of<'n>(c: &mut Check, n: &'n Node, arms: &mut Vec<ArmDef>, nodes: &mut Vec<&'n Node>) {
     let Some(entries) = n.entries() else {
-        c.error(n, "arms", format!("expected a mapping of arm names, got {}", n.describe()));
+        c.error(
+            n,
+            "arms",
+            format!("expected a mapping of arm names, got {}", n.describe()),
+        );
         return;
     };
     if entries.len() > MAX_ARMS {
-        c.error(n, "arms", format!("{} arms; at most {MAX_ARMS}", entries.len()));
+        c.error(
+            n,
+            "arms",
+            format!("{} arms; at most {MAX_ARMS}", entries.len()),
+        );
         return;
     }
     for (k, v) in entries {
@@ -951,7 +1005,10 @@ fn arms_of<'n>(c: &mut Check, n: &'n Node, arms: &mut Vec<ArmDef>, nodes: &mut V
                 k.line,
                 k.column,
                 &field,
-                format!("the arm name `{}` must be lower-case letters, digits and dashes", k.name),
+                format!(
+                    "the arm name `{}` must be lower-case letters, digits and dashes",
+                    k.name
+                ),
             );
             c.errors.push(e);
             continue;
@@ -975,9 +1032,20 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
         None => String::new(),
     };
     if let Some(b) = f("borrow") {
-        for k in ["printed", "alternatives", "unit", "spread", "source", "cell"] {
+        for k in [
+            "printed",
+            "alternatives",
+            "unit",
+            "spread",
+            "source",
+            "cell",
+        ] {
             if let Some(v) = f(k) {
-                c.error(v, &sub(k), "a borrowed arm carries no number or source of its own: its lender's are used");
+                c.error(
+                    v,
+                    &sub(k),
+                    "a borrowed arm carries no number or source of its own: its lender's are used",
+                );
             }
         }
         let bm = c.map(b, &sub("borrow"), &["from", "arm", "transfer"], &["from"])?;
@@ -988,7 +1056,10 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
             None => None,
         };
         let transfer = match g("transfer") {
-            Some(v) => match c.choice(v, &sub("borrow.transfer"), &["additive", "logit"])?.as_str() {
+            Some(v) => match c
+                .choice(v, &sub("borrow.transfer"), &["additive", "logit"])?
+                .as_str()
+            {
                 "logit" => Transfer::Logit,
                 _ => Transfer::Additive,
             },
@@ -996,7 +1067,11 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
         };
         let role = role?;
         if role == Role::Base {
-            c.error(b, &sub("borrow"), "the base arm must be reported by this paper");
+            c.error(
+                b,
+                &sub("borrow"),
+                "the base arm must be reported by this paper",
+            );
             return None;
         }
         return Some(ArmDef {
@@ -1032,25 +1107,42 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
                 c.error(
                     alt,
                     &sub("alternatives"),
-                    format!("list 2 to {MAX_ALTERNATIVES} readings, got {}", alt.describe()),
+                    format!(
+                        "list 2 to {MAX_ALTERNATIVES} readings, got {}",
+                        alt.describe()
+                    ),
                 );
                 None
             }
         },
         (Some(p), Some(_)) => {
-            c.error(p, &sub("printed"), "give `printed` or `alternatives`, not both");
+            c.error(
+                p,
+                &sub("printed"),
+                "give `printed` or `alternatives`, not both",
+            );
             None
         }
         (None, None) if cell.is_some() => Some(Vec::new()),
         (None, None) => {
-            c.error(n, field, "needs `printed`, `alternatives`, `cell` or `borrow`");
+            c.error(
+                n,
+                field,
+                "needs `printed`, `alternatives`, `cell` or `borrow`",
+            );
             None
         }
     };
     let unit = match f("unit") {
-        Some(v) => c.choice(v, &sub("unit"), UNITS).and_then(|u| Unit::parse(&u)),
+        Some(v) => c
+            .choice(v, &sub("unit"), UNITS)
+            .and_then(|u| Unit::parse(&u)),
         None => {
-            c.error(n, &sub("unit"), "missing (required): percent, fraction, gain_points or gain_fraction");
+            c.error(
+                n,
+                &sub("unit"),
+                "missing (required): percent, fraction, gain_points or gain_fraction",
+            );
             None
         }
     };
@@ -1075,7 +1167,11 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
     let source = match f("source") {
         Some(v) => source(c, v, &sub("source")),
         None => {
-            c.error(n, &sub("source"), "missing (required): where the number stands in the paper");
+            c.error(
+                n,
+                &sub("source"),
+                "missing (required): where the number stands in the paper",
+            );
             None
         }
     };
@@ -1083,11 +1179,19 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
     let unit = unit?;
     let readings = readings?;
     if role == Role::Base && unit.is_gain() {
-        c.error(f("unit").unwrap_or(n), &sub("unit"), "the base arm is an accuracy, not a gain");
+        c.error(
+            f("unit").unwrap_or(n),
+            &sub("unit"),
+            "the base arm is an accuracy, not a gain",
+        );
         return None;
     }
     if role == Role::Base && readings.len() > 1 {
-        c.error(n, &sub("alternatives"), "the base arm needs one reading: it anchors every gain");
+        c.error(
+            n,
+            &sub("alternatives"),
+            "the base arm needs one reading: it anchors every gain",
+        );
         return None;
     }
     let node_of = f("printed").or(f("alternatives")).unwrap_or(n);
@@ -1099,7 +1203,11 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
             (0.0..=1.0).contains(&v)
         };
         if !ok {
-            c.error(node_of, &sub("printed"), format!("{} is out of range for unit {unit}", r.raw));
+            c.error(
+                node_of,
+                &sub("printed"),
+                format!("{} is out of range for unit {unit}", r.raw),
+            );
         }
     }
     Some(ArmDef {
@@ -1123,7 +1231,13 @@ fn source(c: &mut Check, n: &Node, field: &str) -> Option<Source> {
     let f = |k: &str| m.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
     let mut s = |k: &str| f(k).and_then(|v| c.nonempty(v, &format!("{field}.{k}")));
     let (version, location, row, column) = (s("version"), s("location"), s("row"), s("column"));
-    let read_from = f("read_from").and_then(|v| c.choice(v, &format!("{field}.read_from"), &["text", "table", "figure"]));
+    let read_from = f("read_from").and_then(|v| {
+        c.choice(
+            v,
+            &format!("{field}.read_from"),
+            &["text", "table", "figure"],
+        )
+    });
     Some(Source {
         version: version?,
         location: location?,
@@ -1156,19 +1270,40 @@ fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) {
         0 => {
             let n = nodes.first().copied();
             let e = match n {
-                Some(n) => c.at(n.line, n.column, "arms", "no arm has `role: base`: the base model's accuracy anchors every gain"),
+                Some(n) => c.at(
+                    n.line,
+                    n.column,
+                    "arms",
+                    "no arm has `role: base`: the base model's accuracy anchors every gain",
+                ),
                 None => LoadError::new(c.path, "field `arms`: no arm has `role: base`"),
             };
             c.errors.push(e);
         }
         k => {
-            let i = arms.iter().enumerate().filter(|(_, a)| a.role == Role::Base).nth(1).map(|(i, _)| i).unwrap_or(0);
-            c.error(nodes[i], &format!("arms.{}.role", arms[i].name), format!("{k} arms have `role: base`; one does"));
+            let i = arms
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.role == Role::Base)
+                .nth(1)
+                .map(|(i, _)| i)
+                .unwrap_or(0);
+            c.error(
+                nodes[i],
+                &format!("arms.{}.role", arms[i].name),
+                format!("{k} arms have `role: base`; one does"),
+            );
         }
     }
     for r in [Role::Random, Role::Majority] {
         if count(r) > 1 {
-            let i = arms.iter().enumerate().filter(|(_, a)| a.role == r).nth(1).map(|(i, _)| i).unwrap_or(0);
+            let i = arms
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.role == r)
+                .nth(1)
+                .map(|(i, _)| i)
+                .unwrap_or(0);
             c.error(
                 nodes[i],
                 &format!("arms.{}.role", arms[i].name),
@@ -1176,15 +1311,26 @@ fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) {
             );
         }
     }
-    let Some(bi) = first_of(Role::Base) else { return };
-    let ArmSpec::Reported { readings: base_r, unit: base_u, .. } = &arms[bi].spec else { return };
+    let Some(bi) = first_of(Role::Base) else {
+        return;
+    };
+    let ArmSpec::Reported {
+        readings: base_r,
+        unit: base_u,
+        ..
+    } = &arms[bi].spec
+    else {
+        return;
+    };
     let Some(base) = base_r.first() else { return };
     let base_acc = base.value * base_u.scale();
     let base_hw = base.half_width * base_u.scale();
     // Accuracies printed in percent, to spot a fraction typed as a percentage.
     let mut percent_values: Vec<(usize, f64)> = Vec::new();
     for (i, a) in arms.iter().enumerate() {
-        let ArmSpec::Reported { readings, unit, .. } = &a.spec else { continue };
+        let ArmSpec::Reported { readings, unit, .. } = &a.spec else {
+            continue;
+        };
         for r in readings {
             if *unit == Unit::Percent {
                 percent_values.push((i, r.value));
@@ -1246,7 +1392,11 @@ mod tests {
         assert_eq!(Metric::parse("maj@64"), Ok(Metric::MajAt(64)));
         assert!(Metric::parse("acc").is_err());
         assert!(Metric::parse("pass@0").is_err());
-        assert!(Metric::parse("pas@1").unwrap_err().contains("did you mean `pass@1`"));
+        assert!(
+            Metric::parse("pas@1")
+                .unwrap_err()
+                .contains("did you mean `pass@1`")
+        );
     }
 
     #[test]

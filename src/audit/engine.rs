@@ -117,7 +117,12 @@ fn expit(x: f64) -> f64 {
 }
 
 /// `base` moved by the lender's change from `lender_base` to `lender_arm`, on `scale`.
-fn carry(base: f64, lender_base: f64, lender_arm: f64, scale: crate::audit::descriptor::Transfer) -> f64 {
+fn carry(
+    base: f64,
+    lender_base: f64,
+    lender_arm: f64,
+    scale: crate::audit::descriptor::Transfer,
+) -> f64 {
     match scale {
         crate::audit::descriptor::Transfer::Additive => base + (lender_arm - lender_base),
         crate::audit::descriptor::Transfer::Logit => {
@@ -452,7 +457,12 @@ fn not_a_class(verdict: Attribution, classes: &[Attribution], reason: String) ->
 
 /// Judges one reading: `chain` holds the draw rule and basis of base, random, majority and
 /// target ([`Anchor::ALL`] order); random and majority may be unknown.
-pub fn judge(reading: &str, chain: &[Option<(Draw, Basis)>; 4], thr: &Thresholds, seed: &Seed) -> Judgement {
+pub fn judge(
+    reading: &str,
+    chain: &[Option<(Draw, Basis)>; 4],
+    thr: &Thresholds,
+    seed: &Seed,
+) -> Judgement {
     let mut r = rng::stream(seed, 0);
     let known: [bool; 4] = std::array::from_fn(|k| chain[k].is_some());
     let basis: [Option<Basis>; 4] = std::array::from_fn(|k| chain[k].as_ref().map(|c| c.1));
@@ -490,7 +500,11 @@ pub fn judge(reading: &str, chain: &[Option<(Draw, Basis)>; 4], thr: &Thresholds
     };
     let term = |t: Term| {
         needs(t).map(|model_based| Value {
-            estimate: percentile_interval(t.of(&points), draws.iter().map(|a| Some(t.of(a))), 0.025),
+            estimate: percentile_interval(
+                t.of(&points),
+                draws.iter().map(|a| Some(t.of(a))),
+                0.025,
+            ),
             model_based,
         })
     };
@@ -506,9 +520,9 @@ pub fn judge(reading: &str, chain: &[Option<(Draw, Basis)>; 4], thr: &Thresholds
         let (num, den) = s.parts();
         let model_based = needs(num)? || needs(den)?;
         let tol = thr.share_tolerance;
-        let estimate = s.of(|t| t.of(&points), tol).map(|p| {
-            percentile_interval(p, draws.iter().map(|a| s.of(|t| t.of(a), tol)), 0.025)
-        });
+        let estimate = s
+            .of(|t| t.of(&points), tol)
+            .map(|p| percentile_interval(p, draws.iter().map(|a| s.of(|t| t.of(a), tol)), 0.025));
         Some(ShareValue {
             estimate,
             model_based,
@@ -530,7 +544,10 @@ pub fn judge(reading: &str, chain: &[Option<(Draw, Basis)>; 4], thr: &Thresholds
         }
     });
     // Survival.
-    let total = terms.total.as_ref().expect("base and target are always known");
+    let total = terms
+        .total
+        .as_ref()
+        .expect("base and target are always known");
     let break_even_null = total.estimate.lo;
     let survival = match &terms.naive {
         Some(v) if !v.model_based => {

@@ -33,7 +33,11 @@ pub fn descriptor_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 /// The lender's arm a borrow names: by name, or the lender's arm of the same role.
-pub fn lender_arm<'a>(lender: &'a Descriptor, arm: &Option<String>, role: Role) -> Option<&'a ArmDef> {
+pub fn lender_arm<'a>(
+    lender: &'a Descriptor,
+    arm: &Option<String>,
+    role: Role,
+) -> Option<&'a ArmDef> {
     match arm {
         Some(name) => lender.arm(name),
         None => lender.role(role),
@@ -663,9 +667,7 @@ fn reported(
             (Role::Random, "random"),
             (Role::Majority, "majority"),
         ] {
-            if let Some(ArmSpec::Reported {
-                readings, unit, ..
-            }) = d.role(role).map(|a| &a.spec)
+            if let Some(ArmSpec::Reported { readings, unit, .. }) = d.role(role).map(|a| &a.spec)
                 && readings.len() == 1
             {
                 let p = &readings[0];
@@ -707,17 +709,14 @@ fn reported(
         match d.role(role) {
             Some(a) => options_of(a, d, all, scale),
             None => match imputed.get(key) {
-                Some(&[lo, hi]) => vec![(String::new(), Draw::GainRange { lo, hi }, Basis::Imputed)],
+                Some(&[lo, hi]) => {
+                    vec![(String::new(), Draw::GainRange { lo, hi }, Basis::Imputed)]
+                }
                 None => Vec::new(),
             },
         }
     };
-    let base_opts = options_of(
-        d.role(Role::Base).expect("validated"),
-        d,
-        all,
-        None,
-    );
+    let base_opts = options_of(d.role(Role::Base).expect("validated"), d, all, None);
     for t in &d.targets {
         let ta = d.arm(t).expect("validated: targets are arms");
         let judge_all = |scale: Option<Transfer>| -> Vec<(Judgement, bool)> {
@@ -737,10 +736,7 @@ fn reported(
                     None => options_of(ta, d, all, scale),
                 },
             ];
-            let borrowed = options
-                .iter()
-                .flatten()
-                .any(|o| o.2 == Basis::Borrowed);
+            let borrowed = options.iter().flatten().any(|o| o.2 == Basis::Borrowed);
             // Every combination of readings (ambiguous arms multiply), in order; a missing
             // shared arm contributes one "unknown" choice.
             let sizes: Vec<usize> = options.iter().map(|o| o.len().max(1)).collect();
@@ -828,7 +824,11 @@ pub fn measured_nulls(all: &[Descriptor], thr: &Thresholds) -> Vec<NullEvidence>
                 None,
                 Some((draw, basis)),
             ];
-            let seed = derive_seed(&[b"rlvr-audit/null-evidence/v1", d.hash.as_bytes(), reading.as_bytes()]);
+            let seed = derive_seed(&[
+                b"rlvr-audit/null-evidence/v1",
+                d.hash.as_bytes(),
+                reading.as_bytes(),
+            ]);
             let j = engine::judge(&reading, &chain, thr, &seed);
             let null = j.terms.total.expect("base and random are known").estimate;
             out.push(NullEvidence {

@@ -210,7 +210,10 @@ fn basis_word(b: Basis) -> &'static str {
 
 fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement) {
     let _ = writeln!(m, "#### Reading: {}\n", j.reading);
-    let _ = writeln!(m, "| anchor | accuracy (%) [95% interval] | basis |\n|---|---|---|");
+    let _ = writeln!(
+        m,
+        "| anchor | accuracy (%) [95% interval] | basis |\n|---|---|---|"
+    );
     for (name, (e, b)) in ["base", "random", "majority", "target"]
         .iter()
         .filter_map(|k| j.arms.get(*k).map(|v| (k, v)))
@@ -235,7 +238,10 @@ fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement
         );
     }
     let bounded3 = j.three_way.verdict == Attribution::Bounded;
-    let _ = writeln!(m, "\n| share | definition | convention | value |\n|---|---|---|---|");
+    let _ = writeln!(
+        m,
+        "\n| share | definition | convention | value |\n|---|---|---|---|"
+    );
     for (s, conv, bounded) in [
         (Share::NullOfTotal, "three-way", bounded3),
         (Share::ElicitOfTotal, "three-way", bounded3),
@@ -348,9 +354,7 @@ pub fn report(r: &AuditResult) -> String {
         "**Setting.** {} on {} (n = {}, {}{}); targets: {}.\n",
         r.model,
         r.benchmark.name,
-        r.benchmark
-            .n
-            .map_or("not stated".into(), |n| n.to_string()),
+        r.benchmark.n.map_or("not stated".into(), |n| n.to_string()),
         r.benchmark.metric,
         if r.benchmark.metric_note.is_empty() {
             String::new()
@@ -693,8 +697,11 @@ pub fn null_evidence(evidence: &[NullEvidence]) -> String {
     );
     let mut rows: Vec<&NullEvidence> = evidence.iter().collect();
     rows.sort_by(|a, b| {
-        (a.model.as_str(), a.benchmark.as_str(), a.id.as_str())
-            .cmp(&(b.model.as_str(), b.benchmark.as_str(), b.id.as_str()))
+        (a.model.as_str(), a.benchmark.as_str(), a.id.as_str()).cmp(&(
+            b.model.as_str(),
+            b.benchmark.as_str(),
+            b.id.as_str(),
+        ))
     });
     for e in rows {
         let _ = writeln!(

@@ -257,14 +257,24 @@ pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String>
 pub fn waterfall(id: &str, target: &str, j: &crate::audit::engine::Judgement) -> Result<String> {
     use crate::decompose::Term;
     let base = j.arms["base"].0.mean * 100.0;
-    let term = |t: Term| j.terms.get(t).map(|v| (v.estimate.mean * 100.0, v.model_based));
-    let steps: Vec<(&str, (f64, bool))> = match (term(Term::Null), term(Term::Elicit), term(Term::Rd)) {
-        (Some(n), Some(e), Some(r)) => vec![("null", n), ("elicitation", e), ("reward design", r)],
-        _ => match (term(Term::LabelFree), term(Term::Rd)) {
-            (Some(l), Some(r)) => vec![("label-free", l), ("reward design", r)],
-            _ => vec![("total", term(Term::Total).expect("base and target are known"))],
-        },
+    let term = |t: Term| {
+        j.terms
+            .get(t)
+            .map(|v| (v.estimate.mean * 100.0, v.model_based))
     };
+    let steps: Vec<(&str, (f64, bool))> =
+        match (term(Term::Null), term(Term::Elicit), term(Term::Rd)) {
+            (Some(n), Some(e), Some(r)) => {
+                vec![("null", n), ("elicitation", e), ("reward design", r)]
+            }
+            _ => match (term(Term::LabelFree), term(Term::Rd)) {
+                (Some(l), Some(r)) => vec![("label-free", l), ("reward design", r)],
+                _ => vec![(
+                    "total",
+                    term(Term::Total).expect("base and target are known"),
+                )],
+            },
+        };
     let mut levels = vec![base];
     for (_, (d, _)) in &steps {
         levels.push(levels[levels.len() - 1] + d);

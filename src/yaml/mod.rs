@@ -147,7 +147,8 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
     if meta.len() > MAX_BYTES {
         return Err(too_big(meta.len()));
     }
-    let f = std::fs::File::open(path).map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
+    let f =
+        std::fs::File::open(path).map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
     let mut bytes = Vec::new();
     f.take(MAX_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -19,7 +19,10 @@ pub struct Node {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Kind {
     /// A scalar: its text, and whether it was written plain (unquoted, not a block).
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     /// A mapping, in file order; keys are unique (a repeated key is a parse error).
     Map(Vec<(Key, Node)>),
     Seq(Vec<Node>),
@@ -116,7 +119,10 @@ impl<'a> Builder<'a> {
         let (ev, span) = first;
         let (line, column) = at(&span);
         if depth > MAX_DEPTH {
-            return Err(err(&span, format!("nested more than {MAX_DEPTH} levels deep")));
+            return Err(err(
+                &span,
+                format!("nested more than {MAX_DEPTH} levels deep"),
+            ));
         }
         let kind = match ev {
             Event::Scalar(text, style, ..) => Kind::Scalar {
