@@ -29,7 +29,7 @@ pub const MAX_ITEMS: u64 = 10_000_000;
 
 /// What an arm's reward is (METHOD §2), which fixes its place in the decomposition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// No training.
     Base,
@@ -45,6 +45,9 @@ pub enum Role {
     Format,
     /// Reward for a fixed wrong answer.
     Incorrect,
+    /// A random reward given only to formatted answers (e.g. EMPO's "Rand Format"): not the null
+    /// anchor, since the format gate carries signal.
+    FormatRandom,
     /// Any other trained arm the table prints (a baseline, a variant).
     Baseline,
 }
@@ -57,6 +60,7 @@ pub const ROLES: &[&str] = &[
     "designed",
     "format",
     "incorrect",
+    "format-random",
     "baseline",
 ];
 
@@ -70,6 +74,7 @@ impl Role {
             "designed" => Role::Designed,
             "format" => Role::Format,
             "incorrect" => Role::Incorrect,
+            "format-random" => Role::FormatRandom,
             "baseline" => Role::Baseline,
             _ => return None,
         })
