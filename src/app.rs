@@ -140,9 +140,44 @@ fn print_json(v: &impl Serialize) -> Result<()> {
     Ok(())
 }
 
+/// Checks every cell of a study against the budget (each as if it ran all the study's runs: a
+/// bound, since cells differ only in their factor levels).
+fn study_within_budget(study: &Study, parallel: bool, b: &crate::cli::BudgetArgs) -> Result<()> {
+    let per = if study.outcome.needs_chain() { 4 } else { 1 };
+    let runs = factorial::run_count(study).saturating_mul(per);
+    for cell in &study.cells {
+        within_budget(&cell.config, runs, false, parallel, b)?;
+    }
+    Ok(())
+}
+
+/// Checks `runs` runs of `cfg` against the command's budget before anything is allocated.
+fn within_budget(
+    cfg: &SimConfig,
+    runs: u64,
+    trajectory: bool,
+    parallel: bool,
+    b: &crate::cli::BudgetArgs,
+) -> Result<()> {
+    let threads = if parallel {
+        rayon::current_num_threads() as u64
+    } else {
+        1
+    };
+    b.budget().check(cfg, runs, trajectory, threads)?;
+    Ok(())
+}
+
 fn simulate(a: SimulateArgs) -> Result<()> {
     let cfg = a.sim.resolve()?;
     anyhow::ensure!(a.replicates >= 1, "--replicates must be at least 1");
+    within_budget(
+        &cfg,
+        (a.arm.len() as u64).saturating_mul(a.replicates),
+        a.trajectory,
+        !a.common.serial,
+        &a.common.budget,
+    )?;
     let runs = run_many(&cfg, &a.arm, a.replicates, a.trajectory, !a.common.serial);
     let boot = bootstrap_for(&cfg, "simulate", a.replicates, a.common.resamples);
     let summaries: Vec<ArmSummary> = a
@@ -272,6 +307,13 @@ pub fn simulate_decomposition(
 fn decompose_cmd(a: DecomposeArgs) -> Result<()> {
     let cfg = a.sim.resolve()?;
     anyhow::ensure!(a.replicates >= 1, "--replicates must be at least 1");
+    within_budget(
+        &cfg,
+        (a.chain.len() as u64).saturating_mul(a.replicates),
+        false,
+        !a.common.serial,
+        &a.common.budget,
+    )?;
     anyhow::ensure!(a.share_tol >= 0.0, "--share-tol must be ≥ 0");
     let chain = Chain::new(a.chain.clone()).context("invalid --chain")?;
     let d = simulate_decomposition(
@@ -389,6 +431,16 @@ fn sweep_spec(a: &SweepArgs) -> Result<SweepSpec> {
     let levels = sweep::parse_levels(&a.levels)
         .map_err(|e| anyhow::anyhow!("invalid value for --levels: {e}"))?;
     anyhow::ensure!(a.replicates >= 1, "--replicates must be at least 1");
+    let most = a.gate.escalate_to.unwrap_or(0).max(a.replicates);
+    within_budget(
+        &base,
+        (levels.len() as u64)
+            .saturating_mul(a.chain.len() as u64)
+            .saturating_mul(most),
+        false,
+        !a.common.serial,
+        &a.common.budget,
+    )?;
     Ok(SweepSpec {
         base,
         levels,
@@ -519,8 +571,23 @@ fn factorial_spec_record(
     json!({"path": path.display().to_string(), "study": study.file, "lock": lock, "resamples": resamples})
 }
 
+/// The most jobs a merge accepts (a spec edited to ask for more is refused before allocation).
+const MAX_MERGED_JOBS: u64 = 100_000_000;
+
 fn merge_cmd(a: MergeArgs) -> Result<()> {
-    let (h, values) = crate::shard::merge(&a.files)?;
+    let (h, values) = crate::shard::merge(&a.files, |h| match h.command.as_str() {
+        "sweep" => {
+            let spec = sweep_spec_from_record(&h.spec)?;
+            (spec.levels.len() as u64)
+                .checked_mul(spec.chain.arms.len() as u64)
+                .and_then(|n| n.checked_mul(spec.replicates))
+                .filter(|&n| n <= MAX_MERGED_JOBS)
+                .map(|n| n as usize)
+                .with_context(|| format!("the spec asks for more than {MAX_MERGED_JOBS} runs"))
+        }
+        "factorial" => Ok(factorial::jobs(&study_of_shard(&h.spec)?.0).len()),
+        other => anyhow::bail!("shards of `{other}` cannot be merged"),
+    })?;
     match h.command.as_str() {
         "sweep" => {
             let spec = sweep_spec_from_record(&h.spec)?;
@@ -533,18 +600,59 @@ fn merge_cmd(a: MergeArgs) -> Result<()> {
             print_sweep(&s, a.json, spec.replicates)
         }
         "factorial" => {
-            let path = PathBuf::from(h.spec["path"].as_str().unwrap_or("study.yaml"));
-            let file: factorial::study::StudyFile =
-                serde_json::from_value(h.spec["study"].clone())?;
-            let study = Study::from_file(&path, file)?;
-            let l: lock::Lock = serde_json::from_value(h.spec["lock"].clone())?;
-            let resamples: usize = serde_json::from_value(h.spec["resamples"].clone())?;
-            let r =
-                factorial::assemble(&study, &path.display().to_string(), l, resamples, &values)?;
+            let (study, path, l) = study_of_shard(&h.spec)?;
+            let r = factorial::assemble(
+                &study,
+                &path.display().to_string(),
+                l,
+                study.file.resamples,
+                &values,
+            )?;
             finish_factorial(&r, &path, a.out.as_deref(), a.json)
         }
         other => anyhow::bail!("shards of `{other}` cannot be merged"),
     }
+}
+
+/// The study a factorial shard ran, checked like `factorial` checks it: the study file must be
+/// where the shard says, verify against its lock, and be the study (and lock and analysis) the
+/// shard recorded.
+fn study_of_shard(spec: &serde_json::Value) -> Result<(Study, PathBuf, lock::Lock)> {
+    let path = PathBuf::from(
+        spec["path"]
+            .as_str()
+            .context("the shard names no study file")?,
+    );
+    let recorded: factorial::study::StudyFile = serde_json::from_value(spec["study"].clone())?;
+    let recorded = Study::from_file(&path, recorded)?;
+    let on_disk = Study::load(&path).with_context(|| {
+        format!(
+            "the shard's study {} must be present to merge",
+            path.display()
+        )
+    })?;
+    let l = lock::verify(&path, &on_disk)?;
+    anyhow::ensure!(
+        recorded.canonical() == on_disk.canonical(),
+        "{}: the shard ran a different study than the locked file",
+        path.display()
+    );
+    let shard_lock: lock::Lock = serde_json::from_value(spec["lock"].clone())?;
+    anyhow::ensure!(
+        shard_lock.current() == l.current(),
+        "{}: the shard's lock ({}) is not the study's lock ({})",
+        path.display(),
+        shard_lock.current(),
+        l.current()
+    );
+    let resamples: usize = serde_json::from_value(spec["resamples"].clone())?;
+    anyhow::ensure!(
+        resamples == on_disk.file.resamples,
+        "{}: the shard's analysis used {resamples} resamples, the locked study {}",
+        path.display(),
+        on_disk.file.resamples
+    );
+    Ok((on_disk, path, l))
 }
 
 /// The main job: regenerate every report. Descriptors and studies are checked before anything
@@ -612,7 +720,7 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
         a.reports_dir.join("entropy.md").display()
     );
     for study in studies {
-        let r = run_factorial(&study, stats::DEFAULT_RESAMPLES, !a.serial)?;
+        let r = run_factorial(&study, None, !a.serial, &crate::cli::BudgetArgs::default())?;
         let out = write_factorial(&r, &study, &a.reports_dir, "cargo run --release -- report")?;
         note!(a.json, "\n{} ({}):", r.title, study.display());
         note!(a.json, "{}", terminal::factorial(&r).trim_end());
@@ -639,15 +747,24 @@ fn studies_in(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
 }
 
 /// Loads, verifies against its lock, and runs a study.
-fn run_factorial(path: &Path, resamples: usize, parallel: bool) -> Result<FactorialResult> {
+fn run_factorial(
+    path: &Path,
+    resamples: Option<usize>,
+    parallel: bool,
+    budget: &crate::cli::BudgetArgs,
+) -> Result<FactorialResult> {
     let study = Study::load(path)?;
     let l = lock::verify(path, &study)?;
+    if let Some(r) = resamples {
+        locked_resamples(&study, path, r)?;
+    }
+    study_within_budget(&study, parallel, budget)?;
     let pb = progress::bar(factorial::run_count(&study), "factorial");
     let r = factorial::run_study(
         &study,
         &path.display().to_string(),
         l,
-        resamples,
+        study.file.resamples,
         parallel,
         &pb,
     )?;
@@ -682,8 +799,10 @@ fn factorial_cmd(a: FactorialArgs) -> Result<()> {
     if let (Some(shard), Some(out)) = (a.shard.shard, &a.shard.shard_out) {
         let study = Study::load(&a.file)?;
         let l = lock::verify(&a.file, &study)?;
+        locked_resamples(&study, &a.file, a.common.resamples)?;
+        study_within_budget(&study, !a.common.serial, &a.common.budget)?;
         let jobs = factorial::jobs(&study);
-        let spec = factorial_spec_record(&study, &a.file, &l, a.common.resamples);
+        let spec = factorial_spec_record(&study, &a.file, &l, study.file.resamples);
         let n = crate::shard::write(
             out,
             "factorial",
@@ -702,8 +821,25 @@ fn factorial_cmd(a: FactorialArgs) -> Result<()> {
         );
         return Ok(());
     }
-    let r = run_factorial(&a.file, a.common.resamples, !a.common.serial)?;
+    let r = run_factorial(
+        &a.file,
+        Some(a.common.resamples),
+        !a.common.serial,
+        &a.common.budget,
+    )?;
     finish_factorial(&r, &a.file, a.out.as_deref(), a.common.json)
+}
+
+/// The analysis of a study is locked with it: `--resamples` may only repeat the study's value.
+fn locked_resamples(study: &Study, path: &Path, flag: usize) -> Result<()> {
+    anyhow::ensure!(
+        flag == study.file.resamples,
+        "{}: the study's analysis is locked with {} bootstrap resamples; --resamples {flag} would change it \
+         (edit the study's `resamples` and record it with `rlvr-audit prereg amend`)",
+        path.display(),
+        study.file.resamples
+    );
+    Ok(())
 }
 
 fn finish_factorial(

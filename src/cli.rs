@@ -181,6 +181,9 @@ impl SimArgs {
             eps_low,
             eps_high,
             tie_break,
+            cov_control,
+            cov_fraction,
+            kl_cov_coef,
             pass_k,
             seed
         );
@@ -203,6 +206,25 @@ impl SimArgs {
     }
 }
 
+/// The most replicates a command accepts (its memory and work are checked besides).
+pub const MAX_REPLICATES: u64 = 1_000_000;
+
+/// Bootstrap resamples: fewer than 100 cannot give a 2.5 % tail (a "95 %" interval of one
+/// resample excludes its own mean); more than a million is memory, not precision.
+pub fn parse_resamples(s: &str) -> Result<usize, String> {
+    let v: usize = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    if !(crate::stats::MIN_RESAMPLES..=crate::stats::MAX_RESAMPLES).contains(&v) {
+        return Err(format!(
+            "{v} is outside {}..={}",
+            crate::stats::MIN_RESAMPLES,
+            crate::stats::MAX_RESAMPLES
+        ));
+    }
+    Ok(v)
+}
+
 fn parse_arm(s: &str) -> Result<Arm, String> {
     s.parse()
 }
@@ -214,7 +236,7 @@ pub struct SimulateArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_arm, default_value = "true")]
     pub arm: Vec<Arm>,
     /// Replicates per arm.
-    #[arg(long, short = 'R', default_value_t = 8)]
+    #[arg(long, short = 'R', default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=MAX_REPLICATES))]
     pub replicates: u64,
     /// Include each run's per-step trajectory in the JSON.
     #[arg(long)]
@@ -232,7 +254,7 @@ pub struct DecomposeArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_arm, default_value = "base,random,majority,true")]
     pub chain: Vec<Arm>,
     /// Replicates (each arm of a replicate shares its seeds).
-    #[arg(long, short = 'R', default_value_t = 16)]
+    #[arg(long, short = 'R', default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=MAX_REPLICATES))]
     pub replicates: u64,
     /// Denominators below this make a share undefined (accuracy units).
     #[arg(long, default_value_t = crate::decompose::DEFAULT_SHARE_TOLERANCE)]
@@ -249,7 +271,7 @@ pub struct SweepArgs {
     #[arg(long, default_value = "0.2,0.35,0.5,0.65,0.8")]
     pub levels: String,
     /// Replicates per level (the seed paper used 8).
-    #[arg(long, short = 'R', default_value_t = 8)]
+    #[arg(long, short = 'R', default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=MAX_REPLICATES))]
     pub replicates: u64,
     /// Ordered chain of arms (see `decompose --help`).
     #[arg(long, value_delimiter = ',', value_parser = parse_arm, default_value = "base,random,majority,true")]
@@ -285,7 +307,7 @@ pub struct ShardArgs {
 #[derive(Args, Debug)]
 pub struct EntropyArgs {
     /// Replicates per cell.
-    #[arg(long, short = 'R', default_value_t = 4)]
+    #[arg(long, short = 'R', default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=MAX_REPLICATES))]
     pub replicates: u64,
     /// Write entropy.md and its figures into this directory.
     #[arg(long)]
@@ -469,12 +491,46 @@ pub struct CommonArgs {
     /// Print the complete record as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Bootstrap resamples for the intervals.
-    #[arg(long, default_value_t = crate::stats::DEFAULT_RESAMPLES)]
+    /// Bootstrap resamples for the intervals (100 to 1000000).
+    #[arg(long, default_value_t = crate::stats::DEFAULT_RESAMPLES,
+          value_parser = parse_resamples)]
     pub resamples: usize,
     /// Run on one thread (results are identical either way).
     #[arg(long)]
     pub serial: bool,
+    #[command(flatten)]
+    pub budget: BudgetArgs,
+}
+
+/// Limits on a command's memory and work, checked before it starts.
+#[derive(Args, Debug, Clone, Copy, PartialEq)]
+pub struct BudgetArgs {
+    /// Memory the command may hold at once, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = config::DEFAULT_MAX_MEMORY_MIB,
+          value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
+    pub max_memory: u64,
+    /// Sampled answers (× PPO inner epochs) the command may draw in all.
+    #[arg(long, value_name = "N", default_value_t = config::DEFAULT_MAX_WORK,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_work: u64,
+}
+
+impl Default for BudgetArgs {
+    fn default() -> Self {
+        BudgetArgs {
+            max_memory: config::DEFAULT_MAX_MEMORY_MIB,
+            max_work: config::DEFAULT_MAX_WORK,
+        }
+    }
+}
+
+impl BudgetArgs {
+    pub fn budget(&self) -> config::Budget {
+        config::Budget {
+            max_memory: self.max_memory << 20,
+            max_work: self.max_work,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

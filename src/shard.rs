@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::factorial::lock::sha256_hex;
 use crate::report::write::write_atomic;
 
+/// The most shards a run may be split into.
+pub const MAX_SHARDS: u64 = 1_000_000;
+
 /// Shard `index` of `count`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
@@ -31,6 +34,9 @@ impl std::str::FromStr for Shard {
         );
         if count == 0 || index >= count {
             return Err(bad());
+        }
+        if count > MAX_SHARDS {
+            return Err(format!("`{s}`: at most {MAX_SHARDS} shards"));
         }
         Ok(Shard { index, count })
     }
@@ -105,8 +111,13 @@ pub fn write<F: Fn(usize) -> f64 + Sync>(
 }
 
 /// Reads shard files and returns their common header (its `shard` field is that of the first
-/// file) and every job's value, in job order.
-pub fn merge(paths: &[PathBuf]) -> Result<(Header, Vec<f64>)> {
+/// file) and every job's value, in job order. `jobs_of` computes the number of jobs from the
+/// header's spec (which its hash covers): a header whose `jobs_total` disagrees is refused
+/// before anything is allocated for it.
+pub fn merge(
+    paths: &[PathBuf],
+    jobs_of: impl Fn(&Header) -> Result<usize>,
+) -> Result<(Header, Vec<f64>)> {
     anyhow::ensure!(!paths.is_empty(), "merge needs the shard files");
     let mut first: Option<Header> = None;
     let mut seen: BTreeMap<u64, PathBuf> = BTreeMap::new();
@@ -133,6 +144,14 @@ pub fn merge(paths: &[PathBuf]) -> Result<(Header, Vec<f64>)> {
         );
         match &first {
             None => {
+                let expected = jobs_of(&h)
+                    .with_context(|| format!("{}:1: the spec cannot be read", p.display()))?;
+                anyhow::ensure!(
+                    h.jobs_total == expected,
+                    "{}:1: the header says {} jobs, but its spec has {expected}",
+                    p.display(),
+                    h.jobs_total
+                );
                 values = vec![None; h.jobs_total];
                 first = Some(h.clone());
             }

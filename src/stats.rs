@@ -55,6 +55,10 @@ pub struct Bootstrap {
 
 /// Resamples used when a command does not say otherwise.
 pub const DEFAULT_RESAMPLES: usize = 2000;
+/// Fewest resamples a command accepts: a 95 % percentile interval needs a 2.5 % tail.
+pub const MIN_RESAMPLES: usize = 100;
+/// Most resamples a command accepts.
+pub const MAX_RESAMPLES: usize = 1_000_000;
 
 impl Bootstrap {
     pub fn new(replicates: usize, resamples: usize, seed: &Seed) -> Bootstrap {

@@ -16,6 +16,9 @@ use crate::stats::{self, Estimate};
 
 /// Parses `0.2,0.35,0.5` (a list) or `0.05:0.95:0.05` (start:stop:step, both ends included).
 /// Grid values are rounded to 10 decimals so `0.15` is `0.15`, not `0.15000000000000002`.
+/// The most prior levels one sweep may have.
+pub const MAX_LEVELS: usize = 10_000;
+
 pub fn parse_levels(s: &str) -> Result<Vec<f64>, String> {
     let num = |x: &str| {
         x.trim()
@@ -31,7 +34,13 @@ pub fn parse_levels(s: &str) -> Result<Vec<f64>, String> {
         if step.is_nan() || step <= 0.0 || b < a {
             return Err(format!("grid `{s}` needs step > 0 and stop ≥ start"));
         }
-        let n = ((b - a) / step + 1e-9).floor() as usize + 1;
+        let count = ((b - a) / step + 1e-9).floor() + 1.0;
+        if count.is_nan() || count > MAX_LEVELS as f64 {
+            return Err(format!(
+                "grid `{s}` has {count:.0} levels; at most {MAX_LEVELS}"
+            ));
+        }
+        let n = count as usize;
         (0..n)
             .map(|i| ((a + i as f64 * step) * 1e10).round() / 1e10)
             .collect()
@@ -42,6 +51,9 @@ pub fn parse_levels(s: &str) -> Result<Vec<f64>, String> {
     };
     if levels.is_empty() {
         return Err("no levels given".into());
+    }
+    if levels.len() > MAX_LEVELS {
+        return Err(format!("{} levels; at most {MAX_LEVELS}", levels.len()));
     }
     if let Some(bad) = levels.iter().find(|&&p| !(p > 0.0 && p < 1.0)) {
         return Err(format!("level {bad} is outside (0, 1)"));

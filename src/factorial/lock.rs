@@ -16,6 +16,9 @@ pub struct Amendment {
     pub sha256: String,
     pub why: String,
     pub at: String,
+    /// SHA-256 of the previous link and this amendment's fields: the history is a hash chain,
+    /// so an edited or dropped entry no longer verifies.
+    pub chain: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -27,14 +30,79 @@ pub struct Lock {
     pub sha256: String,
     pub tool_version: String,
     pub locked_at: String,
+    /// SHA-256 of the lock's own fields: the first link of the chain.
+    pub chain: String,
     #[serde(default)]
     pub amendments: Vec<Amendment>,
+}
+
+/// The first link: the lock's fields.
+fn first_link(study: &str, sha256: &str, tool_version: &str, locked_at: &str) -> String {
+    sha256_hex(&format!(
+        "rlvr-audit/lock/v1\n{study}\n{sha256}\n{tool_version}\n{locked_at}\n"
+    ))
+}
+
+/// A later link: the previous one and an amendment's fields.
+fn next_link(prev: &str, sha256: &str, why: &str, at: &str) -> String {
+    sha256_hex(&format!("{prev}\n{sha256}\n{why}\n{at}\n"))
+}
+
+fn is_hash(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn is_utc(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 20
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
 }
 
 impl Lock {
     /// The hash the study must have now: the last amendment's, else the original.
     pub fn current(&self) -> &str {
         self.amendments.last().map_or(&self.sha256, |a| &a.sha256)
+    }
+
+    /// Checks the lock's own integrity: well-formed hashes and times, a reason for every
+    /// amendment, and an unbroken hash chain. Returns what is wrong.
+    pub fn check_chain(&self) -> Result<(), String> {
+        if !is_hash(&self.sha256) || !is_utc(&self.locked_at) {
+            return Err("the lock's hash or time is malformed".into());
+        }
+        let mut link = first_link(
+            &self.study,
+            &self.sha256,
+            &self.tool_version,
+            &self.locked_at,
+        );
+        if link != self.chain {
+            return Err("the lock's fields do not match its chain hash (edited by hand?)".into());
+        }
+        for (i, a) in self.amendments.iter().enumerate() {
+            if !is_hash(&a.sha256) || !is_utc(&a.at) || a.why.trim().is_empty() {
+                return Err(format!(
+                    "amendment {} is malformed (a hash, a UTC time and a non-empty reason are required)",
+                    i + 1
+                ));
+            }
+            link = next_link(&link, &a.sha256, &a.why, &a.at);
+            if link != a.chain {
+                return Err(format!(
+                    "amendment {} does not continue the hash chain (edited, reordered or removed history?)",
+                    i + 1
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -57,8 +125,14 @@ pub enum LockError {
     AlreadyLocked(String, String),
     #[error("{0}: the study is unchanged since its lock; there is nothing to amend")]
     NothingToAmend(String),
-    #[error("{0}: the lock file is not valid: {1}")]
+    #[error(
+        "{0}: the lock file is not valid: {1}; a lock is never rewritten: restore it from version control"
+    )]
     Corrupt(String, String),
+    #[error("{0}: a lock file exists but cannot be read ({1}); a lock is never overwritten")]
+    Unreadable(String, String),
+    #[error("{0}: an amendment needs a reason (--why)")]
+    NoReason(String),
     #[error(transparent)]
     Io(#[from] anyhow::Error),
 }
@@ -104,12 +178,23 @@ pub fn format_utc(secs: i64) -> String {
     )
 }
 
+/// Reads a lock and checks its chain.
 pub fn read_lock(path: &Path) -> Result<Lock, LockError> {
     let lp = lock_path(path);
-    let text = std::fs::read_to_string(&lp)
-        .map_err(|_| LockError::Missing(lp.display().to_string(), path.display().to_string()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| LockError::Corrupt(lp.display().to_string(), e.to_string()))
+    let name = lp.display().to_string();
+    match std::fs::symlink_metadata(&lp) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(LockError::Missing(name, path.display().to_string()));
+        }
+        Err(e) => return Err(LockError::Unreadable(name, e.to_string())),
+        Ok(_) => {}
+    }
+    let text =
+        crate::yaml::read_text(&lp).map_err(|e| LockError::Unreadable(name.clone(), e.message))?;
+    let l: Lock =
+        serde_json::from_str(&text).map_err(|e| LockError::Corrupt(name.clone(), e.to_string()))?;
+    l.check_chain().map_err(|e| LockError::Corrupt(name, e))?;
+    Ok(l)
 }
 
 fn write_lock(path: &Path, lock: &Lock) -> Result<(), LockError> {
@@ -120,20 +205,30 @@ fn write_lock(path: &Path, lock: &Lock) -> Result<(), LockError> {
 
 /// Writes the lock of a study that has none.
 pub fn lock(path: &Path, study: &Study) -> Result<Lock, LockError> {
-    if let Ok(existing) = read_lock(path) {
-        return Err(LockError::AlreadyLocked(
-            path.display().to_string(),
-            existing.current().to_string(),
-        ));
+    match read_lock(path) {
+        Ok(existing) => {
+            return Err(LockError::AlreadyLocked(
+                path.display().to_string(),
+                existing.current().to_string(),
+            ));
+        }
+        Err(LockError::Missing(..)) => {}
+        // A lock that exists in any state is history: never replaced.
+        Err(e) => return Err(e),
     }
+    let study_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sha256 = sha256_hex(&study.canonical());
+    let tool_version = env!("CARGO_PKG_VERSION").to_string();
+    let locked_at = now_utc();
     let l = Lock {
-        study: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        sha256: sha256_hex(&study.canonical()),
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        locked_at: now_utc(),
+        chain: first_link(&study_name, &sha256, &tool_version, &locked_at),
+        study: study_name,
+        sha256,
+        tool_version,
+        locked_at,
         amendments: Vec::new(),
     };
     write_lock(path, &l)?;
@@ -156,15 +251,24 @@ pub fn verify(path: &Path, study: &Study) -> Result<Lock, LockError> {
 
 /// Records the study's present form as an amendment, with the reason.
 pub fn amend(path: &Path, study: &Study, why: &str) -> Result<Lock, LockError> {
+    if why.trim().is_empty() {
+        return Err(LockError::NoReason(path.display().to_string()));
+    }
     let mut l = read_lock(path)?;
     let now = sha256_hex(&study.canonical());
     if now == l.current() {
         return Err(LockError::NothingToAmend(path.display().to_string()));
     }
+    let at = now_utc();
+    let prev = l
+        .amendments
+        .last()
+        .map_or(l.chain.clone(), |a| a.chain.clone());
     l.amendments.push(Amendment {
+        chain: next_link(&prev, &now, why, &at),
         sha256: now,
         why: why.to_string(),
-        at: now_utc(),
+        at,
     });
     write_lock(path, &l)?;
     Ok(l)
@@ -173,6 +277,36 @@ pub fn amend(path: &Path, study: &Study, why: &str) -> Result<Lock, LockError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edited_lock_breaks_its_chain() {
+        let mut l = Lock {
+            study: "s.yaml".into(),
+            sha256: "a".repeat(64),
+            tool_version: "0.1.0".into(),
+            locked_at: "2026-01-01T00:00:00Z".into(),
+            chain: first_link("s.yaml", &"a".repeat(64), "0.1.0", "2026-01-01T00:00:00Z"),
+            amendments: Vec::new(),
+        };
+        assert_eq!(l.check_chain(), Ok(()));
+        let at = "2026-01-02T00:00:00Z";
+        l.amendments.push(Amendment {
+            sha256: "b".repeat(64),
+            why: "w".into(),
+            at: at.into(),
+            chain: next_link(&l.chain, &"b".repeat(64), "w", at),
+        });
+        assert_eq!(l.check_chain(), Ok(()));
+        let mut edited = l.clone();
+        edited.sha256 = "c".repeat(64);
+        assert!(edited.check_chain().is_err(), "hash replaced");
+        let mut edited = l.clone();
+        edited.amendments[0].why = String::new();
+        assert!(edited.check_chain().is_err(), "empty reason");
+        let mut edited = l.clone();
+        edited.amendments[0].sha256 = "d".repeat(64);
+        assert!(edited.check_chain().is_err(), "amendment hash replaced");
+    }
 
     #[test]
     fn utc_formatting_matches_known_dates() {

@@ -41,7 +41,26 @@ pub struct StudyFile {
     #[serde(default = "default_correction")]
     pub correction: String,
     pub decision_rule: String,
+    /// Bootstrap resamples of the analysis (the interaction ratio's interval). Part of the
+    /// locked form, since it can change a decision; absent from it while at the default, so
+    /// studies locked before it existed keep their hash.
+    #[serde(
+        default = "default_resamples",
+        skip_serializing_if = "is_default_resamples"
+    )]
+    pub resamples: usize,
 }
+
+fn default_resamples() -> usize {
+    crate::stats::DEFAULT_RESAMPLES
+}
+
+fn is_default_resamples(v: &usize) -> bool {
+    *v == default_resamples()
+}
+
+/// The most replicates a study may ask for.
+pub const MAX_REPLICATES: u64 = 100_000;
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -270,6 +289,21 @@ impl Study {
                 path,
                 "replicates",
                 "at least 2 replicates are needed for intervals",
+            ));
+        }
+        if file.replicates > MAX_REPLICATES {
+            return Err(err(path, "replicates", format!("at most {MAX_REPLICATES}")));
+        }
+        if !(crate::stats::MIN_RESAMPLES..=crate::stats::MAX_RESAMPLES).contains(&file.resamples) {
+            return Err(err(
+                path,
+                "resamples",
+                format!(
+                    "{} is outside {}..={}",
+                    file.resamples,
+                    crate::stats::MIN_RESAMPLES,
+                    crate::stats::MAX_RESAMPLES
+                ),
             ));
         }
         let outcome = Outcome::parse(&file.outcome).ok_or_else(|| {

@@ -16,6 +16,9 @@ pub const DEFAULT_RHO: f64 = 0.1;
 
 /// A reward rule. Written as `base`, `true`, `random[:γ]`, `majority`, `majority-fixed[:M]`,
 /// `format`, `incorrect`, `noisy[:ρ]`, `constant`.
+/// The largest M of `majority-fixed:M` (base samples drawn per prompt to fix its label).
+pub const MAX_MAJORITY_SAMPLES: usize = 100_000;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Arm {
@@ -148,8 +151,10 @@ impl FromStr for Arm {
                 let samples = param.map_or(Ok(DEFAULT_MAJORITY_SAMPLES), |p| {
                     parse_param(s, p, "sample count M")
                 })?;
-                if samples == 0 {
-                    return Err(format!("arm `{s}`: M must be at least 1"));
+                if samples == 0 || samples > MAX_MAJORITY_SAMPLES {
+                    return Err(format!(
+                        "arm `{s}`: M must be from 1 to {MAX_MAJORITY_SAMPLES}"
+                    ));
                 }
                 Ok(Arm::MajorityFixed { samples })
             }

@@ -270,7 +270,7 @@ pub enum ConfigError {
 fn check(
     ok: bool,
     field: &'static str,
-    value: impl ToString,
+    value: impl std::fmt::Debug,
     rule: &'static str,
 ) -> Result<(), ConfigError> {
     if ok {
@@ -278,9 +278,105 @@ fn check(
     } else {
         Err(ConfigError::Invalid {
             field,
-            value: value.to_string(),
+            value: format!("{value:?}"),
             rule,
         })
+    }
+}
+
+/// The largest sizes a config may ask for. Beyond them a run needs hours or gigabytes that no
+/// audit or study here needs, or its arithmetic leaves the range of a double; the README lists
+/// them. The memory and work of a whole command are checked separately by [`Budget`].
+pub mod limits {
+    pub const ANSWERS: usize = 4096;
+    pub const PROMPTS: usize = 1 << 20;
+    pub const GROUP: usize = 4096;
+    pub const STEPS: usize = 1_000_000;
+    pub const INNER_EPOCHS: usize = 256;
+    pub const PASS_K: usize = 1_000_000;
+    /// f, η, β, ε_high, ε_adv and the KL-Cov coefficient.
+    pub const COEFFICIENT: f64 = 1e6;
+    pub const PRIOR_CONCENTRATION: f64 = 1e9;
+}
+
+/// A command's memory and work, estimated before anything is allocated, against limits the user
+/// can raise (`--max-memory`, `--max-work`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Budget {
+    /// Bytes the command may hold at once.
+    pub max_memory: u64,
+    /// Sampled answers (× inner epochs) the command may draw in all.
+    pub max_work: u64,
+}
+
+/// Default `--max-memory`, in MiB.
+pub const DEFAULT_MAX_MEMORY_MIB: u64 = 4096;
+/// Default `--max-work`: about an hour on two cores at the benchmarked speed.
+pub const DEFAULT_MAX_WORK: u64 = 100_000_000_000;
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            max_memory: DEFAULT_MAX_MEMORY_MIB << 20,
+            max_work: DEFAULT_MAX_WORK,
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq)]
+pub enum BudgetError {
+    #[error(
+        "this command would hold about {need_mib} MiB at once (the limit is {limit_mib} MiB): lower N, K, the replicates or the steps kept, or raise --max-memory"
+    )]
+    Memory { need_mib: u64, limit_mib: u64 },
+    #[error(
+        "this command would draw about {need:.2e} sampled answers (the limit is {limit:.2e}): lower the replicates, steps, B or G, or raise --max-work"
+    )]
+    Work { need: f64, limit: f64 },
+}
+
+impl Budget {
+    /// Checks `runs` runs of `cfg` (run `threads` at a time), keeping each run's trajectory when
+    /// `trajectory` is set.
+    pub fn check(
+        &self,
+        cfg: &SimConfig,
+        runs: u64,
+        trajectory: bool,
+        threads: u64,
+    ) -> Result<(), BudgetError> {
+        let (n, k, b, g) = (
+            cfg.prompts as f64,
+            cfg.answers as f64,
+            cfg.batch as f64,
+            cfg.group as f64,
+        );
+        let runs_f = runs as f64;
+        // A live run: logits, probabilities and base policy (N·K each), the batch scratch.
+        let live = 8.0 * (3.0 * n * k + 4.0 * b * g + 16.0 * k) + 4096.0;
+        // A kept result: its final metrics and, when asked, one metrics row per step.
+        let metrics = 64.0;
+        let kept = metrics
+            * if trajectory {
+                cfg.steps as f64 + 1.0
+            } else {
+                2.0
+            };
+        let need = live * (threads.max(1) as f64).min(runs_f) + kept * runs_f;
+        if need > self.max_memory as f64 {
+            return Err(BudgetError::Memory {
+                need_mib: (need / (1u64 << 20) as f64).ceil() as u64,
+                limit_mib: self.max_memory >> 20,
+            });
+        }
+        let work = runs_f * cfg.steps as f64 * b * g * cfg.inner_epochs as f64;
+        if work > self.max_work as f64 {
+            return Err(BudgetError::Work {
+                need: work,
+                limit: self.max_work as f64,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -289,6 +385,72 @@ impl SimConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let k = self.answers;
         check(k >= 2, "answers", k, "K must be at least 2")?;
+        check(k <= limits::ANSWERS, "answers", k, "K may be at most 4096")?;
+        check(
+            self.prompts <= limits::PROMPTS,
+            "prompts",
+            self.prompts,
+            "N may be at most 1048576",
+        )?;
+        check(
+            self.group <= limits::GROUP,
+            "group",
+            self.group,
+            "G may be at most 4096",
+        )?;
+        check(
+            self.steps <= limits::STEPS,
+            "steps",
+            self.steps,
+            "steps may be at most 1000000",
+        )?;
+        check(
+            self.inner_epochs <= limits::INNER_EPOCHS,
+            "inner_epochs",
+            self.inner_epochs,
+            "μ may be at most 256",
+        )?;
+        check(
+            self.pass_k <= limits::PASS_K,
+            "pass_k",
+            self.pass_k,
+            "k may be at most 1000000",
+        )?;
+        for (field, v) in [
+            ("format_strength", self.format_strength),
+            ("lr", self.lr),
+            ("beta", self.beta),
+            ("eps_high", self.eps_high),
+            ("adv_eps", self.adv_eps),
+            ("kl_cov_coef", self.kl_cov_coef),
+        ] {
+            check(
+                v.is_finite() && v.abs() <= limits::COEFFICIENT,
+                field,
+                v,
+                "must be finite and at most 1e6 in size",
+            )?;
+        }
+        check(
+            (0.0..=1.0).contains(&self.cov_fraction),
+            "cov_fraction",
+            self.cov_fraction,
+            "the covariance-control fraction must lie in [0, 1]",
+        )?;
+        check(
+            self.kl_cov_coef >= 0.0,
+            "kl_cov_coef",
+            self.kl_cov_coef,
+            "the KL-Cov coefficient must be ≥ 0",
+        )?;
+        if let Some(kappa) = self.prior_concentration {
+            check(
+                kappa <= limits::PRIOR_CONCENTRATION,
+                "prior_concentration",
+                kappa,
+                "κ may be at most 1e9",
+            )?;
+        }
         match self.family {
             Family::Paper => {
                 check(
