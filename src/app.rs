@@ -1125,8 +1125,17 @@ fn fetch_cmd(a: FetchArgs) -> Result<()> {
         )
     } else {
         anyhow::ensure!(
-            a.max_mib >= 1 && a.timeout_secs >= 1,
-            "--max-mib and --timeout-secs must be at least 1"
+            (1..=1024).contains(&a.max_mib) && (1..=3600).contains(&a.timeout_secs),
+            "--max-mib must be from 1 to 1024 and --timeout-secs from 1 to 3600"
+        );
+        anyhow::ensure!(
+            a.retries <= 10 && a.backoff_ms <= 60_000,
+            "--retries may be at most 10 and --backoff-ms at most 60000"
+        );
+        anyhow::ensure!(
+            !a.cache_dir.exists() || a.cache_dir.is_dir(),
+            "{}: --cache-dir is not a directory",
+            a.cache_dir.display()
         );
         let opts = FetchOptions {
             read_timeout: std::time::Duration::from_secs(a.timeout_secs),

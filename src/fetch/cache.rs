@@ -61,6 +61,87 @@ pub fn to_csv(t: &Table) -> String {
     out
 }
 
+/// Whether a process with this id is running (Linux `/proc`; elsewhere every process counts as
+/// running, so nothing of another process is ever removed).
+fn alive(pid: u32) -> bool {
+    let proc_root = Path::new("/proc");
+    !proc_root.is_dir() || proc_root.join(pid.to_string()).exists()
+}
+
+/// Removes what writers that died left in `dir`: `.NAME.tmp-PID…` and `.NAME.old-PID…` entries
+/// for `name` whose process is gone.
+pub fn remove_leftovers(dir: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        for kind in [".tmp-", ".old-"] {
+            let prefix = format!(".{name}{kind}");
+            let Some(rest) = file.strip_prefix(&prefix) else {
+                continue;
+            };
+            let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+            if pid.is_some_and(|p| p != std::process::id() && !alive(p)) {
+                let p = e.path();
+                let _ = if p.is_dir() {
+                    fs::remove_dir_all(&p)
+                } else {
+                    fs::remove_file(&p)
+                };
+            }
+        }
+    }
+}
+
+/// A lock on one paper's cache entry, held while it is swapped in: two fetches of one id take
+/// turns instead of renaming each other's directories away. A lock whose process died is taken
+/// over.
+struct EntryLock(PathBuf);
+
+impl EntryLock {
+    fn take(cache: &Path, name: &str) -> anyhow::Result<EntryLock> {
+        let p = cache.join(format!(".{name}.lock"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            match fs::OpenOptions::new().write(true).create_new(true).open(&p) {
+                Ok(mut f) => {
+                    use std::io::Write as _;
+                    let _ = write!(f, "{}", std::process::id());
+                    return Ok(EntryLock(p));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = fs::read_to_string(&p)
+                        .ok()
+                        .and_then(|t| t.trim().parse::<u32>().ok());
+                    if holder.is_some_and(|h| !alive(h)) {
+                        let _ = fs::remove_file(&p);
+                        continue;
+                    }
+                    anyhow::ensure!(
+                        std::time::Instant::now() < deadline,
+                        "{}: another fetch of this paper holds the cache lock; try again when it ends",
+                        p.display()
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => {
+                    return Err(anyhow::anyhow!(
+                        "{}: cannot create the cache lock ({e})",
+                        p.display()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for EntryLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
 /// Writes the cache of a paper, replacing any previous one only once everything is written.
 pub fn write(
     cache: &Path,
@@ -70,14 +151,30 @@ pub fn write(
     html: &str,
     tables: &[Table],
 ) -> anyhow::Result<PathBuf> {
+    crate::fetch::PaperId::parse(id)?;
+    if cache.exists() && !cache.is_dir() {
+        anyhow::bail!(
+            "{}: the cache directory is not a directory",
+            cache.display()
+        );
+    }
+    fs::create_dir_all(cache).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot create the cache directory ({e})",
+            cache.display()
+        )
+    })?;
     let dest = paper_dir(cache, id);
     let name = dest
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let _lock = EntryLock::take(cache, &name)?;
+    remove_leftovers(cache, &name);
     let tmp = cache.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = fs::remove_dir_all(&tmp);
-    fs::create_dir_all(&tmp)?;
+    fs::create_dir_all(&tmp)
+        .map_err(|e| anyhow::anyhow!("{}: cannot create ({e})", tmp.display()))?;
     let result = (|| -> anyhow::Result<()> {
         write_atomic(&tmp.join("page.html"), html.as_bytes())?;
         let mut metas = Vec::new();
@@ -121,13 +218,24 @@ pub fn write(
     }
     let old = cache.join(format!(".{name}.old-{}", std::process::id()));
     if dest.exists() {
-        fs::rename(&dest, &old)?;
+        fs::rename(&dest, &old).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot move {} aside to {} ({e})",
+                dest.display(),
+                old.display()
+            )
+        })?;
     }
     if let Err(e) = fs::rename(&tmp, &dest) {
         if old.exists() {
             let _ = fs::rename(&old, &dest);
         }
-        return Err(e.into());
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(anyhow::anyhow!(
+            "cannot move {} into place as {} ({e})",
+            tmp.display(),
+            dest.display()
+        ));
     }
     let _ = fs::remove_dir_all(&old);
     Ok(dest)
@@ -135,6 +243,7 @@ pub fn write(
 
 /// Reads a paper's index; a missing or corrupt cache is an error naming the file.
 pub fn read_index(cache: &Path, id: &str) -> anyhow::Result<PaperIndex> {
+    crate::fetch::PaperId::parse(id)?;
     let p = paper_dir(cache, id).join("index.json");
     let text = fs::read_to_string(&p).map_err(|_| {
         anyhow::anyhow!(
@@ -152,6 +261,18 @@ pub fn read_index(cache: &Path, id: &str) -> anyhow::Result<PaperIndex> {
 
 /// Reads one cached table.
 pub fn read_table(cache: &Path, id: &str, meta: &TableMeta) -> anyhow::Result<Table> {
+    // The index names the table's file: only `table-N.json` inside the paper's directory is read.
+    let ok = meta
+        .json
+        .strip_prefix("table-")
+        .and_then(|r| r.strip_suffix(".json"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    anyhow::ensure!(
+        ok,
+        "{}: corrupt cache index (table file `{}` is not table-N.json); fetch the paper again",
+        paper_dir(cache, id).join("index.json").display(),
+        meta.json
+    );
     let p = paper_dir(cache, id).join(&meta.json);
     let text = fs::read_to_string(&p)
         .map_err(|e| anyhow::anyhow!("{}: cannot read cached table ({e})", p.display()))?;

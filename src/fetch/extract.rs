@@ -53,11 +53,16 @@ const VOID: &[&str] = &[
     "track", "wbr",
 ];
 
-/// The deepest element nesting of `html`, by a single scan of its tags (an upper bound for
-/// well-formed pages: implied end tags are not inferred).
+/// The deepest element nesting of `html`, by a single scan of its tags with a stack of open
+/// elements: an end tag closes the nearest open element of its name (and those above it), as a
+/// parser does, and an end tag that matches no open element is ignored, as a parser ignores it —
+/// so `<div></x>` repeated nests deeper and deeper here as it does in the parser. An upper bound
+/// for well-formed pages (implied end tags are not inferred). The scan stops once it passes
+/// `MAX_DEPTH`.
 pub fn nesting_depth(html: &str) -> usize {
     let b = html.as_bytes();
-    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    let mut stack: Vec<String> = Vec::new();
+    let (mut max, mut i) = (0usize, 0usize);
     while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
         i += off + 1;
         let Some(&first) = b.get(i) else { break };
@@ -79,10 +84,15 @@ pub fn nesting_depth(html: &str) -> usize {
             .position(|&c| c == b'>')
             .is_some_and(|gt| gt > 0 && b[end + gt - 1] == b'/');
         if closing {
-            depth = depth.saturating_sub(1);
+            if let Some(at) = stack.iter().rposition(|n| *n == name) {
+                stack.truncate(at);
+            }
         } else if !VOID.contains(&name.as_str()) && !self_closing {
-            depth += 1;
-            max = max.max(depth);
+            stack.push(name);
+            max = max.max(stack.len());
+            if max > MAX_DEPTH {
+                return max;
+            }
         }
         i = end;
     }

@@ -49,10 +49,16 @@ impl PaperId {
                 && (4..=5).contains(&b.len())
                 && b.chars().all(|c| c.is_ascii_digit())
         });
+        // Old style: an archive (`hep-th`, `math`, optionally a subject class `math.AG`), a slash,
+        // seven digits. Nothing else reaches a URL or a path.
         let old_style = number.split_once('/').is_some_and(|(a, b)| {
-            !a.is_empty()
-                && a.chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-' || c == '.')
+            let (archive, class) = a.split_once('.').unwrap_or((a, ""));
+            archive.starts_with(|c: char| c.is_ascii_lowercase())
+                && archive
+                    .split('-')
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+                && (class.is_empty()
+                    || (class.len() == 2 && class.chars().all(|c| c.is_ascii_uppercase())))
                 && b.len() == 7
                 && b.chars().all(|c| c.is_ascii_digit())
         });
@@ -105,6 +111,8 @@ pub enum FetchError {
 /// One HTTP answer.
 #[derive(Clone, Debug)]
 pub struct HttpResponse {
+    /// The URL that answered (after same-host redirects).
+    pub url: String,
     pub status: u16,
     pub content_type: Option<String>,
     /// Seconds, from a Retry-After header.
@@ -145,7 +153,12 @@ impl Default for FetchOptions {
 /// reqwest's blocking client with the tool's User-Agent and time-outs.
 pub struct HttpFetcher {
     client: reqwest::blocking::Client,
+    /// The whole request (connect, headers and body) must finish within this.
+    deadline: Duration,
 }
+
+/// Redirects followed at most, and only within the host first asked.
+pub const MAX_REDIRECTS: usize = 5;
 
 impl HttpFetcher {
     pub fn new(opts: &FetchOptions) -> anyhow::Result<HttpFetcher> {
@@ -159,23 +172,49 @@ impl HttpFetcher {
             ))
             .connect_timeout(opts.connect_timeout)
             .timeout(opts.read_timeout)
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let first = attempt
+                    .previous()
+                    .first()
+                    .and_then(|u| u.host_str().map(str::to_string));
+                if attempt.previous().len() > MAX_REDIRECTS {
+                    attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+                } else if attempt.url().host_str().map(str::to_string) != first {
+                    let to = attempt.url().to_string();
+                    attempt.error(format!("redirect to another host refused ({to})"))
+                } else {
+                    attempt.follow()
+                }
+            }))
             .build()?;
-        Ok(HttpFetcher { client })
+        Ok(HttpFetcher {
+            client,
+            deadline: opts.read_timeout,
+        })
     }
 }
 
 impl Fetcher for HttpFetcher {
     fn get(&self, url: &str, max_bytes: u64) -> Result<HttpResponse, FetchError> {
+        let started = std::time::Instant::now();
         let transport = |e: reqwest::Error| FetchError::Transport {
             url: url.to_string(),
-            retryable: e.is_timeout() || e.is_connect() || e.is_request() || e.is_body(),
+            retryable: !e.is_redirect()
+                && (e.is_timeout() || e.is_connect() || e.is_request() || e.is_body()),
             message: if e.is_timeout() {
                 "timed out".to_string()
             } else {
-                e.to_string()
+                let mut m = e.to_string();
+                let mut src = std::error::Error::source(&e);
+                while let Some(s) = src {
+                    m = format!("{m}: {s}");
+                    src = s.source();
+                }
+                m
             },
         };
         let resp = self.client.get(url).send().map_err(transport)?;
+        let final_url = resp.url().to_string();
         let status = resp.status().as_u16();
         let header = |h: &str| {
             resp.headers()
@@ -191,14 +230,32 @@ impl Fetcher for HttpFetcher {
                 max: max_bytes,
             });
         }
+        // Read in chunks against the whole-request deadline: a server that drips one byte at a
+        // time never trips a per-read time-out.
         let mut body = Vec::new();
-        resp.take(max_bytes + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| FetchError::Transport {
+        let mut reader = resp.take(max_bytes + 1);
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            if started.elapsed() > self.deadline {
+                return Err(FetchError::Transport {
+                    url: url.to_string(),
+                    retryable: true,
+                    message: format!(
+                        "timed out (the whole request took more than {} s)",
+                        self.deadline.as_secs()
+                    ),
+                });
+            }
+            let n = reader.read(&mut chunk).map_err(|e| FetchError::Transport {
                 url: url.to_string(),
                 retryable: true,
                 message: format!("reading the body failed: {e}"),
             })?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
         if body.len() as u64 > max_bytes {
             return Err(FetchError::TooLarge {
                 url: url.to_string(),
@@ -206,6 +263,7 @@ impl Fetcher for HttpFetcher {
             });
         }
         Ok(HttpResponse {
+            url: final_url,
             status,
             content_type,
             retry_after,
@@ -255,7 +313,7 @@ pub fn fetch_html(
                         content_type: ct,
                     });
                 }
-                return Ok((String::from_utf8_lossy(&r.body).into_owned(), url));
+                return Ok((String::from_utf8_lossy(&r.body).into_owned(), r.url));
             }
             Ok(r) if r.status == 404 => return Err(FetchError::NotFound { url }),
             Ok(r) if r.status == 429 || r.status >= 500 => {
@@ -313,7 +371,21 @@ mod tests {
             PaperId::parse("hep-th/9901001v2").unwrap().key(),
             "hep-th/9901001v2"
         );
-        for bad in ["", "hello", "2506.109", "2506.10947vx", "../../etc/passwd"] {
+        assert_eq!(
+            PaperId::parse("math.AG/0601001").unwrap().key(),
+            "math.AG/0601001"
+        );
+        for bad in [
+            "",
+            "hello",
+            "2506.109",
+            "2506.10947vx",
+            "../../etc/passwd",
+            "../1234567",
+            "./1234567",
+            "-x/1234567",
+            "hep--th/1234567",
+        ] {
             assert!(PaperId::parse(bad).is_err(), "{bad}");
         }
     }

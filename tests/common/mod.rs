@@ -21,6 +21,10 @@ pub struct Reply {
     /// Send a Content-Length header (off: the body ends when the connection closes).
     pub length_header: bool,
     pub retry_after: Option<u64>,
+    /// Send the body one byte at a time with this pause between bytes (a slow-drip server).
+    pub drip: Option<Duration>,
+    /// A `Location` header (for redirects).
+    pub location: Option<String>,
 }
 
 impl Reply {
@@ -32,6 +36,14 @@ impl Reply {
             delay: Duration::ZERO,
             length_header: true,
             retry_after: None,
+            drip: None,
+            location: None,
+        }
+    }
+    pub fn redirect(to: &str) -> Reply {
+        Reply {
+            location: Some(to.to_string()),
+            ..Reply::status(302)
         }
     }
     pub fn status(status: u16) -> Reply {
@@ -127,8 +139,28 @@ fn serve(
     if let Some(s) = reply.retry_after {
         out.push_str(&format!("Retry-After: {s}\r\n"));
     }
+    if let Some(l) = &reply.location {
+        out.push_str(&format!("Location: {l}\r\n"));
+    }
     out.push_str("\r\n");
     let _ = stream.write_all(out.as_bytes());
-    let _ = stream.write_all(&reply.body);
+    match reply.drip {
+        // Bounded: at most the body's bytes, and it stops at the first failed write.
+        Some(pause) => {
+            for b in &reply.body {
+                if stream
+                    .write_all(&[*b])
+                    .and_then(|_| stream.flush())
+                    .is_err()
+                {
+                    break;
+                }
+                thread::sleep(pause);
+            }
+        }
+        None => {
+            let _ = stream.write_all(&reply.body);
+        }
+    }
     let _ = stream.flush();
 }
