@@ -684,13 +684,18 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
     );
     note!(a.json, "{}", terminal::sweep(&s).trim_end());
     note!(a.json, "wrote {}", a.reports_dir.join("sweep.md").display());
-    if !results.is_empty() {
+    {
         for r in &results {
             write_audit(r, &a.reports_dir)?;
         }
+        remove_stale_audit_reports(&a.reports_dir, &results)?;
         write_atomic(
             &a.reports_dir.join("README.md"),
-            report::audit::summary(&results).as_bytes(),
+            report::audit::summary(
+                &results,
+                a.audits_dir.display().to_string().trim_end_matches('/'),
+            )
+            .as_bytes(),
         )?;
         let files = audits::descriptor_files(&a.audits_dir)?;
         let (descriptors, _) = audits::load_set(&files, Path::new(PAPER_CACHE));
@@ -732,11 +737,13 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
     Ok(())
 }
 
-/// The study files of a directory, sorted; a missing directory has none.
+/// The study files of a directory, sorted.
 fn studies_in(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
-    if !dir.exists() {
-        return Ok(Vec::new());
-    }
+    anyhow::ensure!(
+        dir.is_dir(),
+        "{}: no pre-registration directory (give --prereg-dir)",
+        dir.display()
+    );
     let mut v: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot list {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -912,9 +919,11 @@ pub const PAPER_CACHE: &str = "data/papers";
 /// Loads and audits every descriptor of a directory; any invalid descriptor fails the whole run
 /// with every error listed (none is skipped) before anything is written.
 fn audit_dir(dir: &Path) -> Result<Vec<AuditResult>> {
-    if !dir.exists() {
-        return Ok(Vec::new());
-    }
+    anyhow::ensure!(
+        dir.is_dir(),
+        "{}: no audits directory (give --audits-dir)",
+        dir.display()
+    );
     let files = audits::descriptor_files(dir)?;
     let (descriptors, errors) = audits::load_set(&files, Path::new(PAPER_CACHE));
     if !errors.is_empty() {
@@ -938,6 +947,44 @@ fn audit_dir(dir: &Path) -> Result<Vec<AuditResult>> {
     Ok(results)
 }
 
+/// Removes the reports and figures of audits whose descriptors are gone: a file `<id>.md` that
+/// this tool wrote (its first line is `# Audit: <id>`) and a `figures/<id>/` directory of
+/// waterfalls, for an id that no longer has a descriptor. Nothing else is touched.
+fn remove_stale_audit_reports(dir: &Path, results: &[AuditResult]) -> Result<()> {
+    let live: std::collections::BTreeSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let Some(id) = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".md"))
+        else {
+            continue;
+        };
+        let ours = std::fs::read_to_string(&p)
+            .ok()
+            .and_then(|t| t.lines().next().map(|l| l == format!("# Audit: {id}")))
+            .unwrap_or(false);
+        if ours && !live.contains(id) {
+            std::fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
+        }
+    }
+    if let Ok(figs) = std::fs::read_dir(dir.join("figures")) {
+        for e in figs.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() && !live.contains(name.as_str()) {
+                std::fs::remove_dir_all(&p)
+                    .with_context(|| format!("cannot remove {}", p.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes an audit's report and one waterfall per target.
 fn write_audit(r: &AuditResult, dir: &Path) -> Result<std::path::PathBuf> {
     for t in &r.targets {
@@ -954,34 +1001,49 @@ fn write_audit(r: &AuditResult, dir: &Path) -> Result<std::path::PathBuf> {
     Ok(md)
 }
 
-/// The descriptors `files` name, loaded with every other descriptor in their directories (the
-/// lenders of borrowed arms and the measured nulls); errors are those of `files` only.
+/// The descriptors `files` name, loaded with every other descriptor in their directories and in
+/// `extra` (the lenders of borrowed arms and the measured nulls); errors are those of `files`
+/// only.
 fn load_with_neighbours(
     files: &[PathBuf],
+    extra: Option<&Path>,
 ) -> Result<(
     Vec<audits::descriptor::Descriptor>,
     Vec<crate::yaml::LoadError>,
 )> {
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut seen: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
     let mut all: Vec<PathBuf> = Vec::new();
+    let mut add = |p: PathBuf, all: &mut Vec<PathBuf>| {
+        if seen.insert(canon(&p)) {
+            all.push(p);
+        }
+    };
+    let mut dirs: Vec<PathBuf> = Vec::new();
     for f in files {
         let dir = f
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
+        if !dirs.iter().any(|d| d == dir) {
+            dirs.push(dir.to_path_buf());
+        }
+    }
+    if let Some(e) = extra.filter(|e| e.is_dir()) {
+        dirs.push(e.to_path_buf());
+    }
+    for f in files {
+        add(f.clone(), &mut all);
+    }
+    for dir in &dirs {
         if dir.is_dir() {
             for n in audits::descriptor_files(dir)? {
-                if !all.iter().any(|a| canon(a) == canon(&n)) {
-                    all.push(n);
-                }
+                add(n, &mut all);
             }
-        }
-        if !all.iter().any(|a| canon(a) == canon(f)) {
-            all.push(f.clone());
         }
     }
     let (descriptors, errors) = audits::load_set(&all, Path::new(PAPER_CACHE));
-    let wanted: Vec<PathBuf> = files.iter().map(|f| canon(f)).collect();
+    let wanted: std::collections::BTreeSet<PathBuf> = files.iter().map(|f| canon(f)).collect();
     let own = errors
         .into_iter()
         .filter(|e| wanted.contains(&canon(&e.path)))
@@ -991,25 +1053,17 @@ fn load_with_neighbours(
 
 /// The descriptor `file` audited against the descriptors of its directory and of `dir`.
 fn audit_one(file: &Path, dir: &Path) -> Result<AuditResult> {
-    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     anyhow::ensure!(file.exists(), "{}: no such file", file.display());
-    let mut files = vec![file.to_path_buf()];
-    if dir.is_dir() {
-        files.extend(
-            audits::descriptor_files(dir)?
-                .into_iter()
-                .filter(|f| canon(f) != canon(file)),
-        );
-    }
-    let (descriptors, _) = load_with_neighbours(&files)?;
-    let (_, own) = load_with_neighbours(&files[..1])?;
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (descriptors, own) = load_with_neighbours(&[file.to_path_buf()], Some(dir))?;
     if !own.is_empty() {
         let list: Vec<String> = own.iter().map(|e| e.to_string()).collect();
         anyhow::bail!("{}", list.join("\n"));
     }
+    let me = canon(file);
     let d = descriptors
         .iter()
-        .find(|d| canon(&d.path) == canon(file))
+        .find(|d| canon(&d.path) == me)
         .ok_or_else(|| anyhow::anyhow!("{}: not loaded", file.display()))?;
     Ok(audits::audit(d, &descriptors, &Thresholds::default()))
 }
@@ -1033,7 +1087,7 @@ fn validate_cmd(a: ValidateArgs) -> Result<()> {
         "no descriptor files found in {:?}",
         targets
     );
-    let (ok, errors) = load_with_neighbours(&files)?;
+    let (ok, errors) = load_with_neighbours(&files, None)?;
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let named: Vec<PathBuf> = files.iter().map(|f| canon(f)).collect();
     let mut warned = 0;

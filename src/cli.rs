@@ -44,7 +44,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Audit one descriptor and write reports/<id>.md.
     Audit(AuditArgs),
-    /// Does the claimed gain survive the null term? Exit 0 yes, 1 no, 2 error.
+    /// Does the claimed gain survive the null term? Exit 0 SURVIVES, 1 NOT_SHOWN, 3 UNDETERMINED,
+    /// 2 error.
     Check(CheckArgs),
     /// Download a paper's arXiv HTML and extract its tables into the cache (data/papers/<id>/).
     Fetch(FetchArgs),

@@ -205,10 +205,14 @@ fn audits_are_seeded_and_stable() {
         md,
         rlvr_audit::report::audit::report(&audit_file(&dir, "s"))
     );
-    // A changed descriptor hashes differently and draws differently.
+    // Draws are seeded by what the arms say, not by the file's bytes: a comment changes no number
+    // (formerly it could flip the CI answer), a changed number changes the draws.
+    let terms = |r: &AuditResult| serde_json::to_string(&r.targets[0].judgements[0].terms).unwrap();
+    let before = terms(&audit_file(&dir, "s"));
     dir.write("s", &format!("# edited\n{body}"));
-    let c = serde_json::to_string(&audit_file(&dir, "s")).unwrap();
-    assert_ne!(a, c);
+    assert_eq!(terms(&audit_file(&dir, "s")), before);
+    dir.write("s", &body.replace("+29.1", "+29.2"));
+    assert_ne!(terms(&audit_file(&dir, "s")), before);
 }
 
 /// Every error of one file, as text.
@@ -679,7 +683,7 @@ fn a_misfit_still_prints_everything_the_reported_arms_identify() {
     assert_eq!(j.three_way.verdict, Attribution::Undetermined);
     let md = rlvr_audit::report::audit::report(&r);
     assert!(md.contains("+65.0 [") && md.contains("Misfit"), "{md}");
-    let summary = rlvr_audit::report::audit::summary(std::slice::from_ref(&r));
+    let summary = rlvr_audit::report::audit::summary(std::slice::from_ref(&r), "audits");
     assert!(summary.contains("+65.0 [") && summary.contains("UNDETERMINED"));
     let json = serde_json::to_value(&r).unwrap();
     assert!(
@@ -848,13 +852,14 @@ fn verdict_labels_never_contradict_their_probabilities() {
             chain[2] = None;
         }
         let seed = rlvr_audit::rng::derive_seed(&[b"property", &(case as u64).to_le_bytes()]);
-        let j = judge("p", &chain, &thr, &seed);
+        let j = judge("p", &chain, &thr, &seed, &seed, true);
         // Survival: UNDETERMINED exactly when there is no random arm; otherwise the label and
         // P(Δ_naive > 0) agree.
         match j.survival.verdict {
             SurvivalVerdict::Undetermined => assert!(chain[1].is_none()),
             SurvivalVerdict::Survives => {
                 assert!(j.survival.naive.unwrap().lo.unwrap() > 0.0);
+                assert!(j.terms.total.as_ref().unwrap().estimate.lo.unwrap() > 0.0);
                 assert!(
                     j.survival.p_positive.unwrap() >= 0.975 - 1e-9,
                     "{:?}",
@@ -862,13 +867,30 @@ fn verdict_labels_never_contradict_their_probabilities() {
                 );
             }
             SurvivalVerdict::NotShown => {
-                assert!(j.survival.naive.unwrap().lo.unwrap() <= 0.0);
-                assert!(
-                    j.survival.p_positive.unwrap() <= 0.975 + 1.0 / 800.0 + 1e-9,
-                    "{:?}",
-                    j.survival
-                );
+                let naive_lo = j.survival.naive.unwrap().lo.unwrap();
+                let total_lo = j.terms.total.as_ref().unwrap().estimate.lo.unwrap();
+                assert!(naive_lo <= 0.0 || total_lo <= 0.0, "{:?}", j.survival);
+                if naive_lo <= 0.0 {
+                    assert!(
+                        j.survival.p_positive.unwrap() <= 0.975 + 1.0 / 800.0 + 1e-9,
+                        "{:?}",
+                        j.survival
+                    );
+                } else {
+                    assert!(j.survival.p_gain.unwrap() <= 0.975 + 1.0 / 800.0 + 1e-9);
+                }
             }
+        }
+        // A share's interval, when it has one, contains its point; accuracies stay in [0, 1].
+        for sh in rlvr_audit::decompose::Share::ALL {
+            if let Some(e) = j.shares.get(sh).and_then(|v| v.estimate)
+                && let (Some(lo), Some(hi)) = (e.lo, e.hi)
+            {
+                assert!(lo <= e.mean + 1e-12 && e.mean <= hi + 1e-12, "{sh:?} {e:?}");
+            }
+        }
+        for (e, _) in j.arms.values() {
+            assert!(e.lo.unwrap() >= 0.0 && e.hi.unwrap() <= 1.0, "{e:?}");
         }
         for a in [&j.three_way, &j.two_way] {
             seen.insert(a.verdict);
@@ -907,6 +929,7 @@ fn report_json_writes_only_json_and_an_invalid_descriptor_writes_nothing() {
     let reports = dir.0.join("reports");
     let prereg = dir.0.join("prereg");
     std::fs::create_dir_all(&audits).unwrap();
+    std::fs::create_dir_all(&prereg).unwrap();
     std::fs::write(
         audits.join("a.yaml"),
         descriptor(
@@ -982,4 +1005,275 @@ fn the_readme_example_descriptor_validates_and_audits_as_documented() {
         .mean;
     assert!((lf - 9.2 / 14.0).abs() < 1e-9, "{lf}");
     assert_eq!(r.survival().exit_code(), 3);
+}
+
+#[test]
+fn probed_descriptors_that_once_passed_for_evidence() {
+    let dir = Dir::new("probed");
+    let lender = four("50.0", "+10.0", "+12.0", "+20.0", "gain_points");
+    dir.write("l", &descriptor("l", "M", Some(500), "gt", &lender));
+    let own = [
+        arm("base", "base", "52.0", "percent"),
+        arm("gt", "true", "66.0", "percent"),
+    ]
+    .concat();
+    let errors = |id: &str, body: &str| {
+        let p = dir.write(id, body);
+        let files = vec![dir.0.join("l.yaml"), p.clone()];
+        let (_, errors) = load_set(&files, Path::new("data/papers"));
+        let e: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        std::fs::remove_file(&p).unwrap();
+        e
+    };
+    // The lender's base arm borrowed as a random arm: Δ_naive would be target − base.
+    let e = errors(
+        "b",
+        &descriptor(
+            "b",
+            "M",
+            Some(500),
+            "gt",
+            &format!("{own}  random:\n    role: random\n    borrow: {{from: l, arm: base}}\n"),
+        ),
+    );
+    assert!(
+        has(&e, &["arms.random.borrow", "has role `base`, not `random`"]),
+        "{e:?}"
+    );
+    // Borrowing from itself, and a gain carried past 100 %.
+    let e = errors(
+        "b",
+        &descriptor(
+            "b",
+            "M",
+            Some(500),
+            "gt",
+            &format!("{own}  random:\n    role: random\n    borrow: {{from: b}}\n"),
+        ),
+    );
+    assert!(has(&e, &["its own descriptor"]), "{e:?}");
+    let high = [
+        arm("base", "base", "95.0", "percent"),
+        arm("gt", "true", "99.0", "percent"),
+    ]
+    .concat();
+    let e = errors(
+        "b",
+        &descriptor(
+            "b",
+            "M",
+            Some(500),
+            "gt",
+            &format!("{high}  random:\n    role: random\n    borrow: {{from: l}}\n"),
+        ),
+    );
+    assert!(has(&e, &["carries this base 95.0 to 105.0 %"]), "{e:?}");
+    // The random arm is the null term, not a claim.
+    let e = errors(
+        "b",
+        &descriptor(
+            "b",
+            "M",
+            Some(500),
+            "random",
+            &four("40.0", "45.0", "50.0", "60.0", "percent"),
+        ),
+    );
+    assert!(has(&e, &["targets[0]", "random arm"]), "{e:?}");
+    // Alternatives that multiply past the limit.
+    let alts = |name: &str, role: &str| {
+        format!(
+            "  {name}:\n    role: {role}\n    alternatives: [\"1\", \"2\", \"3\", \"4\", \"5\"]\n    unit: percent\n    source: {{version: v1, location: T, row: r, column: c, read_from: table}}\n"
+        )
+    };
+    let body = [
+        arm("base", "base", "0.5", "percent"),
+        alts("random", "random"),
+        alts("majority", "majority"),
+        alts("gt", "true"),
+    ]
+    .concat();
+    let e = errors("b", &descriptor("b", "M", Some(500), "gt", &body));
+    assert!(has(&e, &["125 readings", "at most 64"]), "{e:?}");
+}
+
+#[test]
+fn a_target_that_loses_accuracy_does_not_survive() {
+    // Formerly: SURVIVES (exit 0) with Δ_total = −2.0 [−8.3, +4.3], because only Δ_naive was
+    // tested.
+    let dir = Dir::new("loses");
+    let p = dir.write(
+        "d",
+        &descriptor(
+            "d",
+            "M",
+            Some(500),
+            "gt",
+            &four("52.0", "20.0", "40.0", "50.0", "percent"),
+        ),
+    );
+    let r = audit_file(&dir, "d");
+    let j = &r.targets[0].judgements[0];
+    assert!(j.survival.naive.unwrap().lo.unwrap() > 0.0);
+    assert_eq!(j.survival.verdict, SurvivalVerdict::NotShown);
+    assert!(
+        j.survival
+            .reason
+            .contains("claimed gain itself is not shown")
+    );
+    let o = rlvr(&["check", p.to_str().unwrap(), "--audits-dir", "/nonexistent"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn without_the_benchmark_size_survival_is_undetermined() {
+    // Formerly: Δ_naive = +1.0 [+0.9, +1.1] from printed precision alone, and exit 0.
+    let dir = Dir::new("non");
+    let p = dir.write(
+        "d",
+        &descriptor(
+            "d",
+            "M",
+            None,
+            "gt",
+            &four("52.0", "65.0", "64.0", "66.0", "percent"),
+        ),
+    );
+    let (ok, _) = load_set(std::slice::from_ref(&p), Path::new("data/papers"));
+    assert!(
+        ok[0]
+            .warnings
+            .iter()
+            .any(|w| w.to_string().contains("benchmark.n"))
+    );
+    let r = audit_file(&dir, "d");
+    assert_eq!(r.survival(), SurvivalVerdict::Undetermined);
+    assert!(
+        r.targets[0].judgements[0]
+            .survival
+            .reason
+            .contains("not stated")
+    );
+}
+
+#[test]
+fn check_borrows_from_the_audits_dir_too() {
+    let dir = Dir::new("elsewhere");
+    let lenders = dir.0.join("lenders");
+    let lone = dir.0.join("lone");
+    std::fs::create_dir_all(&lenders).unwrap();
+    std::fs::create_dir_all(&lone).unwrap();
+    std::fs::write(
+        lenders.join("l.yaml"),
+        descriptor(
+            "l",
+            "M",
+            Some(500),
+            "gt",
+            &four("50.0", "+1.0", "+12.0", "+20.0", "gain_points"),
+        ),
+    )
+    .unwrap();
+    let own = [
+        arm("base", "base", "50.0", "percent"),
+        arm("gt", "true", "70.0", "percent"),
+    ]
+    .concat();
+    let p = lone.join("b.yaml");
+    std::fs::write(
+        &p,
+        descriptor(
+            "b",
+            "M",
+            Some(500),
+            "gt",
+            &format!("{own}  random:\n    role: random\n    borrow: {{from: l}}\n"),
+        ),
+    )
+    .unwrap();
+    let o = rlvr(&[
+        "check",
+        p.to_str().unwrap(),
+        "--audits-dir",
+        lenders.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn free_text_cannot_break_a_markdown_table() {
+    let dir = Dir::new("pipes");
+    dir.write(
+        "d",
+        &descriptor(
+            "d",
+            "\"A | B\"",
+            Some(500),
+            "gt",
+            &four("40.0", "41.0", "50.0", "70.0", "percent"),
+        ),
+    );
+    let r = audit_file(&dir, "d");
+    let summary = rlvr_audit::report::audit::summary(std::slice::from_ref(&r), "audits");
+    let row = summary.lines().find(|l| l.starts_with("| [d]")).unwrap();
+    assert!(row.contains("A \\| B"), "{row}");
+}
+
+#[test]
+fn report_needs_its_directories_and_removes_reports_of_deleted_descriptors() {
+    let dir = Dir::new("stale");
+    let (audits, reports, prereg) = (dir.0.join("a"), dir.0.join("r"), dir.0.join("p"));
+    for d in [&audits, &prereg] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let args = |a: &Path| {
+        vec![
+            "report".to_string(),
+            "--audits-dir".into(),
+            a.display().to_string(),
+            "--reports-dir".into(),
+            reports.display().to_string(),
+            "--prereg-dir".into(),
+            prereg.display().to_string(),
+        ]
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
+        .args(args(&dir.0.join("missing")))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::write(
+        audits.join("x.yaml"),
+        descriptor(
+            "x",
+            "M",
+            Some(500),
+            "gt",
+            &four("40.0", "41.0", "50.0", "70.0", "percent"),
+        ),
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
+        .args(args(&audits))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(reports.join("x.md").exists() && reports.join("figures/x/gt.svg").exists());
+    std::fs::write(reports.join("notes.md"), "# Mine\n").unwrap();
+    std::fs::remove_file(audits.join("x.yaml")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
+        .args(args(&audits))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(!reports.join("x.md").exists() && !reports.join("figures/x").exists());
+    assert!(
+        reports.join("notes.md").exists(),
+        "files the tool did not write stay"
+    );
 }

@@ -446,6 +446,18 @@ fn descriptor_arms_read_and_check_cited_cells() {
         e.contains("no row \"Bse\"") && e.contains("\"Base\""),
         "{e}"
     );
+    // A cell goes through the same range checks as a typed number (formerly a cell read as a
+    // gain carried the base past 100 % and decided survival).
+    let (_, errors) = load(
+        cite("base", "Base", "MATH-500 / pass@1", None)
+            + &cite("true", "Ground truth", "MATH-500 / pass@1", None)
+                .replace("unit: percent", "unit: gain_points"),
+    );
+    assert!(
+        errors.iter().any(|e| e.to_string().contains("arms.true.cell")
+            && e.to_string().contains("not an accuracy")),
+        "{errors:?}"
+    );
     // A paper that was never fetched.
     let (_, errors) = load(
         cite("base", "Base", "pass@1", None).replace("2606.05932v2", "2606.00000")

@@ -22,6 +22,8 @@ pub const MAX_REPLICATES: u64 = 1000;
 pub const MAX_ALTERNATIVES: usize = 8;
 /// Arms one descriptor may list, at most.
 pub const MAX_ARMS: usize = 32;
+/// Readings one target may be audited under (alternatives of its four anchors multiply).
+pub const MAX_READINGS: usize = 64;
 /// The largest `k` of a metric such as avg@k.
 pub const MAX_METRIC_K: u64 = 100_000;
 /// The largest benchmark size.
@@ -391,11 +393,11 @@ impl Descriptor {
     }
 }
 
-/// Lower-case letters and digits only: how model and benchmark names are matched across papers
-/// ("MATH-500" and "MATH500" are one benchmark).
+/// Lower-case letters, digits and dots: how model and benchmark names are matched across papers
+/// ("MATH-500" and "MATH500" are one benchmark; "Qwen2.5-1.5B" and "Qwen2.5-15B" are not).
 pub fn match_key(s: &str) -> String {
     s.chars()
-        .filter(|c| c.is_alphanumeric())
+        .filter(|c| c.is_alphanumeric() || *c == '.')
         .flat_map(char::to_lowercase)
         .collect()
 }
@@ -513,10 +515,11 @@ impl<'a> Check<'a> {
         }
     }
 
-    /// A non-empty scalar text.
+    /// A non-empty scalar text (a plain `~` or `null` is YAML's "no value").
     fn nonempty(&mut self, node: &Node, field: &str) -> Option<String> {
         let t = self.text(node, field)?;
-        if t.trim().is_empty() {
+        let null = matches!(&node.kind, Kind::Scalar { plain: true, text } if text == "~" || text == "null");
+        if t.trim().is_empty() || null {
             self.error(node, field, "must not be empty");
             return None;
         }
@@ -541,7 +544,7 @@ impl<'a> Check<'a> {
                     None
                 }
             },
-            _ => {
+            Kind::Scalar { plain: false, .. } => {
                 self.error(
                     node,
                     field,
@@ -549,6 +552,14 @@ impl<'a> Check<'a> {
                         "expected a whole number, got {} (write numbers without quotes)",
                         node.describe()
                     ),
+                );
+                None
+            }
+            _ => {
+                self.error(
+                    node,
+                    field,
+                    format!("expected a whole number, got {}", node.describe()),
                 );
                 None
             }
@@ -616,7 +627,7 @@ impl<'a> Check<'a> {
 }
 
 fn is_id(s: &str) -> bool {
-    !s.is_empty()
+    s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && s.len() <= 200
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
@@ -883,6 +894,13 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
                                 &field,
                                 format!("`{t}` is the base arm: it has no gain to audit"),
                             ),
+                            Some(a) if a.role == Role::Random => c.error(
+                                it,
+                                &field,
+                                format!(
+                                    "`{t}` is the random arm: its gain is the null term itself, not a claim"
+                                ),
+                            ),
                             Some(_) => targets.push(t),
                         }
                     }
@@ -922,8 +940,41 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
             );
         }
     }
+    if let (Some(b), Some(bn), None) = (&benchmark, get("benchmark"), get("simulation"))
+        && b.n.is_none()
+    {
+        c.warn(
+            bn,
+            "benchmark.n",
+            "not stated: without the number of items the sampling noise is unknown, intervals reflect printed \
+             precision only, and survival is UNDETERMINED unless the target and random arms give seed spreads",
+        );
+    }
     if get("simulation").is_none() && get("arms").is_some() && arms.len() == declared.len() {
         cross_check_arms(c, &arms, &arm_nodes);
+        let count = |a: Option<&ArmDef>| match a.map(|a| &a.spec) {
+            Some(ArmSpec::Reported { readings, .. }) => readings.len().max(1),
+            _ => 1,
+        };
+        let of_role = |r: Role| arms.iter().find(|a| a.role == r);
+        let shared = count(of_role(Role::Base))
+            * count(of_role(Role::Random))
+            * count(of_role(Role::Majority));
+        for t in &targets {
+            let readings = shared * count(arms.iter().find(|a| &a.name == t));
+            if readings > MAX_READINGS
+                && let Some(n) = get("targets")
+            {
+                c.error(
+                    n,
+                    "targets",
+                    format!(
+                        "target `{t}` would be audited under {readings} readings (the alternatives of its base, random, \
+                         majority and own arm multiply); at most {MAX_READINGS}"
+                    ),
+                );
+            }
+        }
     }
     let _ = text;
     Some(Descriptor {
@@ -1151,22 +1202,27 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
             None
         }
     };
+    let mut failed = false;
     let spread = match f("spread") {
-        Some(v) => {
-            let s = c.float(v, &sub("spread"))?;
-            if let Some(u) = unit {
-                let sd = s * u.scale();
-                if !(0.0..=0.5).contains(&sd) {
-                    c.error(
-                        v,
-                        &sub("spread"),
-                        format!("{s} is not a seed standard deviation of an accuracy (0 to {} in this unit)", 0.5 / u.scale()),
-                    );
-                    return None;
-                }
+        Some(v) => match (c.float(v, &sub("spread")), unit) {
+            (Some(sp), Some(u)) if !(0.0..=0.5).contains(&(sp * u.scale())) => {
+                c.error(
+                    v,
+                    &sub("spread"),
+                    format!(
+                        "{sp} is not a seed standard deviation of an accuracy (0 to {} in this unit)",
+                        0.5 / u.scale()
+                    ),
+                );
+                failed = true;
+                None
             }
-            Some(s)
-        }
+            (Some(sp), _) => Some(sp),
+            (None, _) => {
+                failed = true;
+                None
+            }
+        },
         None => None,
     };
     let source = match f("source") {
@@ -1183,6 +1239,9 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
     let role = role?;
     let unit = unit?;
     let readings = readings?;
+    if failed {
+        return None;
+    }
     if role == Role::Base && unit.is_gain() {
         c.error(
             f("unit").unwrap_or(n),
@@ -1199,21 +1258,16 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
         );
         return None;
     }
-    let node_of = f("printed").or(f("alternatives")).unwrap_or(n);
+    let mut seen: Vec<f64> = Vec::new();
     for r in &readings {
-        let v = r.value * unit.scale();
-        let ok = if unit.is_gain() {
-            (-1.0..=1.0).contains(&v)
-        } else {
-            (0.0..=1.0).contains(&v)
-        };
-        if !ok {
+        if seen.contains(&r.value) {
             c.error(
-                node_of,
-                &sub("printed"),
-                format!("{} is out of range for unit {unit}", r.raw),
+                f("alternatives").unwrap_or(n),
+                &sub("alternatives"),
+                format!("the reading {} is listed twice", r.raw),
             );
         }
+        seen.push(r.value);
     }
     Some(ArmDef {
         name: name.into(),
@@ -1269,7 +1323,6 @@ fn cell_ref(c: &mut Check, n: &Node, field: &str) -> Option<CellRef> {
 /// chain's anchors), gains that stay accuracies, and values that look mistyped.
 fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) {
     let count = |r: Role| arms.iter().filter(|a| a.role == r).count();
-    let first_of = |r: Role| arms.iter().position(|a| a.role == r);
     match count(Role::Base) {
         1 => {}
         0 => {
@@ -1296,7 +1349,7 @@ fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) {
             c.error(
                 nodes[i],
                 &format!("arms.{}.role", arms[i].name),
-                format!("{k} arms have `role: base`; one does"),
+                format!("exactly one arm has `role: base`; this file has {k}"),
             );
         }
     }
@@ -1314,61 +1367,6 @@ fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) {
                 &format!("arms.{}.role", arms[i].name),
                 format!("{} arms have `role: {r}`; the decomposition has one {r} anchor (give the others `role: baseline`)", count(r)),
             );
-        }
-    }
-    let Some(bi) = first_of(Role::Base) else {
-        return;
-    };
-    let ArmSpec::Reported {
-        readings: base_r,
-        unit: base_u,
-        ..
-    } = &arms[bi].spec
-    else {
-        return;
-    };
-    let Some(base) = base_r.first() else { return };
-    let base_acc = base.value * base_u.scale();
-    let base_hw = base.half_width * base_u.scale();
-    // Accuracies printed in percent, to spot a fraction typed as a percentage.
-    let mut percent_values: Vec<(usize, f64)> = Vec::new();
-    for (i, a) in arms.iter().enumerate() {
-        let ArmSpec::Reported { readings, unit, .. } = &a.spec else {
-            continue;
-        };
-        for r in readings {
-            if *unit == Unit::Percent {
-                percent_values.push((i, r.value));
-            }
-            if unit.is_gain() {
-                let acc = base_acc + r.value * unit.scale();
-                let slack = base_hw + r.half_width * unit.scale();
-                if acc < -slack || acc > 1.0 + slack {
-                    c.error(
-                        nodes[i],
-                        &format!("arms.{}.printed", a.name),
-                        format!(
-                            "base {} plus the gain {} is {:.1} %, not an accuracy (0–100 %)",
-                            base.raw,
-                            r.raw,
-                            100.0 * acc
-                        ),
-                    );
-                }
-            }
-        }
-    }
-    if percent_values.iter().any(|(_, v)| *v > 10.0) {
-        for (i, v) in &percent_values {
-            if *v < 1.5 {
-                c.warn(
-                    nodes[*i],
-                    &format!("arms.{}.printed", arms[*i].name),
-                    format!(
-                        "{v} percent beside arms above 10 percent: is it a fraction typed as `percent`? (unit: fraction)"
-                    ),
-                );
-            }
         }
     }
 }
@@ -1414,6 +1412,7 @@ mod tests {
     #[test]
     fn names_match_across_papers_without_punctuation() {
         assert_eq!(match_key("MATH-500"), match_key("MATH500"));
-        assert_eq!(match_key("Qwen2.5-Math-7B"), "qwen25math7b");
+        assert_eq!(match_key("Qwen2.5-Math-7B"), "qwen2.5math7b");
+        assert_ne!(match_key("Qwen2.5-1.5B"), match_key("Qwen2.5-15B"));
     }
 }

@@ -262,11 +262,11 @@ impl Shares {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SurvivalVerdict {
-    /// The 95 % interval of Δ_naive lies above 0.
+    /// The 95 % intervals of Δ_naive and of Δ_total lie above 0.
     Survives,
-    /// The interval reaches 0.
+    /// Either interval reaches 0 (or lies below it).
     NotShown,
-    /// No random or no target arm reported, borrowed or simulated.
+    /// No random arm reported, borrowed or simulated, or the numbers' sampling noise unknown.
     Undetermined,
 }
 
@@ -298,6 +298,8 @@ pub struct Survival {
     pub naive: Option<Estimate>,
     /// P(Δ_naive > 0) over the bootstrap draws (identified arms only).
     pub p_positive: Option<f64>,
+    /// P(Δ_total > 0): SURVIVES also needs the claimed gain itself to be shown.
+    pub p_gain: Option<f64>,
     /// Δ_naive from an imputed random arm: a model's estimate, never a verdict.
     pub model_estimate: Option<Estimate>,
     /// The largest random-reward gain the claimed gain would survive: the lower end of the
@@ -456,14 +458,20 @@ fn not_a_class(verdict: Attribution, classes: &[Attribution], reason: String) ->
 }
 
 /// Judges one reading: `chain` holds the draw rule and basis of base, random, majority and
-/// target ([`Anchor::ALL`] order); random and majority may be unknown.
+/// target ([`Anchor::ALL`] order); random and majority may be unknown. The shared anchors draw
+/// from `shared`, the target from `target`, so every target of a descriptor sees the same draws
+/// of its base, random and majority arms. `noise_known` says whether the sampling noise of the
+/// numbers is known (a benchmark size or seed spreads): without it survival is not decided.
 pub fn judge(
     reading: &str,
     chain: &[Option<(Draw, Basis)>; 4],
     thr: &Thresholds,
-    seed: &Seed,
+    shared: &Seed,
+    target: &Seed,
+    noise_known: bool,
 ) -> Judgement {
-    let mut r = rng::stream(seed, 0);
+    let mut r = rng::stream(shared, 0);
+    let mut rt = rng::stream(target, 0);
     let known: [bool; 4] = std::array::from_fn(|k| chain[k].is_some());
     let basis: [Option<Basis>; 4] = std::array::from_fn(|k| chain[k].as_ref().map(|c| c.1));
     let base_point = chain[0].as_ref().map_or(0.0, |(d, _)| d.point(0.0));
@@ -475,16 +483,20 @@ pub fn judge(
             None => f64::NAN,
         };
     }
+    // An accuracy lies in [0, 1]: a draw past either end (a printed 100 plus its rounding, the
+    // normal approximation at small n) is held at the end.
     let draws: Vec<[f64; 4]> = (0..thr.draws)
         .map(|i| {
             let b = chain[0]
                 .as_ref()
-                .map_or(0.0, |(d, _)| d.sample(0.0, base_point, i, &mut r));
+                .map_or(0.0, |(d, _)| d.sample(0.0, base_point, i, &mut r))
+                .clamp(0.0, 1.0);
             let mut a = [b, f64::NAN, f64::NAN, f64::NAN];
             for k in 1..4 {
+                let stream = if k == 3 { &mut rt } else { &mut r };
                 a[k] = match &chain[k] {
                     Some((Draw::SameAs(j), _)) => a[*j],
-                    Some((d, _)) => d.sample(b, base_point, i, &mut r),
+                    Some((d, _)) => d.sample(b, base_point, i, stream).clamp(0.0, 1.0),
                     None => f64::NAN,
                 };
             }
@@ -516,13 +528,23 @@ pub fn judge(
         naive: term(Term::Naive),
         label_free: term(Term::LabelFree),
     };
+    let terms_get = |t: Term| terms.get(t).cloned();
     let share = |s: Share| {
         let (num, den) = s.parts();
         let model_based = needs(num)? || needs(den)?;
         let tol = thr.share_tolerance;
-        let estimate = s
-            .of(|t| t.of(&points), tol)
-            .map(|p| percentile_interval(p, draws.iter().map(|a| s.of(|t| t.of(a), tol)), 0.025));
+        // A ratio whose denominator's interval reaches 0 has no interval: its resamples run off
+        // to ±∞, and percentiles of them need not even contain the point.
+        let den_reaches_zero = terms_get(den).is_none_or(|v| {
+            !(v.estimate.lo.is_some_and(|lo| lo > tol) || v.estimate.hi.is_some_and(|hi| hi < -tol))
+        });
+        let estimate = s.of(|t| t.of(&points), tol).map(|p| {
+            if den_reaches_zero {
+                Estimate::point(p)
+            } else {
+                percentile_interval(p, draws.iter().map(|a| s.of(|t| t.of(a), tol)), 0.025)
+            }
+        });
         Some(ShareValue {
             estimate,
             model_based,
@@ -549,32 +571,48 @@ pub fn judge(
         .as_ref()
         .expect("base and target are always known");
     let break_even_null = total.estimate.lo;
+    let p_gain =
+        draws.iter().filter(|a| Term::Total.of(a) > 0.0).count() as f64 / draws.len().max(1) as f64;
+    let gain_shown = total.estimate.lo.is_some_and(|lo| lo > 0.0);
     let survival = match &terms.naive {
-        Some(v) if !v.model_based => {
+        Some(v) if !v.model_based && noise_known => {
             let p = draws.iter().filter(|a| Term::Naive.of(a) > 0.0).count() as f64
                 / draws.len().max(1) as f64;
-            let survives = v.estimate.lo.is_some_and(|lo| lo > 0.0);
+            let above = v.estimate.lo.is_some_and(|lo| lo > 0.0);
+            let below = v.estimate.hi.is_some_and(|hi| hi < 0.0);
             Survival {
-                verdict: if survives {
+                verdict: if above && gain_shown {
                     SurvivalVerdict::Survives
                 } else {
                     SurvivalVerdict::NotShown
                 },
                 naive: Some(v.estimate),
                 p_positive: Some(p),
+                p_gain: Some(p_gain),
                 model_estimate: None,
                 break_even_null,
-                reason: if survives {
-                    "the 95 % interval of Δ_naive = target − random lies above 0".into()
-                } else {
-                    "the 95 % interval of Δ_naive = target − random reaches 0".into()
+                reason: match (above, below, gain_shown) {
+                    (true, _, true) => "the 95 % interval of Δ_naive = target − random lies above 0".into(),
+                    (true, _, false) => "Δ_naive lies above 0, but the claimed gain itself is not shown: the 95 % interval of Δ_total = target − base reaches 0".into(),
+                    (false, true, _) => "the 95 % interval of Δ_naive = target − random lies below 0: the random reward does better".into(),
+                    (false, false, _) => "the 95 % interval of Δ_naive = target − random reaches 0".into(),
                 },
             }
         }
+        Some(v) if !v.model_based => Survival {
+            verdict: SurvivalVerdict::Undetermined,
+            naive: Some(v.estimate),
+            p_positive: None,
+            p_gain: None,
+            model_estimate: None,
+            break_even_null,
+            reason: "the benchmark size is not stated and no seed spread is given, so the sampling noise of Δ_naive is unknown (its interval reflects printed precision only)".into(),
+        },
         other => Survival {
             verdict: SurvivalVerdict::Undetermined,
             naive: None,
             p_positive: None,
+            p_gain: None,
             model_estimate: other.as_ref().map(|v| v.estimate),
             break_even_null,
             reason: if other.is_some() {

@@ -104,13 +104,33 @@ pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadEr
             let text = d.text();
             let field = format!("arms.{}.borrow", a.name);
             let fail = |msg: String| descriptor::field_error(&d.path, &text, &field, msg);
+            if from == &d.id {
+                errors.push(fail(
+                    "an arm cannot be borrowed from its own descriptor".to_string(),
+                ));
+                bad.push(i);
+                continue;
+            }
             let Some(l) = ok.iter().find(|o| &o.id == from) else {
-                let hint = crate::yaml::did_you_mean(from, ok.iter().map(|o| o.id.as_str()))
-                    .map(|h| format!(" (did you mean `{h}`?)"))
-                    .unwrap_or_default();
-                errors.push(fail(format!(
-                    "no descriptor in the set has the id `{from}`{hint}"
-                )));
+                let invalid = paths
+                    .iter()
+                    .find(|p| p.file_stem().is_some_and(|s| s.to_string_lossy() == *from));
+                let msg = match invalid {
+                    Some(p) => format!(
+                        "the lender `{from}` ({}) is itself invalid: fix its errors first",
+                        p.display()
+                    ),
+                    None => {
+                        let hint = crate::yaml::did_you_mean(
+                            from,
+                            ok.iter().map(|o| o.id.as_str()).filter(|id| *id != d.id),
+                        )
+                        .map(|h| format!(" (did you mean `{h}`?)"))
+                        .unwrap_or_default();
+                        format!("no descriptor in the set has the id `{from}`{hint}")
+                    }
+                };
+                errors.push(fail(msg));
                 bad.push(i);
                 continue;
             };
@@ -132,13 +152,32 @@ pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadEr
                 bad.push(i);
                 continue;
             };
-            if !matches!(&la.spec, ArmSpec::Reported { readings, .. } if readings.len() == 1) {
+            if la.role != a.role {
                 errors.push(fail(format!(
-                    "`{from}` does not report `{}` as a single number of its own",
-                    la.name
+                    "`{from}`'s arm `{}` has role `{}`, not `{}`: an arm borrows an arm of its own kind",
+                    la.name, la.role, a.role
                 )));
                 bad.push(i);
                 continue;
+            }
+            match &la.spec {
+                ArmSpec::Reported { readings, .. } if readings.len() == 1 => {}
+                ArmSpec::Reported { .. } => {
+                    errors.push(fail(format!(
+                        "`{from}` prints `{}` with several readings (alternatives): borrow a single number",
+                        la.name
+                    )));
+                    bad.push(i);
+                    continue;
+                }
+                ArmSpec::Borrowed { from: f2, .. } => {
+                    errors.push(fail(format!(
+                        "`{from}`'s arm `{}` is itself borrowed (from `{f2}`): borrow from the descriptor that reports it",
+                        la.name
+                    )));
+                    bad.push(i);
+                    continue;
+                }
             }
             if let (Some((lb, lu)), Some((bb, bu))) = (l.base_reading(), d.base_reading()) {
                 let lr = base_range(lb, lu, base_spread(l), l.benchmark.n);
@@ -171,12 +210,138 @@ pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadEr
     for (i, w) in warnings {
         ok[i].warnings.push(w);
     }
+    for i in 0..ok.len() {
+        if bad.contains(&i) {
+            continue;
+        }
+        let (errs, warns) = check_values(&ok[i], &ok);
+        if !errs.is_empty() {
+            bad.push(i);
+        }
+        errors.extend(errs);
+        ok[i].warnings.extend(warns);
+    }
     bad.sort();
     bad.dedup();
     for i in bad.into_iter().rev() {
         ok.remove(i);
     }
     (ok, errors)
+}
+
+/// The value checks that need resolved numbers (cells read from the paper cache, borrowed gains):
+/// every accuracy within 0–100 %, base + gain included (beyond the printed precision), and
+/// warnings for values that look mistyped. Returns (errors, warnings).
+fn check_values(d: &Descriptor, all: &[Descriptor]) -> (Vec<LoadError>, Vec<LoadError>) {
+    let text = d.text();
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    let Some((base, bu)) = d.base_reading() else {
+        return (errors, warnings);
+    };
+    let base_acc = base.value * bu.scale();
+    let base_hw = base.half_width * bu.scale();
+    let mut percent: Vec<(&ArmDef, f64)> = Vec::new();
+    for a in &d.arms {
+        match &a.spec {
+            ArmSpec::Reported {
+                readings,
+                unit,
+                cell,
+                ..
+            } => {
+                let field = format!(
+                    "arms.{}.{}",
+                    a.name,
+                    if cell.is_some() { "cell" } else { "printed" }
+                );
+                for r in readings {
+                    let v = r.value * unit.scale();
+                    let fail = |m: String| descriptor::field_error(&d.path, &text, &field, m);
+                    if *unit == Unit::Percent {
+                        percent.push((a, r.value));
+                    }
+                    if !unit.is_gain() {
+                        if !(0.0..=1.0).contains(&v) {
+                            errors.push(fail(format!(
+                                "{} is out of range for unit {unit} (0–100 %)",
+                                r.raw
+                            )));
+                        }
+                        continue;
+                    }
+                    let acc = base_acc + v;
+                    let slack = base_hw + r.half_width * unit.scale();
+                    if acc < -slack || acc > 1.0 + slack {
+                        errors.push(fail(format!(
+                            "base {} plus the gain {} is {:.1} %, not an accuracy (0–100 %)",
+                            base.raw,
+                            r.raw,
+                            100.0 * acc
+                        )));
+                    }
+                }
+            }
+            ArmSpec::Borrowed {
+                from,
+                arm,
+                transfer,
+                ..
+            } => {
+                let Some(l) = all.iter().find(|o| &o.id == from) else {
+                    continue;
+                };
+                let (Some(la), Some((lb, lbu))) = (lender_arm(l, arm, a.role), l.base_reading())
+                else {
+                    continue;
+                };
+                let ArmSpec::Reported { readings, unit, .. } = &la.spec else {
+                    continue;
+                };
+                let Some(r) = readings.first() else { continue };
+                let lb_acc = lb.value * lbu.scale();
+                let la_acc = if unit.is_gain() {
+                    lb_acc + r.value * unit.scale()
+                } else {
+                    r.value * unit.scale()
+                };
+                let field = format!("arms.{}.borrow", a.name);
+                let at = |m: String| descriptor::field_error(&d.path, &text, &field, m);
+                let edge = |p: f64| p <= 0.0 || p >= 1.0;
+                if *transfer == Transfer::Logit && (edge(lb_acc) || edge(la_acc)) {
+                    warnings.push(at(format!(
+                        "`{from}` prints an accuracy of 0 or 100 %, where log-odds are infinite: the logit transfer is not \
+                         defined there (the report holds such values 10⁻⁶ from the end)"
+                    )));
+                }
+                let carried = base_acc + (la_acc - lb_acc);
+                let slack = base_hw + r.half_width * unit.scale() + lb.half_width * lbu.scale();
+                if *transfer == Transfer::Additive && (carried < -slack || carried > 1.0 + slack) {
+                    errors.push(at(format!(
+                        "`{from}`'s gain of {:+.1} points carries this base {} to {:.1} %, not an accuracy; \
+                         borrow with `transfer: logit` or from another lender",
+                        100.0 * (la_acc - lb_acc),
+                        base.raw,
+                        100.0 * carried
+                    )));
+                }
+            }
+        }
+    }
+    if percent.iter().any(|(_, v)| *v > 10.0) {
+        for (a, v) in &percent {
+            if *v < 1.5 {
+                warnings.push(descriptor::field_error(
+                    &d.path,
+                    &text,
+                    &format!("arms.{}.printed", a.name),
+                    format!(
+                        "{v} percent beside arms above 10 percent: is it a fraction typed as `percent`? (unit: fraction)"
+                    ),
+                ));
+            }
+        }
+    }
+    (errors, warnings)
 }
 
 /// Reads arms that cite a table cell from the paper cache: fills `printed` from the cell, or
@@ -524,7 +689,14 @@ fn provenance_of(a: &ArmDef, all: &[Descriptor]) -> Provenance {
 
 /// Audits one descriptor; `all` is the loaded set (for borrowing and the measured nulls).
 pub fn audit(d: &Descriptor, all: &[Descriptor], thr: &Thresholds) -> AuditResult {
-    let seed = derive_seed(&[b"rlvr-audit/audit/v2", d.hash.as_bytes()]);
+    // A simulated audit's bootstrap is seeded by what it simulates (a reported one by its draw
+    // rules, see `chain_seeds`).
+    let seed = derive_seed(&[
+        b"rlvr-audit/audit/simulated/v1",
+        serde_json::to_string(&d.simulation)
+            .unwrap_or_default()
+            .as_bytes(),
+    ]);
     let mut result = AuditResult {
         id: d.id.clone(),
         descriptor_version: d.descriptor_version,
@@ -546,7 +718,7 @@ pub fn audit(d: &Descriptor, all: &[Descriptor], thr: &Thresholds) -> AuditResul
     };
     match &d.simulation {
         Some(sim) => simulated(&mut result, sim, thr, &seed),
-        None => reported(&mut result, d, all, thr, &seed),
+        None => reported(&mut result, d, all, thr),
     }
     let own = match_key(&d.model);
     let mut ev: Vec<NullEvidence> = measured_nulls(all, thr)
@@ -619,7 +791,7 @@ fn simulated(
         arm: "true".into(),
         role: Role::True,
         label: "ground-truth reward (simulated)".into(),
-        judgements: vec![engine::judge(&reading, &chain, thr, seed)],
+        judgements: vec![engine::judge(&reading, &chain, thr, seed, seed, true)],
         transfer_checks: Vec::new(),
     });
 }
@@ -630,13 +802,7 @@ fn binomial_var(p: f64, n: Option<u64>) -> f64 {
     })
 }
 
-fn reported(
-    result: &mut AuditResult,
-    d: &Descriptor,
-    all: &[Descriptor],
-    thr: &Thresholds,
-    seed: &crate::rng::Seed,
-) {
+fn reported(result: &mut AuditResult, d: &Descriptor, all: &[Descriptor], thr: &Thresholds) {
     let n = d.benchmark.metric.independent_units(d.benchmark.n);
     let (base_printed, base_unit) = d.base_reading().expect("validated: one reported base");
     let base_acc = base_printed.value * base_unit.scale();
@@ -667,20 +833,31 @@ fn reported(
             (Role::Random, "random"),
             (Role::Majority, "majority"),
         ] {
+            // Ambiguous readings anchor the fit at their midpoint, with a tolerance that covers
+            // every reading.
             if let Some(ArmSpec::Reported { readings, unit, .. }) = d.role(role).map(|a| &a.spec)
-                && readings.len() == 1
+                && !readings.is_empty()
             {
-                let p = &readings[0];
                 let s = unit.scale();
-                let gain = if unit.is_gain() {
-                    p.value * s
-                } else {
-                    p.value * s - base_acc
+                let gain_of = |p: &Printed| {
+                    if unit.is_gain() {
+                        p.value * s
+                    } else {
+                        p.value * s - base_acc
+                    }
                 };
+                let lo = readings.iter().map(gain_of).fold(f64::INFINITY, f64::min);
+                let hi = readings
+                    .iter()
+                    .map(gain_of)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let gain = 0.5 * (lo + hi);
+                let half = readings.iter().map(|p| p.half_width).fold(0.0, f64::max);
                 let acc = base_acc + gain;
                 let se = (binomial_var(acc, n) + binomial_var(base_acc, n)).sqrt();
                 let tol = 2.0 * se
-                    + p.half_width * s
+                    + half * s
+                    + 0.5 * (hi - lo)
                     + base_printed.half_width * base_unit.scale()
                     + fit::MODEL_TOLERANCE;
                 anchors.push(FitAnchor {
@@ -719,6 +896,7 @@ fn reported(
     let base_opts = options_of(d.role(Role::Base).expect("validated"), d, all, None);
     for t in &d.targets {
         let ta = d.arm(t).expect("validated: targets are arms");
+        let noise_known = noise_known(d, ta, random, all);
         let judge_all = |scale: Option<Transfer>| -> Vec<(Judgement, bool)> {
             let same_as = if Some(ta.name.as_str()) == majority.map(|m| m.name.as_str()) {
                 Some(Anchor::Majority as usize)
@@ -766,8 +944,11 @@ fn reported(
                 if chain[0].is_none() || chain[3].is_none() {
                     continue;
                 }
-                let s = derive_seed(&[seed, t.as_bytes(), reading.as_bytes()]);
-                out.push((engine::judge(&reading, &chain, thr, &s), borrowed));
+                let (shared, target) = chain_seeds(&chain);
+                out.push((
+                    engine::judge(&reading, &chain, thr, &shared, &target, noise_known),
+                    borrowed,
+                ));
             }
             out
         };
@@ -805,6 +986,41 @@ fn reported(
     }
 }
 
+/// The seeds of one reading: the shared anchors' from what they are (their draw rules: numbers,
+/// units, spreads, sizes — not the file's layout, comments or other arms), the target's from
+/// that and its own rule. Editing a comment or adding another target changes no draw.
+fn chain_seeds(chain: &[Option<(Draw, Basis)>; 4]) -> (crate::rng::Seed, crate::rng::Seed) {
+    let shared = derive_seed(&[
+        b"rlvr-audit/audit/v3",
+        format!("{:?}", &chain[..3]).as_bytes(),
+    ]);
+    let target = derive_seed(&[&shared, format!("{:?}", chain[3]).as_bytes()]);
+    (shared, target)
+}
+
+/// Whether the sampling noise of Δ_naive is known: a stated benchmark size, or seed spreads on
+/// both the target and the random arm.
+fn noise_known(
+    d: &Descriptor,
+    target: &ArmDef,
+    random: Option<&ArmDef>,
+    all: &[Descriptor],
+) -> bool {
+    if d.benchmark.n.is_some() {
+        return true;
+    }
+    let spread = |a: &ArmDef| {
+        match &a.spec {
+        ArmSpec::Reported { spread, .. } => spread.is_some_and(|s| s > 0.0),
+        ArmSpec::Borrowed { from, arm, .. } => all
+            .iter()
+            .find(|o| &o.id == from)
+            .is_some_and(|l| l.benchmark.n.is_some() || lender_arm(l, arm, a.role).is_some_and(|la| matches!(&la.spec, ArmSpec::Reported { spread: Some(s), .. } if *s > 0.0))),
+    }
+    };
+    spread(target) && random.is_some_and(spread)
+}
+
 /// Every random-reward gain reported (not borrowed) in the set: Δ_null with its interval, one
 /// per reading of the random arm.
 pub fn measured_nulls(all: &[Descriptor], thr: &Thresholds) -> Vec<NullEvidence> {
@@ -824,12 +1040,8 @@ pub fn measured_nulls(all: &[Descriptor], thr: &Thresholds) -> Vec<NullEvidence>
                 None,
                 Some((draw, basis)),
             ];
-            let seed = derive_seed(&[
-                b"rlvr-audit/null-evidence/v1",
-                d.hash.as_bytes(),
-                reading.as_bytes(),
-            ]);
-            let j = engine::judge(&reading, &chain, thr, &seed);
+            let (shared, target) = chain_seeds(&chain);
+            let j = engine::judge(&reading, &chain, thr, &shared, &target, true);
             let null = j.terms.total.expect("base and random are known").estimate;
             out.push(NullEvidence {
                 id: d.id.clone(),

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::terminal;
-use crate::audit::engine::{Answer, Attribution, Basis, Judgement, ShareValue, SurvivalVerdict};
+use crate::audit::engine::{Answer, Basis, Judgement, ShareValue, SurvivalVerdict};
 use crate::audit::{AuditResult, NullEvidence, Provenance, TargetResult};
 use crate::decompose::{Share, Term};
 use crate::stats::Estimate;
@@ -89,7 +89,21 @@ pub fn prob(p: f64) -> String {
 /// "SURVIVES (P(Δ_naive > 0) = 1.00)".
 pub fn survival_text(j: &Judgement) -> String {
     match (j.survival.verdict, j.survival.p_positive) {
-        (v, Some(p)) => format!("{v} (P(Δ_naive > 0) = {})", prob(p)),
+        (v, Some(p)) => match j.survival.p_gain {
+            Some(g)
+                if v == SurvivalVerdict::NotShown
+                    && j.survival
+                        .naive
+                        .is_some_and(|n| n.lo.is_some_and(|lo| lo > 0.0)) =>
+            {
+                format!(
+                    "{v} (P(Δ_naive > 0) = {}, but P(Δ_total > 0) = {})",
+                    prob(p),
+                    prob(g)
+                )
+            }
+            _ => format!("{v} (P(Δ_naive > 0) = {})", prob(p)),
+        },
         (v, None) => v.to_string(),
     }
 }
@@ -175,7 +189,9 @@ fn provenance(p: &Provenance) -> (String, String, String) {
             transfer,
         } => (
             format!("borrowed from `{from}` (arm `{lender_arm}`)"),
-            format!("{printed} ({unit}), carried as a {transfer} gain over this base"),
+            format!(
+                "{printed} ({unit}), its gain over its own base carried to this base on the {transfer} scale"
+            ),
             format!(
                 "{}, {}, row {}, column {}; read from {}",
                 source.version, source.location, source.row, source.column, source.read_from
@@ -237,7 +253,9 @@ fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement
             term_text(j, term)
         );
     }
-    let bounded3 = j.three_way.verdict == Attribution::Bounded;
+    // The gate leaves the three-way shares as bounds; an imputed arm already marks the shares
+    // that need it as model-based, and the identified ones keep their points.
+    let bounded3 = j.gate == Some(crate::gate::Decision::Bounded);
     let _ = writeln!(
         m,
         "\n| share | definition | convention | value |\n|---|---|---|---|"
@@ -318,9 +336,26 @@ fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement
     let _ = writeln!(m);
 }
 
-/// The figure file of a target's waterfall, relative to the reports directory.
+/// The figure file of a target's waterfall, relative to the reports directory: one directory per
+/// audit, so no two audits' figures can share a name.
 pub fn figure_path(r: &AuditResult, t: &TargetResult) -> String {
-    format!("figures/{}--{}.svg", r.id, t.arm)
+    format!("figures/{}/{}.svg", r.id, t.arm)
+}
+
+/// Free text made safe for a markdown table cell: no column breaks, no line breaks.
+pub fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// The break-even null as printed: none when the gain itself is not shown.
+fn break_even_cell(j: &Judgement) -> String {
+    match j.survival.break_even_null {
+        Some(b) if b > 0.0 => p1(b),
+        Some(_) => "none (Δ_total not shown)".into(),
+        None => "—".into(),
+    }
 }
 
 /// The report of one audit.
@@ -399,11 +434,11 @@ pub fn report(r: &AuditResult) -> String {
                 m,
                 "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
                 t.arm,
-                j.reading,
+                cell(&j.reading),
                 term_text(j, Term::Total),
                 survival_text(j),
                 j.survival.naive.as_ref().map_or("—".into(), pts),
-                j.survival.break_even_null.map_or("—".into(), p1),
+                break_even_cell(j),
                 answer_text(&j.three_way),
                 answer_text(&j.two_way)
             );
@@ -423,8 +458,13 @@ pub fn report(r: &AuditResult) -> String {
         let (kind, value, src) = provenance(&a.provenance);
         let _ = writeln!(
             m,
-            "| {} | {} | {} | {kind} | {value} | {src} |",
-            a.arm, a.role, a.label
+            "| {} | {} | {} | {} | {} | {} |",
+            a.arm,
+            a.role,
+            cell(&a.label),
+            cell(&kind),
+            cell(&value),
+            cell(&src)
         );
     }
     if let Some(f) = &r.fit {
@@ -511,7 +551,7 @@ pub fn report(r: &AuditResult) -> String {
                     m,
                     "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
                     t.arm,
-                    j.reading,
+                    cell(&j.reading),
                     term_text(j, Term::Total),
                     term_text(j, Term::Rd),
                     share_text(j, Share::RdOfTotal, false),
@@ -624,13 +664,13 @@ fn counts(results: &[AuditResult]) -> String {
     )
 }
 
-/// The summary table of every audit.
-pub fn summary(results: &[AuditResult]) -> String {
+/// The summary table of every audit; `dir` is where the descriptors came from.
+pub fn summary(results: &[AuditResult], dir: &str) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# Audit summary\n");
     let _ = writeln!(
         m,
-        "Generated by rlvr-audit {} from the descriptors under `audits/`; regenerate with `cargo run --release -- report`. \
+        "Generated by rlvr-audit {} from the descriptors under `{dir}/`; regenerate with `cargo run --release -- report`. \
          One row per audited claim (target arm × reading of ambiguous numbers). Terms in percentage points, \
          `mean [95% interval]`. Survival: SURVIVES / NOT_SHOWN with P(Δ_naive > 0), UNDETERMINED without a reported or \
          borrowed random arm (then the break-even null says how large a random-reward gain the claim survives). \
@@ -649,22 +689,22 @@ pub fn summary(results: &[AuditResult]) -> String {
     for r in results {
         for t in &r.targets {
             for j in &t.judgements {
-                let b3 = j.three_way.verdict == Attribution::Bounded;
+                let b3 = j.gate == Some(crate::gate::Decision::Bounded);
                 let sh = |s: Share, b: bool| share_text(j, s, b);
                 let _ = writeln!(
                     m,
                     "| [{}]({}.md) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     r.id,
                     r.id,
-                    short_title(&r.paper.title),
-                    r.model,
-                    r.benchmark.name,
+                    cell(&short_title(&r.paper.title)),
+                    cell(&r.model),
+                    cell(&r.benchmark.name),
                     t.arm,
-                    j.reading,
+                    cell(&j.reading),
                     term_text(j, Term::Total),
                     survival_text(j),
                     j.survival.naive.as_ref().map_or("—".into(), pts),
-                    j.survival.break_even_null.map_or("—".into(), p1),
+                    break_even_cell(j),
                     sh(Share::NullOfTotal, b3),
                     sh(Share::ElicitOfTotal, b3),
                     sh(Share::RdOfTotal, false),
@@ -706,17 +746,17 @@ pub fn null_evidence(evidence: &[NullEvidence]) -> String {
     for e in rows {
         let _ = writeln!(
             m,
-            "| {} | {} | {} | {} | {} | {} | {}, {}, row {}, column {} | [{}]({}.md) |",
-            e.model,
-            e.benchmark,
+            "| {} | {} | {} | {} | {} | {} | {} | [{}]({}.md) |",
+            cell(&e.model),
+            cell(&e.benchmark),
             pts(&e.null),
-            e.arm_label,
-            e.reading,
-            short_title(&e.paper),
-            e.source.version,
-            e.source.location,
-            e.source.row,
-            e.source.column,
+            cell(&e.arm_label),
+            cell(&e.reading),
+            cell(&short_title(&e.paper)),
+            cell(&format!(
+                "{}, {}, row {}, column {}",
+                e.source.version, e.source.location, e.source.row, e.source.column
+            )),
             e.id,
             e.id
         );
@@ -786,7 +826,7 @@ pub fn terminal_summary(results: &[AuditResult]) -> String {
                     term_text(j, Term::Total),
                     survival_text(j),
                     j.survival.naive.as_ref().map_or("—".into(), pts),
-                    j.survival.break_even_null.map_or("—".into(), p1),
+                    break_even_cell(j),
                     answer_text(&j.three_way),
                     answer_text(&j.two_way),
                     r.provenance_codes(),
