@@ -454,8 +454,10 @@ fn descriptor_arms_read_and_check_cited_cells() {
                 .replace("unit: percent", "unit: gain_points"),
     );
     assert!(
-        errors.iter().any(|e| e.to_string().contains("arms.true.cell")
-            && e.to_string().contains("not an accuracy")),
+        errors
+            .iter()
+            .any(|e| e.to_string().contains("arms.true.cell")
+                && e.to_string().contains("not an accuracy")),
         "{errors:?}"
     );
     // A paper that was never fetched.

@@ -433,3 +433,17 @@ fn temporaries_of_a_killed_writer_are_cleaned_by_the_next_write() {
     assert_eq!(std::fs::read_to_string(d.join("x.svg")).unwrap(), "whole");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn a_page_whose_last_4_kib_begin_inside_a_character_is_checked_without_a_panic() {
+    // Found by the fuzzer: the truncation check sliced the page 4096 bytes from its end, which
+    // can fall inside a multi-byte character (a `±` in a table cell) and panicked.
+    for pad in 0..4 {
+        let filler = "±".repeat(3000);
+        let page = format!(
+            "<html><body><div class=\"ltx_page_main\"><article class=\"ltx_document\">{}{filler}</article></div></body></html>",
+            "x".repeat(pad)
+        );
+        let _ = rlvr_audit::fetch::extract::extract(&page, true);
+    }
+}

@@ -337,7 +337,12 @@ pub fn extract(html: &str, check_complete: bool) -> Result<Vec<Table>, ExtractEr
         return Err(ExtractError::NotAPaper);
     }
     if check_complete {
-        let tail = &html[html.len().saturating_sub(4096)..];
+        // The last 4 KiB, from a character boundary (a page may end in multi-byte text).
+        let mut from = html.len().saturating_sub(4096);
+        while !html.is_char_boundary(from) {
+            from += 1;
+        }
+        let tail = &html[from..];
         if !tail.to_ascii_lowercase().contains("</html>") {
             return Err(ExtractError::Truncated);
         }
