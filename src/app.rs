@@ -659,7 +659,8 @@ fn study_of_shard(spec: &serde_json::Value) -> Result<(Study, PathBuf, lock::Loc
 /// is written, so an invalid one leaves every report as it was. With `--json` stdout carries
 /// only the JSON record of the audits; progress goes to stderr.
 fn report_cmd(a: ReportArgs) -> Result<()> {
-    let results = audit_dir(&a.audits_dir)?;
+    let results = audit_dir(&a.audits_dir, &a.paper_cache)?;
+    let missing = report::papers::read_not_audited(&a.not_audited)?;
     let studies = studies_in(&a.prereg_dir)?;
     for study in &studies {
         let s = Study::load(study)?;
@@ -694,11 +695,13 @@ fn report_cmd(a: ReportArgs) -> Result<()> {
             report::audit::summary(
                 &results,
                 a.audits_dir.display().to_string().trim_end_matches('/'),
+                &missing,
             )
             .as_bytes(),
         )?;
+        write_paper_pages(&a.reports_dir, &results, &missing)?;
         let files = audits::descriptor_files(&a.audits_dir)?;
-        let (descriptors, _) = audits::load_set(&files, Path::new(PAPER_CACHE));
+        let (descriptors, _) = audits::load_set(&files, &a.paper_cache);
         let evidence = audits::measured_nulls(&descriptors, &Thresholds::default());
         write_atomic(
             &a.reports_dir.join("null-evidence.md"),
@@ -913,19 +916,16 @@ fn prereg_cmd(c: PreregCommand) -> Result<()> {
     Ok(())
 }
 
-/// Where `fetch` caches papers and audits read cited cells from.
-pub const PAPER_CACHE: &str = "data/papers";
-
 /// Loads and audits every descriptor of a directory; any invalid descriptor fails the whole run
 /// with every error listed (none is skipped) before anything is written.
-fn audit_dir(dir: &Path) -> Result<Vec<AuditResult>> {
+fn audit_dir(dir: &Path, cache: &Path) -> Result<Vec<AuditResult>> {
     anyhow::ensure!(
         dir.is_dir(),
         "{}: no audits directory (give --audits-dir)",
         dir.display()
     );
     let files = audits::descriptor_files(dir)?;
-    let (descriptors, errors) = audits::load_set(&files, Path::new(PAPER_CACHE));
+    let (descriptors, errors) = audits::load_set(&files, cache);
     if !errors.is_empty() {
         let list: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
         anyhow::bail!(
@@ -945,6 +945,46 @@ fn audit_dir(dir: &Path) -> Result<Vec<AuditResult>> {
         .collect();
     pb.finish_and_clear();
     Ok(results)
+}
+
+/// Writes `papers/<paper>.md` and its figure for every paper, and removes the pages of papers
+/// that no longer have one (the `papers/` directory is the tool's own).
+fn write_paper_pages(
+    dir: &Path,
+    results: &[AuditResult],
+    missing: &[report::papers::NotAudited],
+) -> Result<()> {
+    let papers = report::papers::group(results, missing);
+    let pages = dir.join("papers");
+    let mut written: std::collections::BTreeSet<std::ffi::OsString> = Default::default();
+    for p in &papers {
+        let slug = p.slug();
+        let figure = match report::papers::figure(p)? {
+            Some(svg) => {
+                let rel = format!("figures/{slug}.svg");
+                write_atomic(&pages.join(&rel), svg.as_bytes())?;
+                written.insert(format!("{slug}.svg").into());
+                Some(rel)
+            }
+            None => None,
+        };
+        write_atomic(
+            &pages.join(format!("{slug}.md")),
+            report::papers::page(p, figure.as_deref()).as_bytes(),
+        )?;
+        written.insert(format!("{slug}.md").into());
+    }
+    for sub in [pages.clone(), pages.join("figures")] {
+        if let Ok(entries) = std::fs::read_dir(&sub) {
+            for e in entries.flatten() {
+                if e.path().is_file() && !written.contains(&e.file_name()) {
+                    std::fs::remove_file(e.path())
+                        .with_context(|| format!("cannot remove {}", e.path().display()))?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Removes the reports and figures of audits whose descriptors are gone: a file `<id>.md` that
@@ -1007,6 +1047,7 @@ fn write_audit(r: &AuditResult, dir: &Path) -> Result<std::path::PathBuf> {
 fn load_with_neighbours(
     files: &[PathBuf],
     extra: Option<&Path>,
+    cache: &Path,
 ) -> Result<(
     Vec<audits::descriptor::Descriptor>,
     Vec<crate::yaml::LoadError>,
@@ -1042,7 +1083,7 @@ fn load_with_neighbours(
             }
         }
     }
-    let (descriptors, errors) = audits::load_set(&all, Path::new(PAPER_CACHE));
+    let (descriptors, errors) = audits::load_set(&all, cache);
     let wanted: std::collections::BTreeSet<PathBuf> = files.iter().map(|f| canon(f)).collect();
     let own = errors
         .into_iter()
@@ -1052,10 +1093,10 @@ fn load_with_neighbours(
 }
 
 /// The descriptor `file` audited against the descriptors of its directory and of `dir`.
-fn audit_one(file: &Path, dir: &Path) -> Result<AuditResult> {
+fn audit_one(file: &Path, dir: &Path, cache: &Path) -> Result<AuditResult> {
     anyhow::ensure!(file.exists(), "{}: no such file", file.display());
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let (descriptors, own) = load_with_neighbours(&[file.to_path_buf()], Some(dir))?;
+    let (descriptors, own) = load_with_neighbours(&[file.to_path_buf()], Some(dir), cache)?;
     if !own.is_empty() {
         let list: Vec<String> = own.iter().map(|e| e.to_string()).collect();
         anyhow::bail!("{}", list.join("\n"));
@@ -1087,7 +1128,7 @@ fn validate_cmd(a: ValidateArgs) -> Result<()> {
         "no descriptor files found in {:?}",
         targets
     );
-    let (ok, errors) = load_with_neighbours(&files, None)?;
+    let (ok, errors) = load_with_neighbours(&files, None, &a.paper_cache)?;
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let named: Vec<PathBuf> = files.iter().map(|f| canon(f)).collect();
     let mut warned = 0;
@@ -1121,7 +1162,7 @@ fn validate_cmd(a: ValidateArgs) -> Result<()> {
 }
 
 fn audit_cmd(a: AuditArgs) -> Result<()> {
-    let r = audit_one(&a.file, &a.audits_dir)?;
+    let r = audit_one(&a.file, &a.audits_dir, &a.paper_cache)?;
     let md = write_audit(&r, &a.reports_dir)?;
     if a.json {
         return print_json(&r);
@@ -1136,7 +1177,7 @@ fn audit_cmd(a: AuditArgs) -> Result<()> {
 
 /// `check`: 0 SURVIVES, 1 NOT_SHOWN, 3 UNDETERMINED (errors exit 2 from `main`).
 fn check_cmd(a: CheckArgs) -> Result<u8> {
-    let r = audit_one(&a.file, &a.audits_dir)?;
+    let r = audit_one(&a.file, &a.audits_dir, &a.paper_cache)?;
     let verdict = r.survival();
     if a.json {
         print_json(&json!({

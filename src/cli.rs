@@ -405,6 +405,13 @@ pub struct ReportArgs {
     /// Audit descriptors to audit (every *.yaml here).
     #[arg(long, default_value = "audits")]
     pub audits_dir: std::path::PathBuf,
+    /// Printed rows that cannot be audited, with their reasons (listed on the papers' pages and
+    /// counted in the summary); a missing file lists none.
+    #[arg(long, default_value = "data/not-audited.yaml")]
+    pub not_audited: std::path::PathBuf,
+    /// The paper cache that descriptors' `cell:` references are read from.
+    #[arg(long, default_value = "data/papers")]
+    pub paper_cache: std::path::PathBuf,
     /// Print the complete record of the audits as JSON.
     #[arg(long)]
     pub json: bool,
@@ -417,6 +424,9 @@ pub struct ReportArgs {
 pub struct ValidateArgs {
     /// Descriptor files or directories (default: audits/).
     pub paths: Vec<std::path::PathBuf>,
+    /// The paper cache that descriptors' `cell:` references are read from.
+    #[arg(long, default_value = "data/papers")]
+    pub paper_cache: std::path::PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -426,6 +436,9 @@ pub struct AuditArgs {
     /// Directory of the other descriptors (for borrowed arms).
     #[arg(long, default_value = "audits")]
     pub audits_dir: std::path::PathBuf,
+    /// The paper cache that descriptors' `cell:` references are read from.
+    #[arg(long, default_value = "data/papers")]
+    pub paper_cache: std::path::PathBuf,
     /// Where reports/<id>.md goes.
     #[arg(long, default_value = "reports")]
     pub reports_dir: std::path::PathBuf,
@@ -441,6 +454,9 @@ pub struct CheckArgs {
     /// Directory of the other descriptors (for borrowed arms).
     #[arg(long, default_value = "audits")]
     pub audits_dir: std::path::PathBuf,
+    /// The paper cache that descriptors' `cell:` references are read from.
+    #[arg(long, default_value = "data/papers")]
+    pub paper_cache: std::path::PathBuf,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,

@@ -683,7 +683,7 @@ fn a_misfit_still_prints_everything_the_reported_arms_identify() {
     assert_eq!(j.three_way.verdict, Attribution::Undetermined);
     let md = rlvr_audit::report::audit::report(&r);
     assert!(md.contains("+65.0 [") && md.contains("Misfit"), "{md}");
-    let summary = rlvr_audit::report::audit::summary(std::slice::from_ref(&r), "audits");
+    let summary = rlvr_audit::report::audit::summary(std::slice::from_ref(&r), "audits", &[]);
     assert!(summary.contains("+65.0 [") && summary.contains("UNDETERMINED"));
     let json = serde_json::to_value(&r).unwrap();
     assert!(
@@ -1219,7 +1219,7 @@ fn free_text_cannot_break_a_markdown_table() {
         ),
     );
     let r = audit_file(&dir, "d");
-    let summary = rlvr_audit::report::audit::summary(std::slice::from_ref(&r), "audits");
+    let summary = rlvr_audit::report::audit::summary(std::slice::from_ref(&r), "audits", &[]);
     let row = summary.lines().find(|l| l.starts_with("| [d]")).unwrap();
     assert!(row.contains("A \\| B"), "{row}");
 }
@@ -1240,6 +1240,8 @@ fn report_needs_its_directories_and_removes_reports_of_deleted_descriptors() {
             reports.display().to_string(),
             "--prereg-dir".into(),
             prereg.display().to_string(),
+            "--not-audited".into(),
+            dir.0.join("none.yaml").display().to_string(),
         ]
     };
     let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
@@ -1264,6 +1266,13 @@ fn report_needs_its_directories_and_removes_reports_of_deleted_descriptors() {
         .unwrap();
     assert!(o.status.success());
     assert!(reports.join("x.md").exists() && reports.join("figures/x/gt.svg").exists());
+    // One page per paper; the summary's counts add up to the printed rows.
+    assert!(reports.join("papers/t.md").exists());
+    let summary = std::fs::read_to_string(reports.join("README.md")).unwrap();
+    assert!(
+        summary.contains("| **all papers** | 1 | 1 | 0 | 1 | 0 | 0 |"),
+        "{summary}"
+    );
     std::fs::write(reports.join("notes.md"), "# Mine\n").unwrap();
     std::fs::remove_file(audits.join("x.yaml")).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
@@ -1275,5 +1284,44 @@ fn report_needs_its_directories_and_removes_reports_of_deleted_descriptors() {
     assert!(
         reports.join("notes.md").exists(),
         "files the tool did not write stay"
+    );
+}
+
+#[test]
+fn rows_that_cannot_be_audited_are_listed_and_counted_with_their_paper() {
+    use rlvr_audit::report::papers::{NotAudited, group, page};
+    let dir = Dir::new("notaudited");
+    dir.write(
+        "d",
+        &descriptor(
+            "d",
+            "M",
+            Some(500),
+            "gt",
+            &four("40.0", "41.0", "50.0", "70.0", "percent"),
+        ),
+    );
+    let r = audit_file(&dir, "d");
+    let missing = vec![NotAudited {
+        paper: "T".into(),
+        arxiv: String::new(),
+        location: "Fig. 3".into(),
+        model: "M".into(),
+        benchmark: "AIME".into(),
+        arms: "random".into(),
+        reason: "curves only".into(),
+    }];
+    let results = [r];
+    let papers = group(&results, &missing);
+    assert_eq!(papers.len(), 1);
+    let md = page(&papers[0], None);
+    assert!(
+        md.contains("| T | 2 | 1 | 1 |") && md.contains("curves only"),
+        "{md}"
+    );
+    let summary = rlvr_audit::report::audit::summary(&results, "audits", &missing);
+    assert!(
+        summary.contains("| **all papers** | 2 | 1 | 1 |"),
+        "{summary}"
     );
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod markdown;
+pub mod papers;
 pub mod svg;
 pub mod terminal;
 pub mod write;
