@@ -155,9 +155,42 @@ pub struct SimArgs {
 impl SimArgs {
     /// The preset with every given flag applied, validated. Errors name the flag.
     pub fn resolve(&self) -> anyhow::Result<SimConfig> {
-        let mut c = config::preset(&self.preset)?;
+        // Every field of SimArgs is named here, without `..`: a flag added to SimArgs and not
+        // applied below does not compile (a parsed, documented and ignored flag cannot return).
+        let SimArgs {
+            preset,
+            family,
+            answers,
+            correct,
+            format_strength,
+            distractor_share,
+            prior,
+            prior_concentration,
+            prompts,
+            group,
+            batch,
+            steps,
+            lr,
+            beta,
+            regulariser,
+            advantage,
+            adv_eps,
+            filter,
+            update,
+            inner_epochs,
+            clip,
+            eps_low,
+            eps_high,
+            tie_break,
+            cov_control,
+            cov_fraction,
+            kl_cov_coef,
+            pass_k,
+            seed,
+        } = self;
+        let mut c = config::preset(preset)?;
         macro_rules! overlay {
-            ($($f:ident),*) => { $( if let Some(v) = self.$f { c.$f = v; } )* };
+            ($($f:ident),*) => { $( if let Some(v) = $f { c.$f = v.clone(); } )* };
         }
         overlay!(
             family,
@@ -188,8 +221,8 @@ impl SimArgs {
             pass_k,
             seed
         );
-        if self.prior_concentration.is_some() {
-            c.prior_concentration = self.prior_concentration;
+        if prior_concentration.is_some() {
+            c.prior_concentration = *prior_concentration;
         }
         if self.family == Some(Family::Distractor) && self.correct.is_none() {
             c.correct = 1;

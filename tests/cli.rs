@@ -226,3 +226,94 @@ fn a_closed_stdout_ends_the_command_quietly() {
     assert_eq!(o.status.code(), Some(141), "the status a SIGPIPE gives");
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
 }
+
+/// Regression: `--cov-control`, `--cov-fraction` and `--kl-cov-coef` were parsed and documented
+/// but never applied. Every simulator flag the README documents is a flag of `simulate`, and every
+/// one changes the resolved config.
+#[test]
+fn every_documented_simulator_flag_changes_the_resolved_config() {
+    use clap::{CommandFactory, Parser};
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let para = &readme[readme.find("Every simulator parameter is a flag").unwrap()..];
+    let para = &para[..para.find("Arms:").unwrap()];
+    let documented: Vec<String> = para
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|code| code.split_whitespace().next())
+        .map(|f| f.rsplit('/').next().unwrap().to_string())
+        .filter(|f| f.starts_with("--") && f != "--preset")
+        .collect();
+    let cmd = rlvr_audit::cli::Cli::command();
+    let sim = cmd.find_subcommand("simulate").unwrap();
+    let flags: Vec<String> = sim
+        .get_arguments()
+        .filter(|a| {
+            a.get_help_heading()
+                .is_some_and(|h| h.starts_with("Simulator"))
+        })
+        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+        .filter(|f| f != "--preset")
+        .collect();
+    let mut d = documented.clone();
+    let mut f = flags.clone();
+    d.sort();
+    f.sort();
+    assert_eq!(
+        d, f,
+        "the README's flag list and the simulator flags differ"
+    );
+    // A valid value that differs from the paper preset, per flag.
+    let value = |flag: &str| -> &str {
+        match flag {
+            "--family" => "distractor",
+            "--answers" => "10",
+            "--correct" => "3",
+            "--format-strength" => "0.7",
+            "--distractor-share" => "0.4",
+            "--prior" => "0.3",
+            "--prior-concentration" => "5",
+            "--prompts" => "50",
+            "--group" => "4",
+            "--batch" => "8",
+            "--steps" => "7",
+            "--lr" => "0.2",
+            "--beta" => "0.3",
+            "--regulariser" => "kl",
+            "--advantage" => "dr-grpo",
+            "--adv-eps" => "0.1",
+            "--filter" => "off",
+            "--update" => "ppo",
+            "--inner-epochs" => "3",
+            "--clip" => "off",
+            "--eps-low" => "0.1",
+            "--eps-high" => "0.3",
+            "--tie-break" => "random",
+            "--cov-control" => "kl-cov",
+            "--cov-fraction" => "0.5",
+            "--kl-cov-coef" => "2",
+            "--pass-k" => "3",
+            "--seed" => "11",
+            other => panic!("no test value for {other}: add one"),
+        }
+    };
+    let resolve = |extra: &[&str]| {
+        let mut argv = vec!["rlvr-audit", "simulate"];
+        argv.extend_from_slice(extra);
+        match rlvr_audit::cli::Cli::try_parse_from(&argv).unwrap().command {
+            rlvr_audit::cli::Command::Simulate(a) => a.sim.resolve().unwrap(),
+            _ => unreachable!(),
+        }
+    };
+    let default = resolve(&[]);
+    for flag in &flags {
+        let got = resolve(&[flag.as_str(), value(flag)]);
+        assert_ne!(
+            got,
+            default,
+            "{flag} {} left the config unchanged",
+            value(flag)
+        );
+    }
+}
