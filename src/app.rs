@@ -57,12 +57,12 @@ use std::path::{Path, PathBuf};
 
 use crate::decompose::{self, Chain, Decomposition};
 use crate::gate::GateRule;
+use crate::io::write_atomic;
 use crate::progress;
-use crate::report::write::write_atomic;
 use crate::report::{self, terminal};
 use crate::rng::derive_seed;
 use crate::sim::config::{self, SimConfig};
-use crate::sim::policy::{Metrics, Problem, crossover};
+use crate::sim::policy::{Metrics, base_accuracy, crossover};
 use crate::sim::{Arm, RunResult, run_many};
 use crate::stats::{self, Bootstrap, Estimate};
 use crate::sweep::{self, Sweep, SweepSpec};
@@ -99,23 +99,6 @@ pub fn seeds_record(cfg: &SimConfig, replicates: u64) -> serde_json::Value {
                        prompt, batch and sample streams are shared by the arms of a replicate; \
                        reward draws use SHA-256(replicate seed, \"reward\", arm)",
     })
-}
-
-/// Exact base accuracy of the config (mean over prompts; with a Beta prior, of replicate 0's draw).
-pub fn base_accuracy(cfg: &SimConfig) -> f64 {
-    let seed = crate::sim::run::replicate_seed(cfg, 0);
-    let p = Problem::build(cfg, &mut crate::rng::stream(&seed, 0));
-    (0..p.prompts)
-        .map(|q| {
-            p.row(&p.base_probs, q)[..]
-                .iter()
-                .zip(p.row(&p.correct, q))
-                .filter(|(_, c)| **c)
-                .map(|(x, _)| x)
-                .sum::<f64>()
-        })
-        .sum::<f64>()
-        / p.prompts as f64
 }
 
 fn final_of(runs: &[RunResult], arm: &Arm, f: fn(&Metrics) -> f64) -> Vec<f64> {
@@ -1243,7 +1226,14 @@ fn fetch_cmd(a: FetchArgs) -> Result<()> {
         fetch::fetch_html(&f, &fetch::base_url(a.base_url.as_deref()), &id, &opts)?
     };
     let tables = extract::extract(&html, true).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
-    let dir = cache::write(&a.cache_dir, &key, &url, &lock::now_utc(), &html, &tables)?;
+    let dir = cache::write(
+        &a.cache_dir,
+        &key,
+        &url,
+        &crate::io::now_utc(),
+        &html,
+        &tables,
+    )?;
     let mut t = terminal::table(&[
         "#",
         "table",

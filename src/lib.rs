@@ -11,6 +11,7 @@ pub mod entropy;
 pub mod factorial;
 pub mod fetch;
 pub mod gate;
+pub mod io;
 pub mod progress;
 pub mod report;
 pub mod rng;

@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::factorial::lock::sha256_hex;
-use crate::report::write::write_atomic;
+use crate::io::{sha256_hex, write_atomic};
 
 /// The most shards a run may be split into.
 pub const MAX_SHARDS: u64 = 1_000_000;

@@ -227,7 +227,7 @@ fn level_result(
     let gate_interval = boot.mean_at(&elicit, spec.gate.level);
     LevelResult {
         prior: cfg.prior,
-        base_accuracy: crate::app::base_accuracy(cfg),
+        base_accuracy: crate::sim::policy::base_accuracy(cfg),
         replicates: reps as u64,
         gate: spec.gate.decide(&gate_interval),
         gate_interval,

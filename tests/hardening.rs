@@ -428,7 +428,7 @@ fn temporaries_of_a_killed_writer_are_cleaned_by_the_next_write() {
     // A process id that is not running: a writer killed between write and rename.
     let dead = d.join(".x.svg.tmp-4194304");
     std::fs::write(&dead, "half").unwrap();
-    rlvr_audit::report::write::write_atomic(&d.join("x.svg"), b"whole").unwrap();
+    rlvr_audit::io::write_atomic(&d.join("x.svg"), b"whole").unwrap();
     assert!(!dead.exists());
     assert_eq!(std::fs::read_to_string(d.join("x.svg")).unwrap(), "whole");
     std::fs::remove_dir_all(&d).unwrap();

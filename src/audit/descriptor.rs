@@ -979,7 +979,7 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
     let _ = text;
     Some(Descriptor {
         path: c.path.to_path_buf(),
-        hash: crate::factorial::lock::sha256_hex(text),
+        hash: crate::io::sha256_hex(text),
         id: id?,
         descriptor_version: version?,
         paper: paper?,

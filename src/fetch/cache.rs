@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::extract::Table;
-use crate::report::write::write_atomic;
+use crate::io::{alive, remove_leftovers, write_atomic};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,39 +59,6 @@ pub fn to_csv(t: &Table) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Whether a process with this id is running (Linux `/proc`; elsewhere every process counts as
-/// running, so nothing of another process is ever removed).
-fn alive(pid: u32) -> bool {
-    let proc_root = Path::new("/proc");
-    !proc_root.is_dir() || proc_root.join(pid.to_string()).exists()
-}
-
-/// Removes what writers that died left in `dir`: `.NAME.tmp-PID…` and `.NAME.old-PID…` entries
-/// for `name` whose process is gone.
-pub fn remove_leftovers(dir: &Path, name: &str) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let file = e.file_name().to_string_lossy().into_owned();
-        for kind in [".tmp-", ".old-"] {
-            let prefix = format!(".{name}{kind}");
-            let Some(rest) = file.strip_prefix(&prefix) else {
-                continue;
-            };
-            let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
-            if pid.is_some_and(|p| p != std::process::id() && !alive(p)) {
-                let p = e.path();
-                let _ = if p.is_dir() {
-                    fs::remove_dir_all(&p)
-                } else {
-                    fs::remove_file(&p)
-                };
-            }
-        }
-    }
 }
 
 /// A lock on one paper's cache entry, held while it is swapped in: two fetches of one id take

@@ -5,7 +5,6 @@ pub mod markdown;
 pub mod papers;
 pub mod svg;
 pub mod terminal;
-pub mod write;
 
 use crate::stats::Estimate;
 

@@ -275,6 +275,23 @@ impl Metrics {
     }
 }
 
+/// Exact base accuracy of the config (mean over prompts; with a Beta prior, of replicate 0's draw).
+pub fn base_accuracy(cfg: &SimConfig) -> f64 {
+    let seed = crate::sim::run::replicate_seed(cfg, 0);
+    let p = Problem::build(cfg, &mut crate::rng::stream(&seed, 0));
+    (0..p.prompts)
+        .map(|q| {
+            p.row(&p.base_probs, q)[..]
+                .iter()
+                .zip(p.row(&p.correct, q))
+                .filter(|(_, c)| **c)
+                .map(|(x, _)| x)
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        / p.prompts as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
