@@ -85,29 +85,44 @@ fn report_files_are_byte_identical_on_rerun() {
     run(&dir.join("b"), true);
     let (a, b) = (read(&dir.join("a")), read(&dir.join("b")));
     assert_eq!(a, b);
-    // Every report the main job writes (audits, summary, factorial studies) is identical too.
-    let tree = |d: &std::path::Path| {
-        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-        for sub in ["", "figures"] {
-            for e in std::fs::read_dir(d.join(sub)).unwrap() {
+    // Every report the main job writes (audits, summary, papers, factorial studies) is identical
+    // too, and identical to the committed `reports/`: a report that drifts from what the code
+    // writes fails here.
+    fn tree(d: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+        fn walk(root: &std::path::Path, d: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
+            for e in std::fs::read_dir(d).unwrap() {
                 let p = e.unwrap().path();
-                if p.is_file() {
-                    files.push((
-                        p.strip_prefix(d).unwrap().display().to_string(),
+                if p.is_dir() {
+                    walk(root, &p, out);
+                } else {
+                    out.push((
+                        p.strip_prefix(root).unwrap().display().to_string(),
                         std::fs::read(&p).unwrap(),
                     ));
                 }
             }
         }
+        let mut files = Vec::new();
+        walk(d, d, &mut files);
         files.sort();
         files
-    };
+    }
     let (ta, tb) = (tree(&dir.join("a")), tree(&dir.join("b")));
     assert!(
         ta.iter().any(|(n, _)| n == "README.md")
             && ta.iter().any(|(n, _)| n.starts_with("factorial-"))
+            && ta.iter().any(|(n, _)| n.starts_with("papers/"))
     );
     assert_eq!(ta, tb);
+    let committed = tree(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports"));
+    let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&ta), names(&committed), "the committed reports/ has other files: run `report`");
+    for ((name, fresh), (_, old)) in ta.iter().zip(&committed) {
+        assert!(
+            fresh == old,
+            "reports/{name} differs from what `report` writes now: regenerate and commit it"
+        );
+    }
     let md = String::from_utf8(a.0).unwrap();
     for needle in [
         "| 0.2 |",
