@@ -12,6 +12,7 @@ pub mod factorial;
 pub mod fetch;
 pub mod gate;
 pub mod io;
+pub mod printed;
 pub mod progress;
 pub mod report;
 pub mod rng;

@@ -9,6 +9,7 @@ use std::path::Path;
 /// Module → layer; a module may import only from lower layers.
 const LAYERS: &[(&str, u32)] = &[
     ("io", 0),
+    ("printed", 0),
     ("rng", 0),
     ("yaml", 0),
     ("progress", 0),

@@ -116,7 +116,11 @@ fn report_files_are_byte_identical_on_rerun() {
     assert_eq!(ta, tb);
     let committed = tree(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("reports"));
     let names = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&ta), names(&committed), "the committed reports/ has other files: run `report`");
+    assert_eq!(
+        names(&ta),
+        names(&committed),
+        "the committed reports/ has other files: run `report`"
+    );
     for ((name, fresh), (_, old)) in ta.iter().zip(&committed) {
         assert!(
             fresh == old,

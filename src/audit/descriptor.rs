@@ -254,35 +254,7 @@ pub struct Simulation {
     pub seed: u64,
 }
 
-/// A printed number: its value and the half-width its printed precision implies.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Printed {
-    pub raw: String,
-    pub value: f64,
-    pub half_width: f64,
-}
-
-/// Parses a printed number: ASCII or U+2212 minus, optional plus, optional `%`; its decimals
-/// give the half-width (49.4 means [49.35, 49.45]). The one parser of printed numbers.
-pub fn parse_printed(raw: &str) -> Option<Printed> {
-    let s = raw.trim().replace(['\u{2212}', '\u{2013}'], "-");
-    let s = s.trim_end_matches('%').trim();
-    let s = s.strip_prefix('+').unwrap_or(s);
-    if s.is_empty()
-        || !s
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
-    {
-        return None;
-    }
-    let value: f64 = s.parse().ok().filter(|v: &f64| v.is_finite())?;
-    let decimals = s.split_once('.').map_or(0, |(_, d)| d.len()).min(12) as i32;
-    Some(Printed {
-        raw: raw.to_string(),
-        value,
-        half_width: 0.5 * 10f64.powi(-decimals),
-    })
-}
+pub use crate::printed::{Printed, parse_printed};
 
 /// How a borrowed arm's gain is carried to this descriptor's base.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -1374,19 +1346,6 @@ fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn printed_numbers_keep_their_precision() {
-        let p = parse_printed("49.4").unwrap();
-        assert_eq!((p.value, p.half_width), (49.4, 0.05));
-        let p = parse_printed("\u{2212}8.50").unwrap();
-        assert_eq!(p.value, -8.5);
-        assert!((p.half_width - 0.005).abs() < 1e-15);
-        assert_eq!(parse_printed("+21%").unwrap().half_width, 0.5);
-        assert!(parse_printed("n/a").is_none());
-        assert!(parse_printed("inf").is_none());
-        assert!(parse_printed("1e308").is_none());
-    }
 
     #[test]
     fn metrics_parse_with_their_k() {

@@ -365,15 +365,7 @@ fn resolve_cells(mut d: Descriptor, cache: &Path) -> Result<Descriptor, LoadErro
         let Some(value) = rc.cell.value else {
             return Err(fail(format!("{} is not a number", rc.citation())));
         };
-        let number = rc
-            .cell
-            .text
-            .split('±')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_end_matches('(')
-            .trim();
+        let (number, _) = crate::printed::split_spread(&rc.cell.text);
         let cell_printed = descriptor::parse_printed(number)
             .map(|p| Printed {
                 raw: rc.cell.text.clone(),

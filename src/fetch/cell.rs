@@ -73,32 +73,17 @@ pub fn normalise(raw: &str) -> String {
     if trimmed.is_empty() { s } else { trimmed }
 }
 
-fn number(s: &str) -> Option<f64> {
-    let t = s.trim().trim_end_matches('%').trim();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    if t.is_empty()
-        || !t
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '.')
-    {
-        return None;
-    }
-    t.parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
-/// Parses `64.3`, `-1.2`, `64.3%`, `64.3±0.4`, `64.3 ± 0.4`, `64.3 (±0.4)` into (value, spread).
+/// Parses `64.3`, `-1.2`, `64.3%`, `64.3±0.4`, `64.3 ± 0.4`, `64.3 (±0.4)` into (value, spread),
+/// by the one parser of printed numbers.
 pub fn parse_value(text: &str) -> (Option<f64>, Option<f64>) {
-    let t = text.trim();
-    if let Some((v, rest)) = t.split_once('±') {
-        let spread = rest.trim().trim_end_matches(')').trim();
-        let v = v.trim().trim_end_matches('(').trim();
-        return match (number(v), number(spread)) {
+    let number = |s: &str| crate::printed::parse_printed(s).map(|p| p.value);
+    match crate::printed::split_spread(text) {
+        (v, Some(spread)) => match (number(v), number(spread)) {
             (Some(v), Some(s)) => (Some(v), Some(s)),
             _ => (None, None),
-        };
+        },
+        (v, None) => (number(v), None),
     }
-    (number(t), None)
 }
 
 impl Cell {
