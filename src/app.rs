@@ -1094,7 +1094,7 @@ fn audit_one(file: &Path, dir: &Path, cache: &Path) -> Result<AuditResult> {
 
 fn validate_cmd(a: ValidateArgs) -> Result<()> {
     let targets = if a.paths.is_empty() {
-        vec![std::path::PathBuf::from("audits")]
+        vec![std::path::PathBuf::from(crate::io::paths::AUDITS)]
     } else {
         a.paths
     };

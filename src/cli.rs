@@ -2,6 +2,8 @@
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::io::paths;
+
 use crate::sim::arm::Arm;
 use crate::sim::config::{
     self, Advantage, ConfigError, CovControl, Family, Regulariser, SimConfig, TieBreak, Update,
@@ -430,20 +432,20 @@ pub enum PreregCommand {
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// Where the reports go.
-    #[arg(long, default_value = "reports")]
+    #[arg(long, default_value = paths::REPORTS)]
     pub reports_dir: std::path::PathBuf,
     /// Pre-registered studies to run (every *.yaml here, each with its lock).
-    #[arg(long, default_value = "data/prereg")]
+    #[arg(long, default_value = paths::PREREG)]
     pub prereg_dir: std::path::PathBuf,
     /// Audit descriptors to audit (every *.yaml here).
-    #[arg(long, default_value = "audits")]
+    #[arg(long, default_value = paths::AUDITS)]
     pub audits_dir: std::path::PathBuf,
     /// Printed rows that cannot be audited, with their reasons (listed on the papers' pages and
     /// counted in the summary); a missing file lists none.
-    #[arg(long, default_value = "data/not-audited.yaml")]
+    #[arg(long, default_value = paths::NOT_AUDITED)]
     pub not_audited: std::path::PathBuf,
     /// The paper cache that descriptors' `cell:` references are read from.
-    #[arg(long, default_value = "data/papers")]
+    #[arg(long, default_value = paths::PAPER_CACHE)]
     pub paper_cache: std::path::PathBuf,
     /// Print the complete record of the audits as JSON.
     #[arg(long)]
@@ -458,7 +460,7 @@ pub struct ValidateArgs {
     /// Descriptor files or directories (default: audits/).
     pub paths: Vec<std::path::PathBuf>,
     /// The paper cache that descriptors' `cell:` references are read from.
-    #[arg(long, default_value = "data/papers")]
+    #[arg(long, default_value = paths::PAPER_CACHE)]
     pub paper_cache: std::path::PathBuf,
 }
 
@@ -467,13 +469,13 @@ pub struct AuditArgs {
     /// The descriptor.
     pub file: std::path::PathBuf,
     /// Directory of the other descriptors (for borrowed arms).
-    #[arg(long, default_value = "audits")]
+    #[arg(long, default_value = paths::AUDITS)]
     pub audits_dir: std::path::PathBuf,
     /// The paper cache that descriptors' `cell:` references are read from.
-    #[arg(long, default_value = "data/papers")]
+    #[arg(long, default_value = paths::PAPER_CACHE)]
     pub paper_cache: std::path::PathBuf,
     /// Where reports/<id>.md goes.
-    #[arg(long, default_value = "reports")]
+    #[arg(long, default_value = paths::REPORTS)]
     pub reports_dir: std::path::PathBuf,
     /// Print the complete record as JSON.
     #[arg(long)]
@@ -485,10 +487,10 @@ pub struct CheckArgs {
     /// The descriptor.
     pub file: std::path::PathBuf,
     /// Directory of the other descriptors (for borrowed arms).
-    #[arg(long, default_value = "audits")]
+    #[arg(long, default_value = paths::AUDITS)]
     pub audits_dir: std::path::PathBuf,
     /// The paper cache that descriptors' `cell:` references are read from.
-    #[arg(long, default_value = "data/papers")]
+    #[arg(long, default_value = paths::PAPER_CACHE)]
     pub paper_cache: std::path::PathBuf,
     /// Print the answer as JSON.
     #[arg(long)]
@@ -503,7 +505,7 @@ pub struct FetchArgs {
     #[arg(long)]
     pub base_url: Option<String>,
     /// Cache directory.
-    #[arg(long, default_value = "data/papers")]
+    #[arg(long, default_value = paths::PAPER_CACHE)]
     pub cache_dir: std::path::PathBuf,
     /// Use the cached page only (re-extract its tables); never touch the network.
     #[arg(long)]
@@ -531,7 +533,7 @@ pub struct TablesArgs {
     #[arg(long)]
     pub show: Option<String>,
     /// Cache directory.
-    #[arg(long, default_value = "data/papers")]
+    #[arg(long, default_value = paths::PAPER_CACHE)]
     pub cache_dir: std::path::PathBuf,
 }
 

@@ -8,6 +8,20 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
+/// The project's default paths, in one place (the command-line defaults name these).
+pub mod paths {
+    /// Audit descriptors.
+    pub const AUDITS: &str = "audits";
+    /// Generated reports.
+    pub const REPORTS: &str = "reports";
+    /// Pre-registered studies and their locks.
+    pub const PREREG: &str = "data/prereg";
+    /// The paper cache `fetch` writes and cited cells are read from.
+    pub const PAPER_CACHE: &str = "data/papers";
+    /// Printed rows that cannot be audited, with their reasons.
+    pub const NOT_AUDITED: &str = "data/not-audited.yaml";
+}
+
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let dir = path
