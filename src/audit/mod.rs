@@ -44,6 +44,15 @@ pub fn lender_arm<'a>(
     }
 }
 
+/// A borrowed arm's lender and the lender's arm (`None` for a reported arm or an unknown lender).
+fn lent<'a>(a: &ArmDef, all: &'a [Descriptor]) -> Option<(&'a Descriptor, &'a ArmDef)> {
+    let ArmSpec::Borrowed { from, arm, .. } = &a.spec else {
+        return None;
+    };
+    let l = all.iter().find(|o| &o.id == from)?;
+    Some((l, lender_arm(l, arm, a.role)?))
+}
+
 /// A printed accuracy's 95 % range: printed precision plus 1.96 standard errors (binomial over
 /// the items and the seed spread).
 fn base_range(p: &Printed, unit: Unit, spread: Option<f64>, n: Option<u64>) -> (f64, f64) {
@@ -281,17 +290,11 @@ fn check_values(d: &Descriptor, all: &[Descriptor]) -> (Vec<LoadError>, Vec<Load
                     }
                 }
             }
-            ArmSpec::Borrowed {
-                from,
-                arm,
-                transfer,
-                ..
-            } => {
-                let Some(l) = all.iter().find(|o| &o.id == from) else {
+            ArmSpec::Borrowed { from, transfer, .. } => {
+                let Some((l, la)) = lent(a, all) else {
                     continue;
                 };
-                let (Some(la), Some((lb, lbu))) = (lender_arm(l, arm, a.role), l.base_reading())
-                else {
+                let Some((lb, lbu)) = l.base_reading() else {
                     continue;
                 };
                 let ArmSpec::Reported { readings, unit, .. } = &la.spec else {
@@ -599,15 +602,11 @@ fn options_of(
                 )
             })
             .collect(),
-        ArmSpec::Borrowed {
-            from,
-            arm,
-            transfer,
-        } => {
-            let Some(l) = all.iter().find(|o| &o.id == from) else {
+        ArmSpec::Borrowed { transfer, .. } => {
+            let Some((l, la)) = lent(a, all) else {
                 return Vec::new();
             };
-            let (Some(la), Some(lb)) = (lender_arm(l, arm, a.role), base_draw(l)) else {
+            let Some(lb) = base_draw(l) else {
                 return Vec::new();
             };
             let ln = l.benchmark.metric.independent_units(l.benchmark.n);

@@ -16,7 +16,7 @@ fn p1(v: f64) -> String {
 }
 
 /// `+21.4 [+19.8, +23.0]`, or the point alone when there is no interval.
-fn pts(e: &Estimate) -> String {
+pub fn pts(e: &Estimate) -> String {
     match (e.lo, e.hi) {
         (Some(lo), Some(hi)) => format!("{} [{}, {}]", p1(e.mean), p1(lo), p1(hi)),
         _ => format!("{} (no interval)", p1(e.mean)),

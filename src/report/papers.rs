@@ -10,7 +10,7 @@ use anyhow::Result;
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::audit::{answer_text, cell, survival_text};
+use super::audit::{answer_text, cell, pts, survival_text};
 use crate::audit::engine::{Attribution, Judgement, SurvivalVerdict};
 use crate::audit::{AuditResult, Provenance};
 use crate::decompose::Share;
@@ -357,14 +357,6 @@ pub fn page(p: &Paper, figure: Option<&str>) -> String {
         let _ = writeln!(m);
     }
     m
-}
-
-fn pts(e: &crate::stats::Estimate) -> String {
-    let f = |v: f64| format!("{:+.1}", 100.0 * v);
-    match (e.lo, e.hi) {
-        (Some(lo), Some(hi)) => format!("{} [{}, {}]", f(e.mean), f(lo), f(hi)),
-        _ => format!("{} (no interval)", f(e.mean)),
-    }
 }
 
 /// The rows of the figure: (label, label-free share, null share), each an identified estimate
