@@ -980,16 +980,12 @@ fn report_json_writes_only_json_and_an_invalid_descriptor_writes_nothing() {
 fn the_readme_example_descriptor_validates_and_audits_as_documented() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let section = &readme[readme.find("## Audit a new paper").unwrap()..];
+    let section = &readme[readme.find("### The descriptor format (schema 2)").unwrap()..];
     let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
     let end = start + section[start..].find("```").unwrap();
-    let yaml: String = section[start..end]
-        .lines()
-        .map(|l| l.strip_prefix("   ").unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let yaml = &section[start..end];
     let dir = Dir::new("readme");
-    dir.write("my-paper-qwen25-7b-math500", &yaml);
+    dir.write("my-paper-qwen25-7b-math500", yaml);
     let r = audit_file(&dir, "my-paper-qwen25-7b-math500");
     assert_eq!(r.targets.len(), 2);
     let j = &r.targets[0].judgements[0];
