@@ -409,8 +409,44 @@ pub fn decompose(
     }
 }
 
-/// The bootstrap of a simulated decomposition: its resamples are seeded by the config, the chain
-/// and the replicate count, so the same inputs give the same intervals.
+/// The bootstrap of simulated runs: its resamples are seeded by the config, a tag (the chain's
+/// arms, or the command) and the replicate count, so the same inputs give the same intervals.
+pub fn bootstrap_for(cfg: &SimConfig, tag: &str, replicates: u64, resamples: usize) -> Bootstrap {
+    let seed = derive_seed(&[
+        b"rlvr-audit/bootstrap/v1",
+        cfg.canonical_json().as_bytes(),
+        tag.as_bytes(),
+        &replicates.to_le_bytes(),
+    ]);
+    Bootstrap::new(replicates as usize, resamples, &seed)
+}
+
+/// The simulated decomposition of one config over `replicates`: the runs, then [`decompose`].
+pub fn simulate_decomposition(
+    cfg: &SimConfig,
+    chain: &Chain,
+    replicates: u64,
+    resamples: usize,
+    share_tol: f64,
+    parallel: bool,
+) -> Decomposition {
+    let runs = crate::sim::run_many(cfg, &chain.arms, replicates, false, parallel);
+    let acc: Vec<Vec<f64>> = chain
+        .arms
+        .iter()
+        .map(|arm| {
+            runs.iter()
+                .filter(|r| &r.arm == arm)
+                .map(|r| r.final_metrics.accuracy)
+                .collect()
+        })
+        .collect();
+    let tag: Vec<String> = chain.arms.iter().map(|a| a.to_string()).collect();
+    let boot = bootstrap_for(cfg, &tag.join(","), replicates, resamples);
+    decompose(chain, &acc, &boot, share_tol)
+}
+
+/// The bootstrap of a simulated decomposition ([`bootstrap_for`] tagged with the chain).
 pub fn simulated_bootstrap(
     cfg: &SimConfig,
     chain: &Chain,
@@ -418,13 +454,7 @@ pub fn simulated_bootstrap(
     resamples: usize,
 ) -> Bootstrap {
     let arms: Vec<String> = chain.arms.iter().map(|a| a.to_string()).collect();
-    let seed = derive_seed(&[
-        b"rlvr-audit/bootstrap/v1",
-        cfg.canonical_json().as_bytes(),
-        arms.join(",").as_bytes(),
-        &(replicates as u64).to_le_bytes(),
-    ]);
-    Bootstrap::new(replicates, resamples, &seed)
+    bootstrap_for(cfg, &arms.join(","), replicates as u64, resamples)
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 //! term, self-consistency elicitation and reward design. See METHOD.md in the docs for the
 //! science; this crate holds the simulator, the decomposition and the command-line tool.
 
-pub mod app;
 pub mod audit;
 pub mod bench;
 pub mod cli;
+pub mod cmd;
 pub mod decompose;
 pub mod entropy;
 pub mod factorial;

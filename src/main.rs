@@ -2,7 +2,7 @@ use clap::Parser;
 
 fn main() {
     let cli = rlvr_audit::cli::Cli::parse();
-    match rlvr_audit::app::run(cli) {
+    match rlvr_audit::cmd::run(cli) {
         Ok(code) => std::process::exit(code.into()),
         Err(e) => {
             eprintln!("Error: {e}");

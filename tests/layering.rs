@@ -27,7 +27,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("audit", 5),
     ("report", 6),
     ("cli", 7),
-    ("app", 8),
+    ("cmd", 8),
     ("main", 9),
     ("lib", 9),
 ];

@@ -1,8 +1,8 @@
 //! Cross-module checks of the simulator: invariants of the arms and the update, seeding,
 //! parallel/serial identity, and the seed paper's qualitative pattern.
 
-use rlvr_audit::app::simulate_decomposition;
 use rlvr_audit::decompose::Chain;
+use rlvr_audit::decompose::simulate_decomposition;
 use rlvr_audit::rng::{self, derive_seed};
 use rlvr_audit::sim::config::{self, Family, Regulariser, SimConfig, Update};
 use rlvr_audit::sim::policy::SimExp;

@@ -1,0 +1,88 @@
+//! `report`: the main job, every report regenerated.
+
+use super::*;
+
+/// The main job: regenerate every report. Descriptors and studies are checked before anything
+/// is written, so an invalid one leaves every report as it was. With `--json` stdout carries
+/// only the JSON record of the audits; progress goes to stderr.
+pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
+    let results = audit_dir(&a.audits_dir, &a.paper_cache)?;
+    let missing = report::papers::read_not_audited(&a.not_audited)?;
+    let studies = studies_in(&a.prereg_dir)?;
+    for study in &studies {
+        let s = Study::load(study)?;
+        lock::verify(study, &s)?;
+    }
+    let spec = SweepSpec {
+        base: config::paper(),
+        levels: vec![0.2, 0.35, 0.5, 0.65, 0.8],
+        chain: Chain::new(Arm::default_chain()).expect("the default chain is valid"),
+        replicates: 8,
+        resamples: stats::DEFAULT_RESAMPLES,
+        share_tolerance: decompose::DEFAULT_SHARE_TOLERANCE,
+        gate: GateRule::default(),
+        escalate_to: None,
+        parallel: !a.serial,
+    };
+    let s = run_with_progress(&spec);
+    write_sweep(&s, &a.reports_dir, "cargo run --release -- report")?;
+    note!(
+        a.json,
+        "seed paper's sweep (paper preset, 8 replicates per level):"
+    );
+    note!(a.json, "{}", terminal::sweep(&s).trim_end());
+    note!(a.json, "wrote {}", a.reports_dir.join("sweep.md").display());
+    {
+        for r in &results {
+            write_audit(r, &a.reports_dir)?;
+        }
+        remove_stale_audit_reports(&a.reports_dir, &results)?;
+        write_atomic(
+            &a.reports_dir.join("README.md"),
+            report::audit::summary(
+                &results,
+                a.audits_dir.display().to_string().trim_end_matches('/'),
+                &missing,
+            )
+            .as_bytes(),
+        )?;
+        write_paper_pages(&a.reports_dir, &results, &missing)?;
+        let files = audits::descriptor_files(&a.audits_dir)?;
+        let (descriptors, _) = audits::load_set(&files, &a.paper_cache);
+        let evidence = audits::measured_nulls(&descriptors, &Thresholds::default());
+        write_atomic(
+            &a.reports_dir.join("null-evidence.md"),
+            report::audit::null_evidence(&evidence).as_bytes(),
+        )?;
+        note!(a.json, "\naudits ({}):", results.len());
+        note!(a.json, "{}", report::audit::terminal_summary(&results));
+        note!(
+            a.json,
+            "wrote {}",
+            a.reports_dir.join("README.md").display()
+        );
+        note!(
+            a.json,
+            "wrote {}",
+            a.reports_dir.join("null-evidence.md").display()
+        );
+    }
+    let e = crate::entropy::study(&config::paper(), 4);
+    write_entropy(&e, &a.reports_dir, "cargo run --release -- report")?;
+    note!(
+        a.json,
+        "wrote {}",
+        a.reports_dir.join("entropy.md").display()
+    );
+    for study in studies {
+        let r = run_factorial(&study, None, !a.serial, &crate::cli::BudgetArgs::default())?;
+        let out = write_factorial(&r, &study, &a.reports_dir, "cargo run --release -- report")?;
+        note!(a.json, "\n{} ({}):", r.title, study.display());
+        note!(a.json, "{}", terminal::factorial(&r).trim_end());
+        note!(a.json, "wrote {}", out.display());
+    }
+    if a.json {
+        print_json(&results)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! `factorial` and `prereg`: locked pre-registered studies.
+
+use super::*;
+
+/// Everything a merge needs to rebuild a factorial study.
+pub(crate) fn factorial_spec_record(
+    study: &Study,
+    path: &Path,
+    lock: &lock::Lock,
+    resamples: usize,
+) -> serde_json::Value {
+    json!({"path": path.display().to_string(), "study": study.file, "lock": lock, "resamples": resamples})
+}
+
+/// The study files of a directory, sorted.
+pub(crate) fn studies_in(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+    anyhow::ensure!(
+        dir.is_dir(),
+        "{}: no pre-registration directory (give --prereg-dir)",
+        dir.display()
+    );
+    let mut v: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// Loads, verifies against its lock, and runs a study.
+pub(crate) fn run_factorial(
+    path: &Path,
+    resamples: Option<usize>,
+    parallel: bool,
+    budget: &crate::cli::BudgetArgs,
+) -> Result<FactorialResult> {
+    let study = Study::load(path)?;
+    let l = lock::verify(path, &study)?;
+    if let Some(r) = resamples {
+        locked_resamples(&study, path, r)?;
+    }
+    study_within_budget(&study, parallel, budget)?;
+    let pb = progress::bar(factorial::run_count(&study), "factorial");
+    let r = factorial::run_study(
+        &study,
+        &path.display().to_string(),
+        l,
+        study.file.resamples,
+        parallel,
+        &pb,
+    )?;
+    pb.finish_and_clear();
+    Ok(r)
+}
+
+pub(crate) fn write_factorial(
+    r: &FactorialResult,
+    path: &Path,
+    dir: &Path,
+    regenerate: &str,
+) -> Result<std::path::PathBuf> {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "study".into());
+    let figure = format!("figures/factorial-{stem}.svg");
+    write_atomic(
+        &dir.join(&figure),
+        report::svg::factorial_figure(r)?.as_bytes(),
+    )?;
+    let md = dir.join(format!("factorial-{stem}.md"));
+    write_atomic(
+        &md,
+        report::markdown::factorial(r, regenerate, &figure).as_bytes(),
+    )?;
+    Ok(md)
+}
+
+pub(crate) fn factorial_cmd(a: FactorialArgs) -> Result<()> {
+    if let (Some(shard), Some(out)) = (a.shard.shard, &a.shard.shard_out) {
+        let study = Study::load(&a.file)?;
+        let l = lock::verify(&a.file, &study)?;
+        locked_resamples(&study, &a.file, a.common.resamples)?;
+        study_within_budget(&study, !a.common.serial, &a.common.budget)?;
+        let jobs = factorial::jobs(&study);
+        let spec = factorial_spec_record(&study, &a.file, &l, study.file.resamples);
+        let n = crate::shard::write(
+            out,
+            "factorial",
+            &spec,
+            shard,
+            jobs.len(),
+            !a.common.serial,
+            |j| factorial::job_value(&study, jobs[j]),
+        )?;
+        eprintln!(
+            "wrote {n} of {} jobs to {} (shard {}/{})",
+            jobs.len(),
+            out.display(),
+            shard.index,
+            shard.count
+        );
+        return Ok(());
+    }
+    let r = run_factorial(
+        &a.file,
+        Some(a.common.resamples),
+        !a.common.serial,
+        &a.common.budget,
+    )?;
+    finish_factorial(&r, &a.file, a.out.as_deref(), a.common.json)
+}
+
+/// The analysis of a study is locked with it: `--resamples` may only repeat the study's value.
+pub(crate) fn locked_resamples(study: &Study, path: &Path, flag: usize) -> Result<()> {
+    anyhow::ensure!(
+        flag == study.file.resamples,
+        "{}: the study's analysis is locked with {} bootstrap resamples; --resamples {flag} would change it \
+         (edit the study's `resamples` and record it with `rlvr-audit prereg amend`)",
+        path.display(),
+        study.file.resamples
+    );
+    Ok(())
+}
+
+pub(crate) fn finish_factorial(
+    r: &FactorialResult,
+    path: &Path,
+    out: Option<&Path>,
+    json: bool,
+) -> Result<()> {
+    if let Some(dir) = out {
+        let md = write_factorial(
+            r,
+            path,
+            dir,
+            &format!("rlvr-audit factorial {}", path.display()),
+        )?;
+        eprintln!("wrote {}", md.display());
+    }
+    if json {
+        let mut v = serde_json::to_value(r)?;
+        v.as_object_mut()
+            .expect("object")
+            .insert("tool".into(), report::tool());
+        return print_json(&v);
+    }
+    say!("{} — lock {}", r.title, r.lock.current());
+    say_raw!("{}", terminal::factorial(r));
+    Ok(())
+}
+
+pub(crate) fn prereg_cmd(c: PreregCommand) -> Result<()> {
+    match c {
+        PreregCommand::Lock { file } => {
+            let l = lock::lock(&file, &Study::load(&file)?)?;
+            say!(
+                "locked {} at {} (sha256 {})",
+                file.display(),
+                l.locked_at,
+                l.sha256
+            );
+        }
+        PreregCommand::Verify { file } => {
+            let l = lock::verify(&file, &Study::load(&file)?)?;
+            say!(
+                "{} matches its lock (sha256 {}, {} amendment(s))",
+                file.display(),
+                l.current(),
+                l.amendments.len()
+            );
+        }
+        PreregCommand::Amend { file, why } => {
+            anyhow::ensure!(
+                !why.trim().is_empty(),
+                "--why must give the reason for the amendment"
+            );
+            let l = lock::amend(&file, &Study::load(&file)?, &why)?;
+            say!(
+                "recorded amendment {} of {} (sha256 {})",
+                l.amendments.len(),
+                file.display(),
+                l.current()
+            );
+        }
+    }
+    Ok(())
+}
