@@ -137,6 +137,27 @@ impl Outcome {
         })
     }
 
+    /// What a cell's outcome measures, in words, for a cell whose trained arm is `arm` (the chain's
+    /// target for a decomposition outcome).
+    pub fn measured(self, arm: &str) -> String {
+        use Outcome::*;
+        match self {
+            Accuracy => format!("final accuracy of `{arm}`"),
+            Greedy => format!("final greedy accuracy of `{arm}`"),
+            PassK => format!("final pass@k of `{arm}`"),
+            Entropy => format!("final entropy of `{arm}`"),
+            Total => format!("Δ_total = `{arm}` − base"),
+            Null => "Δ_null = random − base".into(),
+            Elicit => "Δ_elicit = majority − random".into(),
+            Rd => format!("Δ_rd = `{arm}` − majority"),
+            Naive => format!("Δ_naive = `{arm}` − random"),
+            RdOfNaive => format!("Δ_rd / Δ_naive (target `{arm}`)"),
+            ElicitOfNaive => format!("Δ_elicit / Δ_naive (target `{arm}`)"),
+            ElicitOfTotal => format!("(majority − base) / Δ_total (target `{arm}`)"),
+            RdOfTotal => format!("Δ_rd / Δ_total (target `{arm}`)"),
+        }
+    }
+
     /// Whether the outcome needs the decomposition chain run in each cell.
     pub fn needs_chain(self) -> bool {
         !matches!(

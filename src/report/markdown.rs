@@ -250,12 +250,18 @@ pub fn factorial(r: &crate::factorial::FactorialResult, regenerate: &str, figure
     }
     let _ = writeln!(
         m,
-        "\n## Cell means\n\n| cell | levels | arm | mean [95% t CI] |\n|---|---|---|---|"
+        "\n## Cell means\n\n| cell | levels | outcome measured | mean [95% t CI] |\n|---|---|---|---|"
     );
     for (c, e) in r.cells.iter().zip(&a.cell_means) {
         let code = super::cell_code(&c.coding);
         let levels = super::cell_levels(&r.factors, &c.coding, 0, ", ");
-        let _ = writeln!(m, "| {code} | {} | {} | {} |", levels, c.arm, est(e, 4));
+        let _ = writeln!(
+            m,
+            "| {code} | {} | {} | {} |",
+            levels,
+            r.outcome.measured(&c.arm.to_string()),
+            est(e, 4)
+        );
     }
     let _ = writeln!(
         m,
