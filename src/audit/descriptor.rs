@@ -500,8 +500,29 @@ impl<'a> Check<'a> {
         Some(entries)
     }
 
+    /// A draft's placeholder (`TODO`, `TODO: …`): its own error class, so a draft written by
+    /// `rlvr-audit new` can never be audited by accident.
+    fn todo(&mut self, node: &Node, field: &str) -> bool {
+        let Kind::Scalar { text, .. } = &node.kind else {
+            return false;
+        };
+        if !text.trim_start().starts_with("TODO") {
+            return false;
+        }
+        let e = LoadError::new(
+            self.path,
+            format!("unfinished draft: field `{field}` is still a placeholder: {text}"),
+        )
+        .at(node.line, node.column);
+        self.errors.push(e);
+        true
+    }
+
     /// A scalar as text (quoted or plain).
     fn text(&mut self, node: &Node, field: &str) -> Option<String> {
+        if self.todo(node, field) {
+            return None;
+        }
         match &node.kind {
             Kind::Scalar { text, .. } => Some(text.clone()),
             _ => {
@@ -528,6 +549,9 @@ impl<'a> Check<'a> {
 
     /// A whole number written as a number (a quoted `"500"` is refused).
     fn uint(&mut self, node: &Node, field: &str, lo: u64, hi: u64) -> Option<u64> {
+        if self.todo(node, field) {
+            return None;
+        }
         match &node.kind {
             Kind::Scalar { text, plain: true } => match text.parse::<u64>() {
                 Ok(v) if (lo..=hi).contains(&v) => Some(v),
@@ -568,6 +592,9 @@ impl<'a> Check<'a> {
 
     /// A real number written as a number.
     fn float(&mut self, node: &Node, field: &str) -> Option<f64> {
+        if self.todo(node, field) {
+            return None;
+        }
         match &node.kind {
             Kind::Scalar { text, plain: true } => match text.parse::<f64>() {
                 Ok(v) if v.is_finite() => Some(v),
