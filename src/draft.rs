@@ -486,7 +486,14 @@ fn printed_of(text: &str) -> Option<(String, Option<String>)> {
             v.trim().trim_end_matches('(').trim().to_string(),
             Some(s.trim().trim_end_matches(')').trim().to_string()),
         ),
-        None => (text.trim().to_string(), None),
+        None => {
+            // "73.5 (+24.1)": the score is the first word; the change beside it is not copied.
+            let t = text.trim();
+            match t.split_once(' ') {
+                Some((first, _)) if parse_printed(t).is_none() => (first.to_string(), None),
+                _ => (t.to_string(), None),
+            }
+        }
     };
     parse_printed(&num)?;
     let spread = spread.filter(|s| s.parse::<f64>().is_ok_and(f64::is_finite));
@@ -552,10 +559,15 @@ fn drafts_of(paper: &str, index: &PaperIndex, t: &Table, syn: &Synonyms) -> Vec<
             }
             let parts: Vec<&str> = label.split(" / ").collect();
             let metric = parts.iter().find_map(|p| metric_of(p));
+            // A level that names a model (a column group per model) gives the model.
+            let col_model = parts
+                .iter()
+                .find(|p| syn.is_model(p) && syn.role(p).is_none())
+                .map(|s| s.to_string());
             let bench: Vec<&str> = parts
                 .iter()
                 .copied()
-                .filter(|p| metric_of(p).is_none())
+                .filter(|p| metric_of(p).is_none() && Some(p.to_string()) != col_model)
                 .collect();
             let bench = if bench.is_empty() {
                 label.clone()
@@ -564,7 +576,7 @@ fn drafts_of(paper: &str, index: &PaperIndex, t: &Table, syn: &Synonyms) -> Vec<
             };
             for l in &lines {
                 add(
-                    l.model.clone(),
+                    col_model.clone().or_else(|| l.model.clone()),
                     bench.clone(),
                     metric.clone(),
                     (l.clone(), l.index, j),
@@ -734,6 +746,9 @@ pub fn drafts(
                 && let Some(mt) = &d.metric
             {
                 id = format!("{base}-{}", slug(mt));
+            }
+            if clash(&id, &out) {
+                id = format!("{base}-{}", slug(&d.table));
             }
             let mut k = 2;
             let first = id.clone();

@@ -228,7 +228,29 @@ pub fn parse_value(text: &str) -> (Option<f64>, Option<f64>) {
             _ => (None, None),
         };
     }
+    if let Some((v, change)) = t.split_once(' ')
+        && is_change(change)
+    {
+        // "70.1 (+21.7)", "70.1 ↑21.7": the score, printed beside its change over a reference.
+        return (number(v), None);
+    }
     (number(t), None)
+}
+
+/// A change printed beside a score: `(+21.7)`, `(-0.4)`, `↑21.7`, `↓0.4`, `+3.2%`.
+fn is_change(s: &str) -> bool {
+    let t = s
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
+    let t = t.trim_start_matches(['↑', '↓']).trim();
+    let signed = s
+        .trim()
+        .trim_start_matches('(')
+        .trim_start()
+        .starts_with(['+', '-', '↑', '↓']);
+    signed && number(t).is_some()
 }
 
 impl Cell {
@@ -277,6 +299,11 @@ mod tests {
         assert_eq!(parse_value("49.4%"), (Some(49.4), None));
         assert_eq!(parse_value("Qwen2.5-7B"), (None, None));
         assert_eq!(normalise("*"), "*");
+        assert_eq!(parse_value("70.1 (+21.7)"), (Some(70.1), None));
+        assert_eq!(parse_value("70.1 ↑21.7"), (Some(70.1), None));
+        assert_eq!(parse_value("70.1 (-0.4)"), (Some(70.1), None));
+        assert_eq!(parse_value("70.1 (a)"), (None, None));
+        assert_eq!(parse_value("7 B"), (None, None));
     }
 
     #[test]
