@@ -416,3 +416,79 @@ fn a_user_synonyms_file_replaces_the_shipped_one() {
     );
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn model_column_groups_changes_in_parentheses_and_a_gain_caption() {
+    let id = "2608.00001v2";
+    let d = setup("groups", "new_groups.html", id);
+    let o = new(&d, id, &["--model", "olmo", "--benchmark", "math500"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let (p, v) = yaml(&d, "260800001-olmo2-7b-math500");
+    assert_eq!(v["model"], "OLMo2-7B", "the column group names the model");
+    assert_eq!(v["benchmark"]["name"], "MATH500");
+    for (name, role, printed) in [
+        ("base", "base", "9.0"),
+        ("ground-truth", "true", "24.5"),
+        ("majority", "majority", "18.2"),
+        ("format", "format", "8.1"),
+        ("incorrect", "incorrect", "7.5"),
+        ("random", "random", "-0.5"),
+    ] {
+        let a = arm(&v, name);
+        assert_eq!(a["role"], role, "{name}");
+        assert_eq!(a["printed"], printed, "{name}: the score, not its change");
+        assert!(
+            a["unit"].as_str().unwrap().starts_with("TODO"),
+            "the caption speaks of improvements: the unit is for the user to say"
+        );
+        assert_eq!(a["cell"]["column"], "OLMo2-7B / MATH500");
+    }
+    // No designed arm in this table: the ground-truth arm is the target.
+    assert_eq!(v["targets"], serde_json::json!(["ground-truth"]));
+    let o = validate(&d, &p);
+    let fields = todo_fields(&o);
+    assert_eq!(fields.iter().filter(|f| f.ends_with(".unit")).count(), 6);
+    let filled = fill(&std::fs::read_to_string(&p).unwrap())
+        .replace("unit: \"filled in by hand\"", "unit: percent")
+        // OLMo's random arm prints a change (−0.5): the user says so.
+        .replace(
+            "printed: \"-0.5\"\n    unit: percent",
+            "printed: \"-0.5\"\n    unit: gain_points",
+        );
+    std::fs::write(&p, filled).unwrap();
+    let o = validate(&d, &p);
+    assert!(o.status.success(), "{}", text(&o));
+    // The second table: the bare model name is the base, the Δ row and the Avg column are not
+    // arms or benchmarks, and a benchmark printed by both tables gets the table in its id.
+    let o = new(&d, id, &["--table", "Table 2", "--dry-run", "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let drafts = j["drafts"].as_array().unwrap();
+    let benches: Vec<&str> = drafts
+        .iter()
+        .map(|x| x["draft"]["benchmark"].as_str().unwrap())
+        .collect();
+    assert_eq!(benches, ["AIME 2024", "AMC", "MATH-500"]);
+    let a = &drafts[0]["draft"]["arms"];
+    let roles: Vec<(&str, &str, &str)> = a
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["label"].as_str().unwrap(),
+                x["role"].as_str().unwrap(),
+                x["printed"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("Qwen2.5-Math-7B", "base", "16.7"),
+            ("w/ TTRL", "majority", "43.3"),
+            ("w/ GT (RL)", "true", "40.0"),
+            ("w/ random rewards", "random", "26.7"),
+        ]
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
