@@ -240,6 +240,8 @@ pub struct Draft {
     pub model: Option<String>,
     pub benchmark: String,
     pub metric: Option<String>,
+    /// Where the metric was read: the header, or the caption when the header names none.
+    pub metric_from: String,
     pub unit: String,
     /// The caption says the numbers are changes (the unit is then a TODO).
     pub gain_caption: bool,
@@ -355,12 +357,38 @@ fn classify(syn: &Synonyms, parts: &[&str]) -> Option<(String, String, String, O
 }
 
 /// The arms a table's rows name (arms as rows), with group headings as models.
+/// The label columns: the header columns, or more when the leading columns of the body hold no
+/// number (a "Model" and a "Method" column written as plain cells).
+fn label_cols(t: &Table) -> usize {
+    let lead = (0..t.cols())
+        .take_while(|&j| (t.header_rows..t.rows()).all(|i| t.cells[i][j].value.is_none()))
+        .count();
+    t.header_cols
+        .max(1)
+        .max(lead.min(t.cols().saturating_sub(1)))
+}
+
+/// Row `i`'s label over the label columns, repeats from spans merged.
+fn full_row_label(t: &Table, i: usize) -> String {
+    let n = label_cols(t);
+    if n <= t.header_cols.max(1) {
+        return t.row_label(i);
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for c in &t.cells[i][..n] {
+        if !c.text.is_empty() && parts.last() != Some(&c.text.as_str()) {
+            parts.push(&c.text);
+        }
+    }
+    parts.join(" / ")
+}
+
 fn row_arms(t: &Table, syn: &Synonyms) -> Vec<Line> {
-    let first_col = t.header_cols.max(1);
+    let first_col = label_cols(t);
     let mut model: Option<String> = None;
     let mut out = Vec::new();
     for i in t.header_rows..t.rows() {
-        let label = t.row_label(i);
+        let label = full_row_label(t, i);
         let numeric = t.cells[i][first_col.min(t.cols())..]
             .iter()
             .any(|c| c.value.is_some());
@@ -552,7 +580,7 @@ fn drafts_of(paper: &str, index: &PaperIndex, t: &Table, syn: &Synonyms) -> Vec<
         None => groups.push((model, bench, metric, vec![e])),
     };
     if by_rows {
-        for j in t.header_cols.max(1)..t.cols() {
+        for j in label_cols(t)..t.cols() {
             let label = t.column_label(j);
             if syn.ignored(&label) {
                 continue;
@@ -621,6 +649,21 @@ fn drafts_of(paper: &str, index: &PaperIndex, t: &Table, syn: &Synonyms) -> Vec<
     let mut drafts = Vec::new();
     for (model, bench, metric, entries) in groups {
         let model = model.or_else(|| caption_model.clone());
+        // The header names no metric: the caption may, when it names exactly one.
+        let (metric, metric_from) = match metric {
+            Some(m) => (Some(m), "header".to_string()),
+            None => {
+                let mut found: Vec<String> = words(&t.caption)
+                    .iter()
+                    .filter_map(|w| metric_of(w))
+                    .collect();
+                found.dedup();
+                match found.as_slice() {
+                    [one] => (Some(one.clone()), "caption".to_string()),
+                    _ => (None, String::new()),
+                }
+            }
+        };
         let mut arms = Vec::new();
         for (l, i, j) in entries {
             let cell = &t.cells[i][j];
@@ -637,7 +680,7 @@ fn drafts_of(paper: &str, index: &PaperIndex, t: &Table, syn: &Synonyms) -> Vec<
                 label: l.arm_label.clone(),
                 printed,
                 spread,
-                row: t.row_label(i),
+                row: full_row_label(t, i),
                 column: t.column_label(j),
                 cell_row: unique_ref(&row_labels, i),
                 cell_column: unique_ref(&col_labels, j),
@@ -687,6 +730,7 @@ fn drafts_of(paper: &str, index: &PaperIndex, t: &Table, syn: &Synonyms) -> Vec<
             model,
             benchmark: bench,
             metric,
+            metric_from,
             unit: if fraction { "fraction" } else { "percent" }.into(),
             gain_caption: gain,
             arms,
@@ -885,7 +929,14 @@ pub fn render(d: &Draft, title: Option<&str>, authors: Option<&str>) -> String {
                 &mut y,
                 &format!(
                     "  metric_note: {}",
-                    q(&format!("from the header: {}", d.arms[0].column))
+                    q(&if d.metric_from == "caption" {
+                        format!(
+                            "from the caption: {}",
+                            d.caption.chars().take(200).collect::<String>()
+                        )
+                    } else {
+                        format!("from the header: {}", d.arms[0].column)
+                    })
                 ),
             );
         }

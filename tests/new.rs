@@ -492,3 +492,40 @@ fn model_column_groups_changes_in_parentheses_and_a_gain_caption() {
     );
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn model_and_method_columns_of_plain_cells_and_the_metric_from_the_caption() {
+    let id = "2608.00002v1";
+    let d = setup("method-col", "new_method_column.html", id);
+    let o = new(&d, id, &["--model", "llama", "--benchmark", "math500"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let (p, v) = yaml(&d, "260800002-llama-32-3b-math500");
+    assert_eq!(v["model"], "Llama-3.2-3B", "the rowspan'd model column");
+    assert_eq!(v["benchmark"]["metric"], "pass@1");
+    assert!(
+        v["benchmark"]["metric_note"]
+            .as_str()
+            .unwrap()
+            .starts_with("from the caption")
+    );
+    for (name, role, printed, row, cell_row) in [
+        ("base", "base", "40.2", "Llama-3.2-3B / Base", "#6"),
+        ("random", "random", "39.0", "Llama-3.2-3B / Random", "#7"),
+        ("ground-truth", "true", "50.6", "Llama-3.2-3B / GT", "#8"),
+    ] {
+        let a = arm(&v, name);
+        assert_eq!(a["role"], role, "{name}");
+        assert_eq!(a["printed"], printed, "{name}");
+        assert_eq!(a["source"]["row"], row, "{name}");
+        assert_eq!(a["cell"]["row"], cell_row, "{name}");
+    }
+    let o = validate(&d, &p);
+    // This page names neither title nor authors: every TODO is reported at once.
+    let mut want = vec!["paper.title", "paper.authors", "claim", "benchmark.n"];
+    want.extend(TRAINING);
+    assert_eq!(todo_fields(&o), want, "{}", text(&o));
+    std::fs::write(&p, fill(&std::fs::read_to_string(&p).unwrap())).unwrap();
+    let o = validate(&d, &p);
+    assert!(o.status.success(), "{}", text(&o));
+    std::fs::remove_dir_all(&d).unwrap();
+}

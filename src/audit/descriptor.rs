@@ -784,12 +784,15 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
                 None => (!req).then(String::new),
             }
         };
+        // Every field read before any is required, so each problem (a TODO too) is reported.
+        let (title, authors, arxiv) = (s("title", true), s("authors", true), s("arxiv", false));
+        let (version, url) = (s("version", true), s("url", false));
         Some(Paper {
-            title: s("title", true)?,
-            authors: s("authors", true)?,
-            arxiv: s("arxiv", false)?,
-            version: s("version", true)?,
-            url: s("url", false)?,
+            title: title?,
+            authors: authors?,
+            arxiv: arxiv?,
+            version: version?,
+            url: url?,
         })
     });
     let claim = get("claim").and_then(|n| c.nonempty(n, "claim"));
