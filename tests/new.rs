@@ -529,3 +529,35 @@ fn model_and_method_columns_of_plain_cells_and_the_metric_from_the_caption() {
     assert!(o.status.success(), "{}", text(&o));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// The README's worked example ("Audit a new paper"), run as written: fetch, new, validate
+/// (8 unfinished-draft errors), fill in, validate, and the draft audits like any descriptor.
+#[test]
+fn the_readme_new_paper_example_runs_offline() {
+    let id = "2607.01003v1";
+    let d = setup("readme", "new_guessed.html", id);
+    let o = new(&d, id, &["--dry-run"]);
+    assert!(
+        o.status.success() && !d.join("audits").exists(),
+        "{}",
+        text(&o)
+    );
+    assert!(new(&d, id, &["--benchmark", "minerva"]).status.success());
+    let (p, v) = yaml(&d, "260701003-qwen25-math-15b-minerva");
+    assert_eq!(arm(&v, "base")["printed"], "9.6");
+    assert_eq!(arm(&v, "base")["spread"], "0.4");
+    let o = validate(&d, &p);
+    assert_eq!(todo_fields(&o).len(), 8, "{}", text(&o));
+    std::fs::write(&p, fill(&std::fs::read_to_string(&p).unwrap())).unwrap();
+    assert!(validate(&d, &p).status.success());
+    let o = cli(&[
+        "check",
+        p.to_str().unwrap(),
+        "--paper-cache",
+        d.join("cache").to_str().unwrap(),
+        "--audits-dir",
+        d.join("audits").to_str().unwrap(),
+    ]);
+    assert!(matches!(o.status.code(), Some(0 | 1 | 3)), "{}", text(&o));
+    std::fs::remove_dir_all(&d).unwrap();
+}
