@@ -53,6 +53,9 @@ pub enum Command {
     Fetch(FetchArgs),
     /// List a paper's cached tables, or show one.
     Tables(TablesArgs),
+    /// Draft descriptors from a paper's cached tables: one per model × benchmark, every number
+    /// citing its cell, every unknown a TODO (run `fetch ID` first; never touches the network).
+    New(NewArgs),
     /// Measure simulator throughput on a documented config.
     Bench(BenchArgs),
     /// List the simulator presets and their values.
@@ -599,4 +602,37 @@ pub struct BenchArgs {
     /// Time only these workloads (by name; repeatable). Default: all.
     #[arg(long = "workload", value_name = "NAME")]
     pub workloads: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct NewArgs {
+    /// arXiv id as cached (with its version if it was fetched with one).
+    pub id: String,
+    /// Only this table: its printed tag ("Table 2"), display name or float id.
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Only drafts whose model contains this (ignoring case, spaces and dashes).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Only drafts whose benchmark contains this (ignoring case, spaces and dashes).
+    #[arg(long)]
+    pub benchmark: Option<String>,
+    /// List what was found without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print what was found (and written) as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the drafts go.
+    #[arg(long, default_value = "audits")]
+    pub out: std::path::PathBuf,
+    /// Overwrite drafts that already exist.
+    #[arg(long)]
+    pub force: bool,
+    /// The arm synonyms file (role → label patterns).
+    #[arg(long, default_value = "data/arm-synonyms.yaml")]
+    pub synonyms: std::path::PathBuf,
+    /// Cache directory.
+    #[arg(long, default_value = "data/papers")]
+    pub cache_dir: std::path::PathBuf,
 }

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 pub mod cmd;
 pub mod decompose;
+pub mod draft;
 pub mod entropy;
 pub mod factorial;
 pub mod fetch;

@@ -472,8 +472,29 @@ impl<'a> Check<'a> {
         Some(entries)
     }
 
+    /// A draft's placeholder (`TODO`, `TODO: …`): its own error class, so a draft written by
+    /// `rlvr-audit new` can never be audited by accident.
+    fn todo(&mut self, node: &Node, field: &str) -> bool {
+        let Kind::Scalar { text, .. } = &node.kind else {
+            return false;
+        };
+        if !text.trim_start().starts_with("TODO") {
+            return false;
+        }
+        let e = LoadError::new(
+            self.path,
+            format!("unfinished draft: field `{field}` is still a placeholder: {text}"),
+        )
+        .at(node.line, node.column);
+        self.errors.push(e);
+        true
+    }
+
     /// A scalar as text (quoted or plain).
     fn text(&mut self, node: &Node, field: &str) -> Option<String> {
+        if self.todo(node, field) {
+            return None;
+        }
         match &node.kind {
             Kind::Scalar { text, .. } => Some(text.clone()),
             _ => {
@@ -500,6 +521,9 @@ impl<'a> Check<'a> {
 
     /// A whole number written as a number (a quoted `"500"` is refused).
     fn uint(&mut self, node: &Node, field: &str, lo: u64, hi: u64) -> Option<u64> {
+        if self.todo(node, field) {
+            return None;
+        }
         match &node.kind {
             Kind::Scalar { text, plain: true } => match text.parse::<u64>() {
                 Ok(v) if (lo..=hi).contains(&v) => Some(v),
@@ -540,6 +564,9 @@ impl<'a> Check<'a> {
 
     /// A real number written as a number.
     fn float(&mut self, node: &Node, field: &str) -> Option<f64> {
+        if self.todo(node, field) {
+            return None;
+        }
         match &node.kind {
             Kind::Scalar { text, plain: true } => match text.parse::<f64>() {
                 Ok(v) if v.is_finite() => Some(v),
@@ -729,12 +756,15 @@ fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
                 None => (!req).then(String::new),
             }
         };
+        // Every field read before any is required, so each problem (a TODO too) is reported.
+        let (title, authors, arxiv) = (s("title", true), s("authors", true), s("arxiv", false));
+        let (version, url) = (s("version", true), s("url", false));
         Some(Paper {
-            title: s("title", true)?,
-            authors: s("authors", true)?,
-            arxiv: s("arxiv", false)?,
-            version: s("version", true)?,
-            url: s("url", false)?,
+            title: title?,
+            authors: authors?,
+            arxiv: arxiv?,
+            version: version?,
+            url: url?,
         })
     });
     let claim = get("claim").and_then(|n| c.nonempty(n, "claim"));

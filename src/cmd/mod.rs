@@ -66,6 +66,7 @@ pub(crate) use serde_json::json;
 pub(crate) use std::path::{Path, PathBuf};
 
 mod auditing;
+mod drafting;
 mod entropy_check;
 mod main_job;
 mod papers;
@@ -74,7 +75,8 @@ mod studies;
 mod sweeps;
 
 pub(crate) use self::{
-    auditing::*, entropy_check::*, main_job::*, papers::*, simulate::*, studies::*, sweeps::*,
+    auditing::*, drafting::*, entropy_check::*, main_job::*, papers::*, simulate::*, studies::*,
+    sweeps::*,
 };
 
 /// Runs a command; the value is the process exit code (errors exit 2 from `main`).
@@ -96,6 +98,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Check(a) => check_cmd(a),
         Command::Fetch(a) => done(fetch_cmd(a)),
         Command::Tables(a) => done(tables_cmd(a)),
+        Command::New(a) => done(new_cmd(a)),
     }
 }
 

@@ -7,18 +7,7 @@ pub(crate) fn fetch_cmd(a: FetchArgs) -> Result<()> {
     let id = PaperId::parse(&a.id)?;
     let key = id.key();
     let (html, url) = if a.offline {
-        let page = cache::paper_dir(&a.cache_dir, &key).join("page.html");
-        let html = std::fs::read_to_string(&page).with_context(|| {
-            format!(
-                "{}: no cached page for `{key}` (offline mode reads the cache only)",
-                page.display()
-            )
-        })?;
-        let index = cache::read_index(&a.cache_dir, &key).ok();
-        (
-            html,
-            index.map_or_else(|| page.display().to_string(), |i| i.source_url),
-        )
+        cache::read_page(&a.cache_dir, &key)?
     } else {
         anyhow::ensure!(
             (1..=1024).contains(&a.max_mib) && (1..=3600).contains(&a.timeout_secs),

@@ -109,6 +109,34 @@ impl Drop for EntryLock {
     }
 }
 
+/// A cached page and the URL it came from (the page itself when no index records one), read
+/// under the entry's lock, so a concurrent fetch of the same paper never swaps the directory away
+/// mid-read.
+pub fn read_page(cache: &Path, id: &str) -> anyhow::Result<(String, String)> {
+    crate::fetch::PaperId::parse(id)?;
+    let dir = paper_dir(cache, id);
+    let page = dir.join("page.html");
+    let missing = || {
+        anyhow::anyhow!(
+            "{}: no cached page for `{id}` (offline mode reads the cache only)",
+            page.display()
+        )
+    };
+    if !page.is_file() {
+        return Err(missing());
+    }
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let _lock = EntryLock::take(cache, &name)?;
+    let html = fs::read_to_string(&page).map_err(|_| missing())?;
+    let url = read_index(cache, id)
+        .map(|i| i.source_url)
+        .unwrap_or_else(|_| page.display().to_string());
+    Ok((html, url))
+}
+
 /// Writes the cache of a paper, replacing any previous one only once everything is written.
 pub fn write(
     cache: &Path,

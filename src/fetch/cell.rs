@@ -41,9 +41,139 @@ const TEX: &[(&str, &str)] = &[
     ("\\ ", " "),
 ];
 
+/// Greek letters and a few symbols header labels use, by TeX command name.
+const SYMBOLS: &[(&str, &str)] = &[
+    ("alpha", "α"),
+    ("beta", "β"),
+    ("gamma", "γ"),
+    ("delta", "δ"),
+    ("Delta", "Δ"),
+    ("epsilon", "ε"),
+    ("varepsilon", "ε"),
+    ("eta", "η"),
+    ("theta", "θ"),
+    ("kappa", "κ"),
+    ("lambda", "λ"),
+    ("mu", "μ"),
+    ("pi", "π"),
+    ("rho", "ρ"),
+    ("sigma", "σ"),
+    ("tau", "τ"),
+    ("phi", "φ"),
+    ("chi", "χ"),
+    ("omega", "ω"),
+    ("leq", "≤"),
+    ("le", "≤"),
+    ("geq", "≥"),
+    ("ge", "≥"),
+    ("approx", "≈"),
+    ("cdot", "·"),
+    ("infty", "∞"),
+    ("rightarrow", "→"),
+    ("to", "→"),
+];
+
+/// Commands whose argument is plain text (`\mathrm{Acc}` is `Acc`).
+const WRAPPERS: &[&str] = &[
+    "mathrm",
+    "text",
+    "textrm",
+    "mathit",
+    "textit",
+    "mathsf",
+    "textsf",
+    "mathtt",
+    "texttt",
+    "operatorname",
+    "mbox",
+];
+
+/// One argument of a TeX command at the start of `s`: a braced group, a command, or one
+/// character; and the rest.
+fn tex_arg(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    if let Some(rest) = s.strip_prefix('{') {
+        let mut depth = 1usize;
+        for (i, c) in rest.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return (&rest[..i], &rest[i + 1..]);
+                    }
+                }
+                _ => {}
+            }
+        }
+        return (rest, "");
+    }
+    if let Some(rest) = s.strip_prefix('\\') {
+        let n = rest
+            .char_indices()
+            .find(|(_, c)| !c.is_ascii_alphabetic())
+            .map_or(rest.len(), |(i, _)| i)
+            .max(1.min(rest.len()));
+        return (&s[..n + 1], &rest[n..]);
+    }
+    match s.chars().next() {
+        Some(c) => s.split_at(c.len_utf8()),
+        None => ("", ""),
+    }
+}
+
+/// `\frac{a}{b}` (and `\frac\pi6`) as `a/b`, wrappers such as `\mathrm{…}` as their text, and
+/// Greek letters as themselves, so a math header reads `Acc@π/6`.
+fn tex_readable(alt: &str) -> String {
+    let mut out = String::new();
+    let mut s = alt;
+    while let Some(i) = s.find('\\') {
+        out.push_str(&s[..i]);
+        let rest = &s[i + 1..];
+        let n = rest
+            .char_indices()
+            .find(|(_, c)| !c.is_ascii_alphabetic())
+            .map_or(rest.len(), |(j, _)| j);
+        let name = &rest[..n];
+        let after = &rest[n..];
+        if name == "frac" || name == "tfrac" || name == "dfrac" {
+            let (a, r) = tex_arg(after);
+            let (b, r) = tex_arg(r);
+            let (a, b) = (tex_readable(a), tex_readable(b));
+            let wrap = |x: String| {
+                if x.chars().count() > 1 && x.contains(['+', '-', ' ']) {
+                    format!("({x})")
+                } else {
+                    x
+                }
+            };
+            out.push_str(&format!("{}/{}", wrap(a), wrap(b)));
+            s = r;
+        } else if WRAPPERS.contains(&name) {
+            let (a, r) = tex_arg(after);
+            out.push_str(&tex_readable(a));
+            s = r;
+        } else if let Some((_, sym)) = SYMBOLS.iter().find(|(k, _)| *k == name) {
+            out.push_str(sym);
+            s = after;
+        } else {
+            // Left for the replacements below (\pm, \textbf, …).
+            out.push('\\');
+            out.push_str(name);
+            s = after;
+        }
+    }
+    out.push_str(s);
+    out
+}
+
 /// Plain text of TeX math as LaTeXML's alttext gives it.
 pub fn tex_to_text(alt: &str) -> String {
-    let mut s = alt.to_string();
+    let mut s = if alt.contains('\\') {
+        tex_readable(alt)
+    } else {
+        alt.to_string()
+    };
     for (from, to) in TEX {
         s = s.replace(from, to);
     }
@@ -74,7 +204,8 @@ pub fn normalise(raw: &str) -> String {
 }
 
 /// Parses `64.3`, `-1.2`, `64.3%`, `64.3±0.4`, `64.3 ± 0.4`, `64.3 (±0.4)` into (value, spread),
-/// by the one parser of printed numbers.
+/// by the one parser of printed numbers; `70.1 (+21.7)` and `70.1 ↑21.7` (a score printed beside
+/// its change over a reference) read as the score.
 pub fn parse_value(text: &str) -> (Option<f64>, Option<f64>) {
     let number = |s: &str| crate::printed::parse_printed(s).map(|p| p.value);
     match crate::printed::split_spread(text) {
@@ -82,8 +213,31 @@ pub fn parse_value(text: &str) -> (Option<f64>, Option<f64>) {
             (Some(v), Some(s)) => (Some(v), Some(s)),
             _ => (None, None),
         },
-        (v, None) => (number(v), None),
+        (t, None) => {
+            if let Some((v, change)) = t.split_once(' ')
+                && is_change(change)
+            {
+                return (number(v), None);
+            }
+            (number(t), None)
+        }
     }
+}
+
+/// A change printed beside a score: `(+21.7)`, `(-0.4)`, `↑21.7`, `↓0.4`, `+3.2%`.
+fn is_change(s: &str) -> bool {
+    let t = s
+        .trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim();
+    let t = t.trim_start_matches(['↑', '↓']).trim();
+    let signed = s
+        .trim()
+        .trim_start_matches('(')
+        .trim_start()
+        .starts_with(['+', '-', '↑', '↓']);
+    signed && crate::printed::parse_printed(t).is_some()
 }
 
 impl Cell {
@@ -132,5 +286,18 @@ mod tests {
         assert_eq!(parse_value("49.4%"), (Some(49.4), None));
         assert_eq!(parse_value("Qwen2.5-7B"), (None, None));
         assert_eq!(normalise("*"), "*");
+        assert_eq!(parse_value("70.1 (+21.7)"), (Some(70.1), None));
+        assert_eq!(parse_value("70.1 ↑21.7"), (Some(70.1), None));
+        assert_eq!(parse_value("70.1 (-0.4)"), (Some(70.1), None));
+        assert_eq!(parse_value("70.1 (a)"), (None, None));
+        assert_eq!(parse_value("7 B"), (None, None));
+    }
+
+    #[test]
+    fn math_labels_read_as_text() {
+        assert_eq!(tex_to_text("\\mathrm{Acc}@\\frac\\pi6"), "Acc@π/6");
+        assert_eq!(tex_to_text("\\text{Acc}@\\frac{\\pi}{6}"), "Acc@π/6");
+        assert_eq!(tex_to_text("\\Delta\\text{acc}"), "Δacc");
+        assert_eq!(tex_to_text("64.28\\pm 0.35"), "64.28± 0.35");
     }
 }

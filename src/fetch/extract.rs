@@ -224,8 +224,23 @@ fn grid(
     let rows = rows_of(tabular);
     let mut g: Vec<Vec<Option<Cell>>> = vec![Vec::new(); rows.len()];
     let mut head_flags = vec![false; rows.len()];
+    // Per row: a horizontal rule above it (`ltx_border_t`) or below it (`ltx_border_b`) across
+    // all its cells — where LaTeXML only guessed the headers, the rule is what separates them.
+    let mut rule_above = vec![false; rows.len()];
+    let mut rule_below = vec![false; rows.len()];
     for (r, (row, in_head)) in rows.iter().enumerate() {
         head_flags[r] = *in_head;
+        let cells: Vec<ElementRef> = child_elements(row).filter(is_cell).collect();
+        let all = |prefix: &str| {
+            !cells.is_empty()
+                && cells.iter().all(|c| {
+                    c.value()
+                        .classes()
+                        .any(|k| k.starts_with(prefix) && !k[prefix.len()..].contains('l'))
+                })
+        };
+        rule_above[r] = all("ltx_border_t");
+        rule_below[r] = all("ltx_border_b");
         let mut c = 0usize;
         for cell_el in child_elements(row).filter(is_cell) {
             while g[r].get(c).is_some_and(Option::is_some) {
@@ -255,14 +270,14 @@ fn grid(
         }
     }
     let width = g.iter().map(Vec::len).max().unwrap_or(0);
-    let cells: Vec<Vec<Cell>> = g
+    let mut cells: Vec<Vec<Cell>> = g
         .into_iter()
         .map(|mut row| {
             row.resize(width, None);
             row.into_iter().map(Option::unwrap_or_default).collect()
         })
         .collect();
-    let header_rows = cells
+    let mut header_rows = cells
         .iter()
         .zip(&head_flags)
         .take_while(|(row, head)| {
@@ -272,11 +287,55 @@ fn grid(
                     && row.iter().any(|c| c.header))
         })
         .count();
+    if header_rows == 0 {
+        // No `thead` and no `th`: LaTeXML's `ltx_guessed_headers` tables give header rows as
+        // plain `td` cells. Their cells become header cells, so columns get labels.
+        header_rows = guessed_header_rows(&cells, &rule_above, &rule_below);
+        for row in cells.iter_mut().take(header_rows) {
+            for c in row.iter_mut() {
+                c.header = true;
+            }
+        }
+    }
     let body = &cells[header_rows.min(cells.len())..];
     let header_cols = (0..width)
         .take_while(|&j| !body.is_empty() && body.iter().all(|row| row[j].header))
         .count();
     Ok((cells, header_rows, header_cols))
+}
+
+/// Header rows of a table whose page marked none: the leading rows that hold no number (a row
+/// label aside) above rows that do, cut at the first full horizontal rule among them, and without
+/// trailing rows that only label a group (one text repeated across the row, or the first cell
+/// alone). At most 4; a table with no numeric row below gets none.
+fn guessed_header_rows(cells: &[Vec<Cell>], rule_above: &[bool], rule_below: &[bool]) -> usize {
+    let numeric = |row: &Vec<Cell>| row.iter().skip(1).any(|c| c.value.is_some());
+    let empty = |row: &Vec<Cell>| row.iter().all(|c| c.text.is_empty());
+    let lead = cells
+        .iter()
+        .take_while(|row| !numeric(row))
+        .count()
+        .min(cells.len());
+    if lead == 0 || lead == cells.len() || lead > 4 || cells[..lead].iter().all(empty) {
+        return 0;
+    }
+    // A full rule between header and body: below row k−1 or above row k.
+    if let Some(k) = (1..=lead).find(|&k| rule_below[k - 1] || (k < lead && rule_above[k])) {
+        return k;
+    }
+    let group_label = |row: &Vec<Cell>| {
+        let texts: Vec<&str> = row
+            .iter()
+            .map(|c| c.text.as_str())
+            .filter(|t| !t.is_empty())
+            .collect();
+        texts.len() <= 1 || texts.iter().all(|t| *t == texts[0])
+    };
+    let mut k = lead;
+    while k > 0 && group_label(&cells[k - 1]) {
+        k -= 1;
+    }
+    k
 }
 
 /// Whether `html` is a LaTeXML paper page.

@@ -19,6 +19,7 @@ pub struct CellRef {
     pub table: String,
     pub row: String,
     /// Header labels joined by " / " (e.g. "AIME24 / pass@1"); one level is enough when unique.
+    /// A row or column whose label is empty or repeated is named by its grid position, `#N`.
     pub column: String,
 }
 
@@ -48,7 +49,19 @@ fn norm(s: &str) -> String {
 fn pick(what: &str, query: &str, labels: &[(usize, String)]) -> Result<usize, String> {
     let q = norm(query);
     let exact: Vec<&(usize, String)> = labels.iter().filter(|(_, l)| norm(l) == q).collect();
-    let chosen = if exact.is_empty() {
+    // `#N`: the N-th line of the grid (from 1), for a line whose label is empty or repeated.
+    let positional: Vec<&(usize, String)> = match query.trim().strip_prefix('#') {
+        Some(n) if exact.is_empty() => n
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| labels.iter().find(|(i, _)| i + 1 == n))
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    };
+    let chosen = if !positional.is_empty() {
+        positional
+    } else if exact.is_empty() {
         // One level of a multi-level label is enough when it names one line only.
         labels
             .iter()

@@ -1,0 +1,85 @@
+//! `new`: draft descriptors from a paper's cached tables, citing every cell.
+
+use super::*;
+
+/// `new`: drafts descriptors from a paper's cached tables.
+pub(crate) fn new_cmd(a: crate::cli::NewArgs) -> Result<()> {
+    use crate::draft;
+    let key = crate::fetch::PaperId::parse(&a.id)?.key();
+    let syn = draft::Synonyms::load(&a.synonyms)?;
+    let filter = draft::Filter {
+        table: a.table.clone(),
+        model: a.model.clone(),
+        benchmark: a.benchmark.clone(),
+    };
+    let found = draft::drafts(&a.cache_dir, &key, &syn, &filter)?;
+    anyhow::ensure!(
+        !found.is_empty(),
+        "no table of {key} names training arms that the synonyms in {} recognise (a base and at least \
+         one other role); see `rlvr-audit tables {key}`, or extend the synonyms",
+        a.synonyms.display()
+    );
+    let paths: Vec<PathBuf> = found
+        .iter()
+        .map(|d| a.out.join(format!("{}.yaml", d.id)))
+        .collect();
+    if !a.dry_run {
+        let existing: Vec<String> = paths
+            .iter()
+            .filter(|p| p.exists())
+            .map(|p| p.display().to_string())
+            .collect();
+        anyhow::ensure!(
+            a.force || existing.is_empty(),
+            "refusing to overwrite {} (pass --force to replace)",
+            existing.join(", ")
+        );
+        std::fs::create_dir_all(&a.out)
+            .with_context(|| format!("{}: cannot create", a.out.display()))?;
+        let (title, authors) = draft::title_and_authors(&a.cache_dir, &key);
+        for (d, p) in found.iter().zip(&paths) {
+            let text = draft::render(d, title.as_deref(), authors.as_deref());
+            write_atomic(p, text.as_bytes())?;
+        }
+    }
+    if a.json {
+        return print_json(&json!({
+            "paper": key,
+            "written": !a.dry_run,
+            "drafts": found.iter().zip(&paths).map(|(d, p)| json!({
+                "path": p.display().to_string(),
+                "draft": d,
+            })).collect::<Vec<_>>(),
+        }));
+    }
+    for (d, p) in found.iter().zip(&paths) {
+        say!(
+            "{} {} — {} ({}), model {}, benchmark {}, metric {}",
+            if a.dry_run { "would write" } else { "wrote" },
+            p.display(),
+            d.table,
+            d.layout,
+            d.model.as_deref().unwrap_or("TODO"),
+            d.benchmark,
+            d.metric.as_deref().unwrap_or("pass@1 (assumed: TODO)")
+        );
+        for arm in &d.arms {
+            say!(
+                "    {:<16} {:<10} {:>8}{}  row \"{}\", column \"{}\"",
+                arm.name,
+                arm.role,
+                arm.printed,
+                arm.spread
+                    .as_ref()
+                    .map_or(String::new(), |s| format!(" ± {s}")),
+                arm.row,
+                arm.column
+            );
+        }
+    }
+    say!(
+        "{} draft(s); fill in every TODO, then `rlvr-audit validate`",
+        found.len()
+    );
+    Ok(())
+}
