@@ -624,15 +624,16 @@ pub struct NewArgs {
     #[arg(long)]
     pub json: bool,
     /// Where the drafts go.
-    #[arg(long, default_value = "audits")]
+    #[arg(long, default_value = paths::AUDITS)]
     pub out: std::path::PathBuf,
     /// Overwrite drafts that already exist.
     #[arg(long)]
     pub force: bool,
-    /// The arm synonyms file (role → label patterns).
-    #[arg(long, default_value = "data/arm-synonyms.yaml")]
+    /// The arm synonyms file (role → label patterns); outside the repository, the project's file
+    /// built into the binary.
+    #[arg(long, default_value = paths::ARM_SYNONYMS)]
     pub synonyms: std::path::PathBuf,
     /// Cache directory.
-    #[arg(long, default_value = "data/papers")]
+    #[arg(long, default_value = paths::PAPER_CACHE)]
     pub cache_dir: std::path::PathBuf,
 }

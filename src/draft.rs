@@ -76,10 +76,19 @@ pub struct Synonyms {
     ignore: Vec<Pattern>,
 }
 
+/// The project's synonyms file, as built into the binary.
+const BUILT_IN: &str = include_str!("../data/arm-synonyms.yaml");
+
 impl Synonyms {
-    /// Reads a synonyms file (format in `data/arm-synonyms.yaml`'s header).
+    /// Reads a synonyms file (format in `data/arm-synonyms.yaml`'s header). The project's own
+    /// file, when asked for by its default path and absent there (the tool run outside the
+    /// repository), is the copy built into the binary.
     pub fn load(path: &Path) -> anyhow::Result<Synonyms> {
-        let text = crate::yaml::read_text(path)?;
+        let text = if path == Path::new(crate::io::paths::ARM_SYNONYMS) && !path.exists() {
+            BUILT_IN.to_string()
+        } else {
+            crate::yaml::read_text(path)?
+        };
         let root = crate::yaml::tree::parse(&text).map_err(|e| {
             anyhow::anyhow!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message)
         })?;

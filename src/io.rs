@@ -20,6 +20,8 @@ pub mod paths {
     pub const PAPER_CACHE: &str = "data/papers";
     /// Printed rows that cannot be audited, with their reasons.
     pub const NOT_AUDITED: &str = "data/not-audited.yaml";
+    /// Label patterns that `new` recognises arms by.
+    pub const ARM_SYNONYMS: &str = "data/arm-synonyms.yaml";
 }
 
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename.
