@@ -711,11 +711,13 @@ pub fn audit(d: &Descriptor, all: &[Descriptor], thr: &Thresholds) -> AuditResul
         Some(sim) => simulated(&mut result, sim, thr, &seed),
         None => reported(&mut result, d, all, thr),
     }
+    // Only the same model's descriptors are judged: the evidence is theirs.
     let own = match_key(&d.model);
-    let mut ev: Vec<NullEvidence> = measured_nulls(all, thr)
-        .into_iter()
-        .filter(|e| e.id != d.id && match_key(&e.model) == own)
-        .collect();
+    let mut ev: Vec<NullEvidence> = measured_nulls(
+        all.iter()
+            .filter(|o| o.id != d.id && match_key(&o.model) == own),
+        thr,
+    );
     let bench = match_key(&d.benchmark.name);
     ev.sort_by(|a, b| {
         (match_key(&a.benchmark) != bench)
@@ -1012,11 +1014,14 @@ fn noise_known(
     spread(target) && random.is_some_and(spread)
 }
 
-/// Every random-reward gain reported (not borrowed) in the set: Δ_null with its interval, one
-/// per reading of the random arm.
-pub fn measured_nulls(all: &[Descriptor], thr: &Thresholds) -> Vec<NullEvidence> {
+/// Every random-reward gain reported (not borrowed) by the given descriptors: Δ_null with its
+/// interval, one per reading of the random arm.
+pub fn measured_nulls<'a>(
+    ds: impl IntoIterator<Item = &'a Descriptor>,
+    thr: &Thresholds,
+) -> Vec<NullEvidence> {
     let mut out = Vec::new();
-    for d in all {
+    for d in ds {
         let Some(ra) = d.role(Role::Random) else {
             continue;
         };
@@ -1024,7 +1029,8 @@ pub fn measured_nulls(all: &[Descriptor], thr: &Thresholds) -> Vec<NullEvidence>
             continue;
         };
         let Some(base) = base_draw(d) else { continue };
-        for (reading, draw, basis) in options_of(ra, d, all, None) {
+        // A reported arm's draw rules need no other descriptor.
+        for (reading, draw, basis) in options_of(ra, d, &[], None) {
             let chain = [
                 Some((base.clone(), Basis::Reported)),
                 None,

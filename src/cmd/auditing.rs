@@ -3,8 +3,12 @@
 use super::*;
 
 /// Loads and audits every descriptor of a directory; any invalid descriptor fails the whole run
-/// with every error listed (none is skipped) before anything is written.
-pub(crate) fn audit_dir(dir: &Path, cache: &Path) -> Result<Vec<AuditResult>> {
+/// with every error listed (none is skipped) before anything is written. Returns the
+/// descriptors with their audits.
+pub(crate) fn audit_dir(
+    dir: &Path,
+    cache: &Path,
+) -> Result<(Vec<audits::descriptor::Descriptor>, Vec<AuditResult>)> {
     anyhow::ensure!(
         dir.is_dir(),
         "{}: no audits directory (give --audits-dir)",
@@ -30,7 +34,7 @@ pub(crate) fn audit_dir(dir: &Path, cache: &Path) -> Result<Vec<AuditResult>> {
         })
         .collect();
     pb.finish_and_clear();
-    Ok(results)
+    Ok((descriptors, results))
 }
 
 /// Writes `papers/<paper>.md` and its figure for every paper, and removes the pages of papers

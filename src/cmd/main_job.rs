@@ -6,7 +6,7 @@ use super::*;
 /// is written, so an invalid one leaves every report as it was. With `--json` stdout carries
 /// only the JSON record of the audits; progress goes to stderr.
 pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
-    let results = audit_dir(&a.audits_dir, &a.paper_cache)?;
+    let (descriptors, results) = audit_dir(&a.audits_dir, &a.paper_cache)?;
     let missing = report::papers::read_not_audited(&a.not_audited)?;
     let studies = studies_in(&a.prereg_dir)?;
     for study in &studies {
@@ -47,8 +47,6 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
             .as_bytes(),
         )?;
         write_paper_pages(&a.reports_dir, &results, &missing)?;
-        let files = audits::descriptor_files(&a.audits_dir)?;
-        let (descriptors, _) = audits::load_set(&files, &a.paper_cache);
         let evidence = audits::measured_nulls(&descriptors, &Thresholds::default());
         write_atomic(
             &a.reports_dir.join("null-evidence.md"),
