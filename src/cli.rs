@@ -450,6 +450,10 @@ pub struct ReportArgs {
     /// The paper cache that descriptors' `cell:` references are read from.
     #[arg(long, default_value = paths::PAPER_CACHE)]
     pub paper_cache: std::path::PathBuf,
+    /// The model check's cached simulator runs: read if present, rewritten (atomically, only
+    /// the runs this report used) when it changed.
+    #[arg(long, default_value = paths::FIT_CACHE)]
+    pub fit_cache: std::path::PathBuf,
     /// Print the complete record of the audits as JSON.
     #[arg(long)]
     pub json: bool,
@@ -477,6 +481,9 @@ pub struct AuditArgs {
     /// The paper cache that descriptors' `cell:` references are read from.
     #[arg(long, default_value = paths::PAPER_CACHE)]
     pub paper_cache: std::path::PathBuf,
+    /// The model check's cached simulator runs (read if present; runs not in it are computed).
+    #[arg(long, default_value = paths::FIT_CACHE)]
+    pub fit_cache: std::path::PathBuf,
     /// Where reports/<id>.md goes.
     #[arg(long, default_value = paths::REPORTS)]
     pub reports_dir: std::path::PathBuf,
@@ -495,6 +502,9 @@ pub struct CheckArgs {
     /// The paper cache that descriptors' `cell:` references are read from.
     #[arg(long, default_value = paths::PAPER_CACHE)]
     pub paper_cache: std::path::PathBuf,
+    /// The model check's cached simulator runs (read if present; runs not in it are computed).
+    #[arg(long, default_value = paths::FIT_CACHE)]
+    pub fit_cache: std::path::PathBuf,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,

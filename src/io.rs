@@ -21,6 +21,8 @@ pub mod paths {
     /// Printed rows that cannot be audited, with their reasons.
     pub const NOT_AUDITED: &str = "data/not-audited.yaml";
     /// Label patterns that `new` recognises arms by.
+    /// The model check's cached simulator runs (`report` keeps it current).
+    pub const FIT_CACHE: &str = "data/fit-cache.json";
     pub const ARM_SYNONYMS: &str = "data/arm-synonyms.yaml";
 }
 

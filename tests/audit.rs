@@ -1321,3 +1321,92 @@ fn rows_that_cannot_be_audited_are_listed_and_counted_with_their_paper() {
         "{summary}"
     );
 }
+
+#[test]
+fn every_reported_audit_has_a_model_check_with_residuals_and_a_summary_column() {
+    let dir = Dir::new("model-check");
+    dir.write(
+        "mc",
+        &descriptor(
+            "mc",
+            "M",
+            Some(500),
+            "gt",
+            &four("40.0", "40.5", "47.0", "52.0", "percent"),
+        ),
+    );
+    let r = audit_file(&dir, "mc");
+    let f = r
+        .fit
+        .as_ref()
+        .expect("a reported audit always has a model check");
+    assert_eq!(
+        f.residuals.len(),
+        3,
+        "one residual per reported trained arm"
+    );
+    for res in &f.residuals {
+        let a = f.anchors.iter().find(|a| a.arm == res.arm).unwrap();
+        assert!((res.reported - a.gain).abs() < 1e-12);
+        assert!(res.tolerances.is_finite());
+    }
+    assert!(f.settings_scanned > 0 && f.settings_consistent <= f.settings_scanned);
+    let md = rlvr_audit::report::audit::report(&r);
+    assert!(md.contains("## Model check"), "{md}");
+    assert!(md.contains("| `random` | +0.5 |"), "{md}");
+    let summary = rlvr_audit::report::audit::summary(std::slice::from_ref(&r), "audits", &[]);
+    assert!(summary.contains("| model check |"), "{summary}");
+    assert!(summary.contains(&f.verdict()), "{summary}");
+}
+
+#[test]
+fn a_ground_truth_arm_that_loses_thirty_points_is_a_misfit_naming_the_arm_and_the_reach() {
+    let dir = Dir::new("misfit-true");
+    let arms = [
+        arm("base", "base", "50.0", "percent"),
+        arm("gt", "true", "20.0", "percent"),
+    ]
+    .concat();
+    dir.write("mt", &descriptor("mt", "M", Some(500), "gt", &arms));
+    let r = audit_file(&dir, "mt");
+    let f = r.fit.as_ref().unwrap();
+    assert_eq!(f.status, rlvr_audit::audit::fit::FitStatus::Misfit);
+    let why = f.misfit.as_ref().unwrap();
+    assert_eq!(why.arm, "true");
+    // Signed as simulated − reported: the closest setting is far above the reported loss.
+    assert!(why.off_by > 1.0, "{why:?}");
+    assert!(why.reach[0] > -0.30, "{why:?}");
+    assert!(f.imputed.is_empty(), "a misfit imputes nothing");
+    let md = rlvr_audit::report::audit::report(&r);
+    assert!(md.contains("misfit: true off by"), "{md}");
+    assert!(md.contains("the class goes no lower than"), "{md}");
+}
+
+#[test]
+fn an_imputed_range_is_an_interval_over_settings_and_replicate_noise() {
+    // Only base and ground truth: random and majority are imputed over every consistent setting
+    // and its neighbouring budgets, each ± 2 replicate standard errors — never a point.
+    let dir = Dir::new("imputed-range");
+    let arms = [
+        arm("base", "base", "40.0", "percent"),
+        arm("gt", "true", "50.0", "percent"),
+    ]
+    .concat();
+    dir.write("ir", &descriptor("ir", "M", Some(500), "gt", &arms));
+    let r = audit_file(&dir, "ir");
+    let f = r.fit.as_ref().unwrap();
+    assert_eq!(f.status, rlvr_audit::audit::fit::FitStatus::Fitted);
+    for k in ["random", "majority"] {
+        let [lo, hi] = f.imputed[k];
+        assert!(hi > lo, "{k}: [{lo}, {hi}]");
+    }
+    // The random arm's imputed range holds its simulated gain at every consistent setting.
+    let md = rlvr_audit::report::audit::report(&r);
+    assert!(
+        md.contains(&format!(
+            "{} of {} settings consistent",
+            f.settings_consistent, f.settings_scanned
+        )),
+        "{md}"
+    );
+}

@@ -72,9 +72,16 @@ fn report_files_are_byte_identical_on_rerun() {
             std::fs::read(d.join("figures/sweep.svg")).unwrap(),
         )
     };
+    // The committed fit cache, copied: `report` must find every model-check run in it (so it
+    // leaves the copy as it was) and write the committed reports from it.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cache = dir.join("fit-cache.json");
+    std::fs::copy(root.join("data/fit-cache.json"), &cache).unwrap();
     let run = |d: &std::path::Path, serial: bool| {
         let mut c = Command::new(bin);
         c.args(["report", "--reports-dir", d.to_str().unwrap()]);
+        c.args(["--fit-cache", cache.to_str().unwrap()]);
         if serial {
             c.arg("--serial");
         }
@@ -85,6 +92,10 @@ fn report_files_are_byte_identical_on_rerun() {
     run(&dir.join("b"), true);
     let (a, b) = (read(&dir.join("a")), read(&dir.join("b")));
     assert_eq!(a, b);
+    assert!(
+        std::fs::read(&cache).unwrap() == std::fs::read(root.join("data/fit-cache.json")).unwrap(),
+        "data/fit-cache.json is not what `report` keeps: run `report` and commit it"
+    );
     // Every report the main job writes (audits, summary, papers, factorial studies) is identical
     // too, and identical to the committed `reports/`: a report that drifts from what the code
     // writes fails here.

@@ -1,19 +1,38 @@
-//! Imputing missing arms by fitting the simulator (METHOD §8): the prior is solved from the
-//! reported base accuracy, the training budget (steps) and the format strength are scanned, and
-//! every setting whose simulated gains match the reported arms within tolerance is kept. A
-//! missing arm is then predicted as the range of its simulated gain over the kept settings — a
-//! bound, not a point — or the fit says "misfit" when no setting matches.
+//! The simulator fit and the model check of every audit (METHOD §8).
+//!
+//! The *fitted class* is a list of members, each a simulator config whose prior is solved so
+//! that the simulated base accuracy equals the reported one, run for [`MAX_STEPS`] steps under
+//! each arm the simulator can express; every budget of [`STEP_GRID`] is a candidate (read off
+//! the trajectories). A *setting* is (member, budget). A setting is *consistent* when every
+//! reported gain is matched within its tolerance (the paper's sampling error, the printed
+//! precision and [`MODEL_TOLERANCE`]) plus twice the simulated gain's standard error over
+//! replicates.
+//!
+//! The fit does two jobs:
+//! * the **model check**, for every audit with a reported base: the consistent settings, each
+//!   reported arm's residual in tolerances at the closest setting, and "fits" or "misfit: <arm> is
+//!   off by X tolerances" with what the class can reach for that arm (so the report can say which
+//!   mechanism is missing);
+//! * **imputation** of a missing arm: the range of its simulated gain over the consistent settings
+//!   and their neighbouring budgets, each widened by twice its replicate standard error — never a
+//!   zero-width interval, and never evidence (an imputed arm decides nothing).
+//!
+//! Runs are cached by content hash ([`FitCache`]): the key covers the simulator version, the
+//! member's complete config (with its solved prior), the arm, the replicates and the budget grid.
+//! Both a fresh and a cached run go through the same rounding, so a warm and a cold `report`
+//! write the same bytes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 use crate::sim::{Arm, SimConfig, config, run};
 
-/// Format strengths scanned.
-pub const FORMAT_STRENGTHS: [f64; 3] = [0.0, 0.2, 0.5];
-/// Longest budget scanned; every step count up to it is a candidate (read off trajectories).
+/// Longest budget scanned; every budget of [`STEP_GRID`] is read off one trajectory.
 pub const MAX_STEPS: usize = 800;
 /// Replicates per simulated arm.
 pub const REPLICATES: u64 = 4;
@@ -23,6 +42,58 @@ pub const MODEL_TOLERANCE: f64 = 0.02;
 pub const STEP_GRID: [usize; 15] = [
     5, 10, 15, 20, 30, 40, 60, 80, 100, 150, 200, 300, 400, 600, 800,
 ];
+/// Arms the fit can simulate, by the descriptor role they stand for.
+pub const ARMS: [&str; 3] = ["true", "random", "majority"];
+/// Master seed of every fit run.
+pub const SEED: u64 = 0;
+/// Simulated gains are kept to this many decimals (of accuracy, so 1e-7 points): a cached and a
+/// fresh run give the same numbers, and the cache file stays small.
+const DECIMALS: i32 = 9;
+
+/// What a member of the class is there to model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mechanism {
+    /// The seed paper's class: the prior's mode and its self-consistency, on-policy GRPO.
+    Elicitation,
+}
+
+impl Mechanism {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Mechanism::Elicitation => {
+                "self-consistency elicitation (paper family, on-policy GRPO, f = format strength)"
+            }
+        }
+    }
+}
+
+/// One member of the fitted class: a config whose prior is solved from the base accuracy.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// Short, stable name printed in reports (e.g. `paper f=0.2`).
+    pub name: String,
+    pub mechanism: Mechanism,
+    /// The config; its `prior` is replaced by the solved one.
+    pub config: SimConfig,
+}
+
+/// The fitted class, in report order.
+pub fn class() -> Vec<Member> {
+    [0.0, 0.2, 0.5]
+        .iter()
+        .map(|&f| Member {
+            name: format!("paper f={f}"),
+            mechanism: Mechanism::Elicitation,
+            config: SimConfig {
+                format_strength: f,
+                steps: MAX_STEPS,
+                seed: SEED,
+                ..config::paper()
+            },
+        })
+        .collect()
+}
 
 /// The prior p_s at which the paper family's base accuracy is `acc`.
 pub fn prior_for_base(cfg: &SimConfig, acc: f64) -> f64 {
@@ -33,47 +104,12 @@ pub fn prior_for_base(cfg: &SimConfig, acc: f64) -> f64 {
     a * w / (1.0 - a + a * w)
 }
 
-/// A reported gain the fit must match.
-#[derive(Clone, Debug, Serialize)]
-pub struct Anchor {
-    pub arm: String,
-    pub gain: f64,
-    pub tolerance: f64,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct FitPoint {
-    pub format_strength: f64,
-    pub prior: f64,
-    pub steps: usize,
-    /// Simulated gain over base per arm (mean over replicates).
-    pub gains: BTreeMap<String, f64>,
-    /// Largest |simulated − reported| / tolerance over the anchors (≤ 1 is consistent).
-    pub worst: f64,
-}
-
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FitStatus {
-    /// Settings consistent with the anchors exist.
-    Fitted,
-    /// No anchor constrains the budget: the bound spans every setting scanned.
-    Unconstrained,
-    /// No setting matches the reported arms.
-    Misfit,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Fit {
-    pub status: FitStatus,
-    pub method: String,
-    pub anchors: Vec<Anchor>,
-    pub settings_scanned: usize,
-    pub settings_consistent: usize,
-    /// The closest setting (smallest worst error).
-    pub best: Option<FitPoint>,
-    /// Missing arm → [lo, hi] of its gain over base across consistent settings.
-    pub imputed: BTreeMap<String, [f64; 2]>,
+/// The member's config at a reported base accuracy, or `None` when the member cannot have that
+/// base accuracy.
+pub fn solved(member: &Member, base_accuracy: f64) -> Option<SimConfig> {
+    let mut c = member.config.clone();
+    c.prior = prior_for_base(&c, base_accuracy);
+    c.validate().ok().map(|_| c)
 }
 
 fn arm_of(key: &str) -> Arm {
@@ -84,67 +120,458 @@ fn arm_of(key: &str) -> Arm {
     }
 }
 
-/// Fits the simulator to a reported base accuracy and anchors, and bounds the `missing` arms
-/// (keys among `true`, `random`, `majority`).
-pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], seed: u64) -> Fit {
-    let keys: Vec<String> = ["true", "random", "majority"]
+/// One simulated arm of one solved member: what the cache stores under [`Request::key`].
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub config: SimConfig,
+    pub arm: &'static str,
+}
+
+impl Request {
+    /// The content hash of everything the runs depend on.
+    pub fn key(&self) -> String {
+        let text = format!(
+            "{}\n{}\n{}\n{}\n{:?}",
+            crate::sim::VERSION,
+            self.config.canonical_json(),
+            arm_of(self.arm),
+            REPLICATES,
+            STEP_GRID
+        );
+        crate::io::sha256_hex(&text)[..32].to_string()
+    }
+
+    /// Runs the replicates: per budget of [`STEP_GRID`], the mean and standard deviation of the
+    /// gain over base, rounded.
+    pub fn compute(&self) -> Gains {
+        let arm = arm_of(self.arm);
+        let per_rep: Vec<Vec<f64>> = (0..REPLICATES)
+            .map(|r| {
+                let res = run(&self.config, &arm, r, true);
+                STEP_GRID
+                    .iter()
+                    .map(|&s| res.trajectory[s].accuracy - res.base.accuracy)
+                    .collect()
+            })
+            .collect();
+        let n = REPLICATES as f64;
+        let mean: Vec<f64> = (0..STEP_GRID.len())
+            .map(|b| round(per_rep.iter().map(|v| v[b]).sum::<f64>() / n))
+            .collect();
+        let sd: Vec<f64> = (0..STEP_GRID.len())
+            .map(|b| {
+                let m = per_rep.iter().map(|v| v[b]).sum::<f64>() / n;
+                let ss: f64 = per_rep.iter().map(|v| (v[b] - m).powi(2)).sum();
+                round((ss / (n - 1.0)).sqrt())
+            })
+            .collect();
+        Gains { mean, sd }
+    }
+}
+
+fn round(x: f64) -> f64 {
+    let s = 10f64.powi(DECIMALS);
+    (x * s).round() / s
+}
+
+/// Simulated gains over base of one (member, arm), per budget of [`STEP_GRID`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gains {
+    pub mean: Vec<f64>,
+    /// Standard deviation over the replicates.
+    pub sd: Vec<f64>,
+}
+
+/// Every request a fit at `base_accuracy` needs.
+pub fn requests(base_accuracy: f64) -> Vec<Request> {
+    class()
         .iter()
-        .map(|s| s.to_string())
-        .collect();
-    // One long run per (f, arm, replicate): its trajectory gives every budget at once.
-    let jobs: Vec<(usize, usize, u64)> = (0..FORMAT_STRENGTHS.len())
-        .flat_map(|f| (0..keys.len()).flat_map(move |a| (0..REPLICATES).map(move |r| (f, a, r))))
-        .collect();
-    let cfg_for = |f: usize| {
-        let mut c = SimConfig {
-            format_strength: FORMAT_STRENGTHS[f],
-            steps: MAX_STEPS,
-            seed,
-            ..config::paper()
-        };
-        c.prior = prior_for_base(&c, base_accuracy);
-        c
-    };
-    let trajectories: Vec<Vec<f64>> = jobs
-        .par_iter()
-        .map(|&(f, a, r)| {
-            let res = run(&cfg_for(f), &arm_of(&keys[a]), r, true);
-            res.trajectory
-                .iter()
-                .map(|m| m.accuracy - res.base.accuracy)
-                .collect()
+        .filter_map(|m| solved(m, base_accuracy))
+        .flat_map(|c| {
+            ARMS.iter().map(move |&arm| Request {
+                config: c.clone(),
+                arm,
+            })
         })
-        .collect();
-    let mut points = Vec::new();
-    for (f, &strength) in FORMAT_STRENGTHS.iter().enumerate() {
-        for &steps in &STEP_GRID {
-            let gains: BTreeMap<String, f64> = keys
+        .collect()
+}
+
+#[derive(Debug, Error)]
+pub enum CacheError {
+    #[error("{path}: cannot read the fit cache: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path}:{line}:{column}: the fit cache is not valid ({msg}); delete it and `report` recomputes it"
+    )]
+    Corrupt {
+        path: String,
+        line: usize,
+        column: usize,
+        msg: String,
+    },
+    #[error(
+        "{path}: the fit cache entry `{key}` has {got} budgets, not {want}; delete the file and `report` recomputes it"
+    )]
+    Shape {
+        path: String,
+        key: String,
+        got: usize,
+        want: usize,
+    },
+    #[error("{path}: cannot write the fit cache: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// The on-disk form of the cache.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CacheFile {
+    /// Simulator version the entries were computed with; another version's file is ignored.
+    simulator: String,
+    runs: BTreeMap<String, Gains>,
+}
+
+/// Simulated gains by request key. Shared by the audits of one run; thread-safe.
+#[derive(Default)]
+pub struct FitCache {
+    entries: Mutex<BTreeMap<String, Gains>>,
+    /// Keys looked up since the cache was made (what a pruned save keeps).
+    used: Mutex<BTreeSet<String>>,
+    /// Keys as loaded from the file.
+    loaded: BTreeSet<String>,
+}
+
+impl FitCache {
+    /// Reads a cache file. A missing file is an empty cache; a file of another simulator
+    /// version is ignored (its entries are stale); a corrupt file is an error naming it.
+    pub fn load(path: &Path) -> Result<FitCache, CacheError> {
+        let p = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FitCache::default()),
+            Err(source) => return Err(CacheError::Read { path: p, source }),
+        };
+        let file: CacheFile = serde_json::from_str(&text).map_err(|e| CacheError::Corrupt {
+            path: p.clone(),
+            line: e.line(),
+            column: e.column(),
+            msg: e.to_string(),
+        })?;
+        if file.simulator != crate::sim::VERSION {
+            return Ok(FitCache::default());
+        }
+        for (key, g) in &file.runs {
+            for v in [&g.mean, &g.sd] {
+                if v.len() != STEP_GRID.len() || v.iter().any(|x| !x.is_finite()) {
+                    return Err(CacheError::Shape {
+                        path: p,
+                        key: key.clone(),
+                        got: v.len(),
+                        want: STEP_GRID.len(),
+                    });
+                }
+            }
+        }
+        Ok(FitCache {
+            loaded: file.runs.keys().cloned().collect(),
+            entries: Mutex::new(file.runs),
+            used: Mutex::default(),
+        })
+    }
+
+    /// Writes the entries used since load (a pruned cache) atomically, when they differ from
+    /// what was loaded. Returns whether the file was written.
+    pub fn save(&self, path: &Path) -> Result<bool, CacheError> {
+        let used = self.used.lock().expect("no panics under the lock").clone();
+        if used == self.loaded {
+            return Ok(false);
+        }
+        let entries = self.entries.lock().expect("no panics under the lock");
+        let file = CacheFile {
+            simulator: crate::sim::VERSION.to_string(),
+            runs: used
                 .iter()
-                .enumerate()
-                .map(|(a, k)| {
-                    let vals: Vec<f64> = jobs
-                        .iter()
-                        .zip(&trajectories)
-                        .filter(|((jf, ja, _), _)| *jf == f && *ja == a)
-                        .map(|(_, t)| t[steps])
-                        .collect();
-                    (k.clone(), vals.iter().sum::<f64>() / vals.len() as f64)
-                })
-                .collect();
-            let worst = anchors
+                .filter_map(|k| entries.get(k).map(|g| (k.clone(), g.clone())))
+                .collect(),
+        };
+        let mut text = serde_json::to_string(&file).expect("plain data");
+        text.push('\n');
+        crate::io::write_atomic(path, text.as_bytes()).map_err(|e| CacheError::Write {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        Ok(true)
+    }
+
+    /// Runs every request not in the cache, in parallel; `tick` is called once per request
+    /// computed. Returns how many were computed.
+    pub fn fill(&self, requests: &[Request], tick: &(dyn Fn() + Sync)) -> usize {
+        let mut seen = BTreeSet::new();
+        let todo: Vec<(String, &Request)> = {
+            let entries = self.entries.lock().expect("no panics under the lock");
+            requests
                 .iter()
-                .map(|an| (gains[&an.arm] - an.gain).abs() / an.tolerance)
-                .fold(0.0, f64::max);
-            points.push(FitPoint {
-                format_strength: strength,
-                prior: cfg_for(f).prior,
-                steps,
-                gains,
-                worst,
-            });
+                .map(|r| (r.key(), r))
+                .filter(|(k, _)| !entries.contains_key(k) && seen.insert(k.clone()))
+                .collect()
+        };
+        let done: Vec<(String, Gains)> = todo
+            .par_iter()
+            .map(|(k, r)| {
+                let g = r.compute();
+                tick();
+                (k.clone(), g)
+            })
+            .collect();
+        let n = done.len();
+        self.entries
+            .lock()
+            .expect("no panics under the lock")
+            .extend(done);
+        n
+    }
+
+    /// The gains of `request`, computed now if not cached.
+    pub fn get(&self, request: &Request) -> Gains {
+        let key = request.key();
+        self.used
+            .lock()
+            .expect("no panics under the lock")
+            .insert(key.clone());
+        if let Some(g) = self
+            .entries
+            .lock()
+            .expect("no panics under the lock")
+            .get(&key)
+        {
+            return g.clone();
+        }
+        let g = request.compute();
+        self.entries
+            .lock()
+            .expect("no panics under the lock")
+            .insert(key, g.clone());
+        g
+    }
+
+    /// How many entries the cache holds.
+    pub fn len(&self) -> usize {
+        self.entries.lock().expect("no panics under the lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A reported gain the fit must match.
+#[derive(Clone, Debug, Serialize)]
+pub struct Anchor {
+    pub arm: String,
+    pub gain: f64,
+    pub tolerance: f64,
+}
+
+/// One setting: a member at one budget.
+#[derive(Clone, Debug, Serialize)]
+pub struct FitPoint {
+    pub member: String,
+    pub mechanism: Mechanism,
+    pub format_strength: f64,
+    pub prior: f64,
+    pub steps: usize,
+    /// Simulated gain over base per arm (mean over replicates).
+    pub gains: BTreeMap<String, f64>,
+    /// Standard error of each simulated gain over replicates.
+    pub se: BTreeMap<String, f64>,
+    /// Largest |simulated − reported| / tolerance over the anchors (≤ 1 is consistent).
+    pub worst: f64,
+}
+
+impl FitPoint {
+    /// |simulated − reported| / tolerance of one anchor, the tolerance widened by twice the
+    /// simulated gain's standard error.
+    pub fn residual(&self, a: &Anchor) -> f64 {
+        (self.gains[&a.arm] - a.gain) / (a.tolerance + 2.0 * self.se[&a.arm])
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FitStatus {
+    /// Settings consistent with the anchors exist.
+    Fitted,
+    /// No anchor constrains the budget: the bound spans every setting scanned.
+    Unconstrained,
+    /// No setting matches the reported arms.
+    Misfit,
+}
+
+/// One reported arm at the closest setting.
+#[derive(Clone, Debug, Serialize)]
+pub struct Residual {
+    pub arm: String,
+    pub reported: f64,
+    pub simulated: f64,
+    /// (simulated − reported) / tolerance, signed.
+    pub tolerances: f64,
+}
+
+/// Why no setting fits, in terms of what the class can reach.
+#[derive(Clone, Debug, Serialize)]
+pub struct MisfitReason {
+    /// The arm furthest off at the closest setting.
+    pub arm: String,
+    /// Its residual there, in tolerances (signed).
+    pub off_by: f64,
+    /// The reported gain of that arm.
+    pub reported: f64,
+    /// The range of that arm's simulated gain over every setting of the class.
+    pub reach: [f64; 2],
+    /// What the class lacks, in words.
+    pub lacks: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Fit {
+    pub status: FitStatus,
+    pub method: String,
+    pub anchors: Vec<Anchor>,
+    pub settings_scanned: usize,
+    pub settings_consistent: usize,
+    /// Consistent settings per member.
+    pub consistent_by_member: BTreeMap<String, usize>,
+    /// The closest setting (smallest worst error).
+    pub best: Option<FitPoint>,
+    /// Each anchor's residual at the closest setting.
+    pub residuals: Vec<Residual>,
+    /// Each simulated arm's [min, max] gain over every setting of the class.
+    pub reach: BTreeMap<String, [f64; 2]>,
+    pub misfit: Option<MisfitReason>,
+    /// Missing arm → [lo, hi] of its gain over base across the consistent settings and their
+    /// neighbouring budgets, each ± twice its replicate standard error.
+    pub imputed: BTreeMap<String, [f64; 2]>,
+}
+
+impl Fit {
+    /// One line: "fits (n of m settings)", "misfit: random is off by 3.2 tolerances", or
+    /// "unconstrained".
+    pub fn verdict(&self) -> String {
+        match (&self.status, &self.misfit) {
+            (FitStatus::Fitted, _) => format!(
+                "fits ({} of {} settings)",
+                self.settings_consistent, self.settings_scanned
+            ),
+            (FitStatus::Misfit, Some(m)) => {
+                format!("misfit: {} off by {:.1} tolerances", m.arm, m.off_by.abs())
+            }
+            (FitStatus::Misfit, None) => "misfit".into(),
+            (FitStatus::Unconstrained, _) => "no trained arm to check".into(),
         }
     }
-    let consistent: Vec<&FitPoint> = points.iter().filter(|p| p.worst <= 1.0).collect();
+}
+
+fn method_text() -> String {
+    let members: Vec<String> = class().iter().map(|m| format!("`{}`", m.name)).collect();
+    format!(
+        "members {} (each: p_s solved from the reported base accuracy); budgets {:?} steps read off {}-step \
+         trajectories; {} replicates per arm (master seed {}); a setting is consistent when every reported gain is \
+         matched within 2 standard errors + printed precision + {} model tolerance + 2 simulated standard errors",
+        members.join(", "),
+        STEP_GRID,
+        MAX_STEPS,
+        REPLICATES,
+        SEED,
+        MODEL_TOLERANCE
+    )
+}
+
+/// What the class lacks when `arm`'s reported gain lies outside what it can reach.
+fn lacks(arm: &str, reported: f64, reach: [f64; 2]) -> String {
+    let pts = |x: f64| format!("{:+.1}", 100.0 * x);
+    if reported > reach[1] {
+        let why = match arm {
+            "random" => "a mechanism by which a random reward raises accuracy this much",
+            "majority" => "a label-free gain this large at this base accuracy",
+            _ => "a ground-truth gain this large at this base accuracy",
+        };
+        format!(
+            "the class reaches at most {} points for `{arm}` (reported {}): it lacks {why}",
+            pts(reach[1]),
+            pts(reported)
+        )
+    } else if reported < reach[0] {
+        format!(
+            "the class goes no lower than {} points for `{arm}` (reported {}): it lacks a mechanism by which this arm falls this low",
+            pts(reach[0]),
+            pts(reported)
+        )
+    } else {
+        format!(
+            "each arm alone is within the class's reach ({} to {} points for `{arm}`), but no single setting matches \
+             the reported arms together: the class lacks a mechanism that separates them this way",
+            pts(reach[0]),
+            pts(reach[1])
+        )
+    }
+}
+
+/// Fits the class to a reported base accuracy and anchors, and bounds the `missing` arms
+/// (keys among [`ARMS`]).
+pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &FitCache) -> Fit {
+    let mut points = Vec::new();
+    // (member index, budget index) of each point, for neighbours.
+    let mut at = Vec::new();
+    for (mi, member) in class().iter().enumerate() {
+        let Some(cfg) = solved(member, base_accuracy) else {
+            continue;
+        };
+        let gains: Vec<Gains> = ARMS
+            .iter()
+            .map(|&arm| {
+                cache.get(&Request {
+                    config: cfg.clone(),
+                    arm,
+                })
+            })
+            .collect();
+        for (b, &steps) in STEP_GRID.iter().enumerate() {
+            let mut p = FitPoint {
+                member: member.name.clone(),
+                mechanism: member.mechanism,
+                format_strength: cfg.format_strength,
+                prior: cfg.prior,
+                steps,
+                gains: ARMS
+                    .iter()
+                    .zip(&gains)
+                    .map(|(k, g)| (k.to_string(), g.mean[b]))
+                    .collect(),
+                se: ARMS
+                    .iter()
+                    .zip(&gains)
+                    .map(|(k, g)| (k.to_string(), g.sd[b] / (REPLICATES as f64).sqrt()))
+                    .collect(),
+                worst: 0.0,
+            };
+            p.worst = anchors
+                .iter()
+                .map(|a| p.residual(a).abs())
+                .fold(0.0, f64::max);
+            points.push(p);
+            at.push((mi, b));
+        }
+    }
+    let consistent: Vec<usize> = (0..points.len())
+        .filter(|&i| points[i].worst <= 1.0)
+        .collect();
     let status = if anchors.is_empty() {
         FitStatus::Unconstrained
     } else if consistent.is_empty() {
@@ -152,34 +579,100 @@ pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], seed: u64
     } else {
         FitStatus::Fitted
     };
-    let imputed = match status {
-        FitStatus::Misfit => BTreeMap::new(),
-        _ => missing
-            .iter()
-            .map(|m| {
-                let vals = consistent.iter().map(|p| p.gains[m]);
-                let lo = vals.clone().fold(f64::INFINITY, f64::min);
-                let hi = vals.fold(f64::NEG_INFINITY, f64::max);
-                (m.clone(), [lo, hi])
-            })
-            .collect(),
-    };
+    let reach: BTreeMap<String, [f64; 2]> = ARMS
+        .iter()
+        .map(|&k| {
+            let vals = points.iter().map(|p| p.gains[k]);
+            (
+                k.to_string(),
+                [
+                    vals.clone().fold(f64::INFINITY, f64::min),
+                    vals.fold(f64::NEG_INFINITY, f64::max),
+                ],
+            )
+        })
+        .collect();
     let best = points
         .iter()
         .min_by(|a, b| a.worst.total_cmp(&b.worst))
         .cloned();
+    let residuals: Vec<Residual> = best
+        .as_ref()
+        .map(|b| {
+            anchors
+                .iter()
+                .map(|a| Residual {
+                    arm: a.arm.clone(),
+                    reported: a.gain,
+                    simulated: b.gains[&a.arm],
+                    tolerances: b.residual(a),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let misfit = (status == FitStatus::Misfit)
+        .then(|| {
+            residuals
+                .iter()
+                .max_by(|a, b| a.tolerances.abs().total_cmp(&b.tolerances.abs()))
+                .map(|r| MisfitReason {
+                    arm: r.arm.clone(),
+                    off_by: r.tolerances,
+                    reported: r.reported,
+                    reach: reach[&r.arm],
+                    lacks: lacks(&r.arm, r.reported, reach[&r.arm]),
+                })
+        })
+        .flatten();
+    // The settings an imputation ranges over: the consistent ones (every one, when no anchor
+    // constrains the class) and their neighbouring budgets of the same member.
+    let pool: BTreeSet<usize> = match status {
+        FitStatus::Misfit => BTreeSet::new(),
+        FitStatus::Unconstrained => (0..points.len()).collect(),
+        FitStatus::Fitted => consistent
+            .iter()
+            .flat_map(|&i| {
+                let at = &at;
+                let (m, b) = at[i];
+                (0..points.len()).filter(move |&j| at[j].0 == m && at[j].1.abs_diff(b) <= 1)
+            })
+            .collect(),
+    };
+    let imputed = if pool.is_empty() {
+        BTreeMap::new()
+    } else {
+        missing
+            .iter()
+            .map(|k| {
+                let lo = pool
+                    .iter()
+                    .map(|&i| points[i].gains[k] - 2.0 * points[i].se[k])
+                    .fold(f64::INFINITY, f64::min);
+                let hi = pool
+                    .iter()
+                    .map(|&i| points[i].gains[k] + 2.0 * points[i].se[k])
+                    .fold(f64::NEG_INFINITY, f64::max);
+                (k.clone(), [lo, hi])
+            })
+            .collect()
+    };
+    let mut consistent_by_member = BTreeMap::new();
+    for &i in &consistent {
+        *consistent_by_member
+            .entry(points[i].member.clone())
+            .or_insert(0) += 1;
+    }
     Fit {
         status,
-        method: format!(
-            "paper family (K = 8, c = 2), p_s solved from the reported base accuracy for f ∈ {:?}; budgets {:?} steps read off \
-             {}-step trajectories; {} replicates per arm (seed {seed}); a setting is consistent when every reported gain is \
-             matched within 2 standard errors + printed precision + {} model tolerance",
-            FORMAT_STRENGTHS, STEP_GRID, MAX_STEPS, REPLICATES, MODEL_TOLERANCE
-        ),
+        method: method_text(),
         anchors: anchors.to_vec(),
         settings_scanned: points.len(),
         settings_consistent: consistent.len(),
+        consistent_by_member,
         best,
+        residuals,
+        reach,
+        misfit,
         imputed,
     }
 }
@@ -191,7 +684,7 @@ mod tests {
 
     #[test]
     fn the_solved_prior_reproduces_the_base_accuracy() {
-        for f in FORMAT_STRENGTHS {
+        for f in [0.0, 0.2, 0.5] {
             let cfg = SimConfig {
                 format_strength: f,
                 ..config::paper()
@@ -202,5 +695,34 @@ mod tests {
                 assert!((got - acc).abs() < 1e-12, "f {f} acc {acc} got {got}");
             }
         }
+    }
+
+    #[test]
+    fn a_cached_and_a_fresh_fit_agree_and_the_cache_round_trips() {
+        let dir = std::env::temp_dir().join(format!("rlvr-fit-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("fit-cache.json");
+        let anchors = [Anchor {
+            arm: "true".into(),
+            gain: 0.10,
+            tolerance: 0.05,
+        }];
+        let missing = ["random".to_string()];
+        let fresh = FitCache::default();
+        let a = fit(0.4, &anchors, &missing, &fresh);
+        assert!(fresh.save(&path).unwrap());
+        let warm = FitCache::load(&path).unwrap();
+        let b = fit(0.4, &anchors, &missing, &warm);
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
+        // Nothing new was used: the file is not rewritten.
+        assert!(!warm.save(&path).unwrap());
+        // A corrupt file is an error naming it and its line.
+        std::fs::write(&path, "{\"simulator\": \n oops").unwrap();
+        let e = FitCache::load(&path).err().unwrap().to_string();
+        assert!(e.contains("fit-cache.json:2:"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -19,7 +19,7 @@ use crate::stats::{Bootstrap, Estimate};
 use crate::yaml::LoadError;
 use descriptor::{ArmDef, ArmSpec, Descriptor, Printed, Role, Source, Transfer, Unit, match_key};
 use engine::{Attribution, Basis, Draw, Judgement, SurvivalVerdict, Thresholds};
-use fit::{Anchor as FitAnchor, Fit};
+use fit::{Anchor as FitAnchor, Fit, FitCache};
 
 /// Every descriptor file (`*.yaml`) in a directory, sorted.
 pub fn descriptor_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -678,8 +678,30 @@ fn provenance_of(a: &ArmDef, all: &[Descriptor]) -> Provenance {
     }
 }
 
-/// Audits one descriptor; `all` is the loaded set (for borrowing and the measured nulls).
+/// Audits one descriptor; `all` is the loaded set (for borrowing and the measured nulls). The
+/// model check's runs are computed on the spot; [`audit_with`] takes them from a cache.
 pub fn audit(d: &Descriptor, all: &[Descriptor], thr: &Thresholds) -> AuditResult {
+    audit_with(d, all, thr, &FitCache::default())
+}
+
+/// The simulator runs the model check of `d` needs (none for a simulated audit).
+pub fn fit_requests(d: &Descriptor) -> Vec<fit::Request> {
+    if d.simulation.is_some() {
+        return Vec::new();
+    }
+    match d.base_reading() {
+        Some((p, unit)) => fit::requests(p.value * unit.scale()),
+        None => Vec::new(),
+    }
+}
+
+/// [`audit`] with the model check's runs taken from (and added to) `cache`.
+pub fn audit_with(
+    d: &Descriptor,
+    all: &[Descriptor],
+    thr: &Thresholds,
+    cache: &FitCache,
+) -> AuditResult {
     // A simulated audit's bootstrap is seeded by what it simulates (a reported one by its draw
     // rules, see `chain_seeds`).
     let seed = derive_seed(&[
@@ -709,7 +731,7 @@ pub fn audit(d: &Descriptor, all: &[Descriptor], thr: &Thresholds) -> AuditResul
     };
     match &d.simulation {
         Some(sim) => simulated(&mut result, sim, thr, &seed),
-        None => reported(&mut result, d, all, thr),
+        None => reported(&mut result, d, all, thr, cache),
     }
     // Only the same model's descriptors are judged: the evidence is theirs.
     let own = match_key(&d.model);
@@ -795,7 +817,13 @@ fn binomial_var(p: f64, n: Option<u64>) -> f64 {
     })
 }
 
-fn reported(result: &mut AuditResult, d: &Descriptor, all: &[Descriptor], thr: &Thresholds) {
+fn reported(
+    result: &mut AuditResult,
+    d: &Descriptor,
+    all: &[Descriptor],
+    thr: &Thresholds,
+    cache: &FitCache,
+) {
     let n = d.benchmark.metric.independent_units(d.benchmark.n);
     let (base_printed, base_unit) = d.base_reading().expect("validated: one reported base");
     let base_acc = base_printed.value * base_unit.scale();
@@ -817,9 +845,9 @@ fn reported(result: &mut AuditResult, d: &Descriptor, all: &[Descriptor], thr: &
     if majority.is_none() {
         missing.push("majority".into());
     }
-    let mut imputed: BTreeMap<String, [f64; 2]> = BTreeMap::new();
-    if !missing.is_empty() {
-        // Anchors: reported single-reading gains of the arms the simulator can express.
+    let imputed: BTreeMap<String, [f64; 2]>;
+    {
+        // The model check runs for every reported audit. Anchors: reported single-reading gains of the arms the simulator can express.
         let mut anchors = Vec::new();
         for (role, key) in [
             (Role::True, "true"),
@@ -860,7 +888,7 @@ fn reported(result: &mut AuditResult, d: &Descriptor, all: &[Descriptor], thr: &
                 });
             }
         }
-        let f = fit::fit(base_acc, &anchors, &missing, 0);
+        let f = fit::fit(base_acc, &anchors, &missing, cache);
         imputed = f.imputed.clone();
         for key in &missing {
             result.arms.push(ArmRow {

@@ -8,6 +8,7 @@ use super::*;
 pub(crate) fn audit_dir(
     dir: &Path,
     cache: &Path,
+    fits: &FitCache,
 ) -> Result<(Vec<audits::descriptor::Descriptor>, Vec<AuditResult>)> {
     anyhow::ensure!(
         dir.is_dir(),
@@ -24,11 +25,13 @@ pub(crate) fn audit_dir(
             list.join("\n")
         );
     }
+    let requests: Vec<_> = descriptors.iter().flat_map(audits::fit_requests).collect();
+    fill_fits(fits, &requests);
     let pb = progress::bar(descriptors.len() as u64, "audits");
     let results = descriptors
         .iter()
         .map(|d| {
-            let r = audits::audit(d, &descriptors, &Thresholds::default());
+            let r = audits::audit_with(d, &descriptors, &Thresholds::default(), fits);
             pb.inc(1);
             r
         })
@@ -182,8 +185,26 @@ pub(crate) fn load_with_neighbours(
     Ok((descriptors, own))
 }
 
+/// Runs the model-check runs missing from `fits`, with a progress bar.
+fn fill_fits(fits: &FitCache, requests: &[audits::fit::Request]) {
+    let missing = requests
+        .iter()
+        .map(|r| r.key())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+        .saturating_sub(fits.len());
+    let pb = progress::bar(missing as u64, "model-check runs");
+    fits.fill(requests, &|| pb.inc(1));
+    pb.finish_and_clear();
+}
+
+/// The fit cache at `path` (an error names a corrupt file).
+pub(crate) fn load_fits(path: &Path) -> Result<FitCache> {
+    Ok(FitCache::load(path)?)
+}
+
 /// The descriptor `file` audited against the descriptors of its directory and of `dir`.
-pub(crate) fn audit_one(file: &Path, dir: &Path, cache: &Path) -> Result<AuditResult> {
+pub(crate) fn audit_one(file: &Path, dir: &Path, cache: &Path, fits: &Path) -> Result<AuditResult> {
     anyhow::ensure!(file.exists(), "{}: no such file", file.display());
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (descriptors, own) = load_with_neighbours(&[file.to_path_buf()], Some(dir), cache)?;
@@ -196,7 +217,14 @@ pub(crate) fn audit_one(file: &Path, dir: &Path, cache: &Path) -> Result<AuditRe
         .iter()
         .find(|d| canon(&d.path) == me)
         .ok_or_else(|| anyhow::anyhow!("{}: not loaded", file.display()))?;
-    Ok(audits::audit(d, &descriptors, &Thresholds::default()))
+    let fits = load_fits(fits)?;
+    fill_fits(&fits, &audits::fit_requests(d));
+    Ok(audits::audit_with(
+        d,
+        &descriptors,
+        &Thresholds::default(),
+        &fits,
+    ))
 }
 
 pub(crate) fn validate_cmd(a: ValidateArgs) -> Result<()> {
@@ -252,7 +280,7 @@ pub(crate) fn validate_cmd(a: ValidateArgs) -> Result<()> {
 }
 
 pub(crate) fn audit_cmd(a: AuditArgs) -> Result<()> {
-    let r = audit_one(&a.file, &a.audits_dir, &a.paper_cache)?;
+    let r = audit_one(&a.file, &a.audits_dir, &a.paper_cache, &a.fit_cache)?;
     let md = write_audit(&r, &a.reports_dir)?;
     if a.json {
         return print_json(&r);
@@ -267,7 +295,7 @@ pub(crate) fn audit_cmd(a: AuditArgs) -> Result<()> {
 
 /// `check`: 0 SURVIVES, 1 NOT_SHOWN, 3 UNDETERMINED (errors exit 2 from `main`).
 pub(crate) fn check_cmd(a: CheckArgs) -> Result<u8> {
-    let r = audit_one(&a.file, &a.audits_dir, &a.paper_cache)?;
+    let r = audit_one(&a.file, &a.audits_dir, &a.paper_cache, &a.fit_cache)?;
     let verdict = r.survival();
     if a.json {
         print_json(&json!({

@@ -6,7 +6,8 @@ use super::*;
 /// is written, so an invalid one leaves every report as it was. With `--json` stdout carries
 /// only the JSON record of the audits; progress goes to stderr.
 pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
-    let (descriptors, results) = audit_dir(&a.audits_dir, &a.paper_cache)?;
+    let fits = load_fits(&a.fit_cache)?;
+    let (descriptors, results) = audit_dir(&a.audits_dir, &a.paper_cache, &fits)?;
     let missing = report::papers::read_not_audited(&a.not_audited)?;
     let studies = studies_in(&a.prereg_dir)?;
     for study in &studies {
@@ -47,6 +48,9 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
             .as_bytes(),
         )?;
         write_paper_pages(&a.reports_dir, &results, &missing)?;
+        if fits.save(&a.fit_cache)? {
+            note!(a.json, "wrote {}", a.fit_cache.display());
+        }
         let evidence = audits::measured_nulls(&descriptors, &Thresholds::default());
         write_atomic(
             &a.reports_dir.join("null-evidence.md"),

@@ -468,54 +468,7 @@ pub fn report(r: &AuditResult) -> String {
         );
     }
     if let Some(f) = &r.fit {
-        let _ = writeln!(m, "\n## Simulator fit for the arms the paper did not run\n");
-        let _ = writeln!(
-            m,
-            "* Status: **{:?}** — {} of {} settings consistent. Whatever it says, an imputed arm never decides survival.",
-            f.status, f.settings_consistent, f.settings_scanned
-        );
-        let _ = writeln!(m, "* Method: {}.", f.method);
-        for a in &f.anchors {
-            let _ = writeln!(
-                m,
-                "* Anchor `{}`: reported gain {} points, tolerance ±{:.1}.",
-                a.arm,
-                p1(a.gain),
-                100.0 * a.tolerance
-            );
-        }
-        if let Some(b) = &f.best {
-            let g: Vec<String> = b
-                .gains
-                .iter()
-                .map(|(k, v)| format!("{k} {}", p1(*v)))
-                .collect();
-            let _ = writeln!(
-                m,
-                "* Closest setting: f = {}, p_s = {:.4}, {} steps; simulated gains (points) {}; worst anchor error {:.2} tolerances.",
-                b.format_strength,
-                b.prior,
-                b.steps,
-                g.join(", "),
-                b.worst
-            );
-        }
-        for (k, [lo, hi]) in &f.imputed {
-            let _ = writeln!(
-                m,
-                "* Imputed `{k}`: gain over base in [{}, {}] points across the consistent settings.",
-                p1(*lo),
-                p1(*hi)
-            );
-        }
-        if matches!(f.status, crate::audit::fit::FitStatus::Misfit) {
-            let _ = writeln!(
-                m,
-                "* **Misfit**: no setting of the fitted class (paper family, on-policy GRPO, f ∈ {{0, 0.2, 0.5}}, 5–800 steps) \
-                 matches the reported arms; the class lacks the mechanism the paper shows (e.g. format learning from a low base, \
-                 or a clip-bias random-reward gain). Only the quantities the reported arms identify are printed below."
-            );
-        }
+        model_check_md(&mut m, f);
     }
     let _ = writeln!(m, "\n## Decomposition\n");
     for t in &r.targets {
@@ -684,7 +637,9 @@ pub fn summary(
          large a random-reward gain the claim survives) or without a known sampling noise. Attribution: three-way \
          (null / elicitation / reward design) and the seed's two-way convention (label-free / reward design), each \
          with the share of bootstrap draws in its class. Arms: R reported, B borrowed, I imputed by the simulator fit \
-         (a model's estimate), S simulated, - missing. Each row links to its report, which cites the paper's \
+         (a model's estimate), S simulated, - missing. Model check: whether some setting of the simulator's fitted \
+         class matches every reported arm (\"fits\", with how many settings do) or not (\"misfit\", naming the arm furthest \
+         off); each report says what the class can reach. Each row links to its report, which cites the paper's \
          table/figure, row and column for every number; each paper has a page under `papers/`; measured \
          random-reward gains are in [null-evidence.md](null-evidence.md).\n",
         env!("CARGO_PKG_VERSION")
@@ -724,7 +679,7 @@ pub fn summary(
         }
         let _ = writeln!(
             m,
-            "| audit | model | benchmark | target | reading | Δ_total | survival | Δ_naive | break-even null | null share | elicitation share | rd share | three-way | label-free share | two-way | arms |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+            "| audit | model | benchmark | target | reading | Δ_total | survival | Δ_naive | break-even null | null share | elicitation share | rd share | three-way | label-free share | two-way | arms | model check |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
         for r in &p.audits {
             for t in &r.targets {
@@ -733,7 +688,7 @@ pub fn summary(
                     let sh = |s: Share, b: bool| share_text(j, s, b);
                     let _ = writeln!(
                         m,
-                        "| [{}]({}.md) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                        "| [{}]({}.md) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                         r.id,
                         r.id,
                         cell(&r.model),
@@ -750,7 +705,8 @@ pub fn summary(
                         answer_text(&j.three_way),
                         sh(Share::LabelFreeOfTotal, false),
                         answer_text(&j.two_way),
-                        r.provenance_codes()
+                        r.provenance_codes(),
+                        model_check_cell(r)
                     );
                 }
             }
@@ -856,6 +812,7 @@ pub fn terminal_summary(results: &[AuditResult]) -> String {
         "three-way",
         "two-way",
         "arms",
+        "model check",
     ]);
     for r in results {
         for tr in &r.targets {
@@ -871,9 +828,109 @@ pub fn terminal_summary(results: &[AuditResult]) -> String {
                     answer_text(&j.three_way),
                     answer_text(&j.two_way),
                     r.provenance_codes(),
+                    model_check_cell(r),
                 ]);
             }
         }
     }
     t.to_string()
+}
+
+/// The summary's model-check cell: "fits (n of m)", "misfit: <arm> off by X tolerances", or "—"
+/// for a simulated audit.
+fn model_check_cell(r: &AuditResult) -> String {
+    r.fit.as_ref().map_or("—".into(), |f| cell(&f.verdict()))
+}
+
+/// The model check: the fitted class, the consistent settings, each reported arm's residual, and
+/// "fits" or "misfit" with what the class can reach.
+fn model_check_md(m: &mut String, f: &crate::audit::fit::Fit) {
+    use crate::audit::fit::FitStatus;
+    let _ = writeln!(
+        m,
+        "\n## Model check: the simulator fitted to the reported arms\n"
+    );
+    let _ = writeln!(
+        m,
+        "* **{}**. {} of {} settings consistent{}. A fit is a model's account of the numbers, never evidence: \
+         an imputed arm decides nothing.",
+        f.verdict(),
+        f.settings_consistent,
+        f.settings_scanned,
+        if f.consistent_by_member.is_empty() {
+            String::new()
+        } else {
+            let by: Vec<String> = f
+                .consistent_by_member
+                .iter()
+                .map(|(k, n)| format!("`{k}` {n}"))
+                .collect();
+            format!(" ({})", by.join(", "))
+        }
+    );
+    let _ = writeln!(m, "* Class and method: {}.", f.method);
+    if let Some(b) = &f.best {
+        let g: Vec<String> = b
+            .gains
+            .iter()
+            .map(|(k, v)| format!("{k} {}", p1(*v)))
+            .collect();
+        let _ = writeln!(
+            m,
+            "* Closest setting: `{}`, p_s = {:.4}, {} steps; simulated gains over base (points) {}.",
+            b.member,
+            b.prior,
+            b.steps,
+            g.join(", ")
+        );
+    }
+    if !f.residuals.is_empty() {
+        let _ = writeln!(
+            m,
+            "\n| reported arm | reported gain | simulated at the closest setting | residual (tolerances) | tolerance ± | class reaches |\n|---|---|---|---|---|---|"
+        );
+        for (r, a) in f.residuals.iter().zip(&f.anchors) {
+            let reach = f.reach.get(&r.arm).copied().unwrap_or([f64::NAN; 2]);
+            let _ = writeln!(
+                m,
+                "| `{}` | {} | {} | {:+.2} | {:.1} | {} to {} |",
+                r.arm,
+                p1(r.reported),
+                p1(r.simulated),
+                r.tolerances,
+                100.0 * a.tolerance,
+                p1(reach[0]),
+                p1(reach[1])
+            );
+        }
+        let _ = writeln!(m);
+    }
+    for (k, [lo, hi]) in &f.imputed {
+        let _ = writeln!(
+            m,
+            "* Imputed `{k}` (not run by the paper): gain over base in [{}, {}] points — the consistent settings and \
+             their neighbouring budgets, each ± 2 replicate standard errors.",
+            p1(*lo),
+            p1(*hi)
+        );
+    }
+    if f.status == FitStatus::Misfit {
+        let why = f
+            .misfit
+            .as_ref()
+            .map(|x| {
+                format!(
+                    " `{}` is off by {:.1} tolerances; {}.",
+                    x.arm,
+                    x.off_by.abs(),
+                    x.lacks
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            m,
+            "* **Misfit**: no setting of the fitted class matches the reported arms.{why} Only the quantities the \
+             reported arms identify are printed below; nothing is imputed."
+        );
+    }
 }

@@ -9,6 +9,11 @@ pub mod policy;
 pub mod run;
 pub mod update;
 
+/// The simulator's version: part of every cached run's key. Bump it with any change that alters
+/// a run's bits (the golden file `tests/golden/simulator-v1.json` fails on such a change), so
+/// cached runs of the old simulator are never reused.
+pub const VERSION: &str = "tabular-grpo/1";
+
 pub use arm::Arm;
 pub use config::SimConfig;
 pub use policy::Metrics;
