@@ -22,7 +22,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("entropy", 4),
     ("fetch", 4),
     ("shard", 4),
-    ("bench", 4),
+    ("bench", 6),
     ("audit", 5),
     ("report", 6),
     ("draft", 6),

@@ -128,6 +128,11 @@ pub struct Request {
 }
 
 impl Request {
+    /// The simulator arm this request runs.
+    pub fn arm(&self) -> Arm {
+        arm_of(self.arm)
+    }
+
     /// The content hash of everything the runs depend on.
     pub fn key(&self) -> String {
         let text = format!(
