@@ -49,6 +49,8 @@ pub const SEED: u64 = 0;
 /// Simulated gains are kept to this many decimals (of accuracy, so 1e-7 points): a cached and a
 /// fresh run give the same numbers, and the cache file stays small.
 const DECIMALS: i32 = 9;
+/// The largest fit cache read (the shipped one is well under 2 MiB).
+pub const MAX_CACHE_BYTES: u64 = 64 << 20;
 
 /// What a member of the class is there to model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -204,11 +206,8 @@ pub fn requests(base_accuracy: f64) -> Vec<Request> {
 
 #[derive(Debug, Error)]
 pub enum CacheError {
-    #[error("{path}: cannot read the fit cache: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("{path}: cannot read the fit cache: {msg}")]
+    Read { path: String, msg: String },
     #[error(
         "{path}:{line}:{column}: the fit cache is not valid ({msg}); delete it and `report` recomputes it"
     )]
@@ -227,11 +226,8 @@ pub enum CacheError {
         got: usize,
         want: usize,
     },
-    #[error("{path}: cannot write the fit cache: {source}")]
-    Write {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("{path}: cannot write the fit cache: {msg}")]
+    Write { path: String, msg: String },
 }
 
 /// The on-disk form of the cache.
@@ -257,12 +253,37 @@ impl FitCache {
     /// Reads a cache file. A missing file is an empty cache; a file of another simulator
     /// version is ignored (its entries are stale); a corrupt file is an error naming it.
     pub fn load(path: &Path) -> Result<FitCache, CacheError> {
+        use std::io::Read as _;
         let p = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FitCache::default()),
-            Err(source) => return Err(CacheError::Read { path: p, source }),
+        let read = |e: std::io::Error| CacheError::Read {
+            path: p.clone(),
+            msg: e.to_string(),
         };
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FitCache::default()),
+            Err(e) => return Err(read(e)),
+        };
+        if !meta.is_file() {
+            return Err(read(std::io::Error::other(
+                "not a regular file (a directory, device or pipe)",
+            )));
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_CACHE_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(read)?;
+        if bytes.len() as u64 > MAX_CACHE_BYTES {
+            return Err(read(std::io::Error::other(format!(
+                "larger than {MAX_CACHE_BYTES} bytes, the limit of a fit cache"
+            ))));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            read(std::io::Error::other(format!(
+                "not UTF-8 (byte {})",
+                e.utf8_error().valid_up_to()
+            )))
+        })?;
         let file: CacheFile = serde_json::from_str(&text).map_err(|e| CacheError::Corrupt {
             path: p.clone(),
             line: e.line(),
@@ -310,7 +331,7 @@ impl FitCache {
         text.push('\n');
         crate::io::write_atomic(path, text.as_bytes()).map_err(|e| CacheError::Write {
             path: path.display().to_string(),
-            source: std::io::Error::other(e.to_string()),
+            msg: e.to_string(),
         })?;
         Ok(true)
     }
