@@ -257,8 +257,12 @@ fn err(path: &Path, field: &str, msg: impl std::fmt::Display) -> LoadError {
 fn set_field(cfg: &SimConfig, field: &str, value: &serde_json::Value) -> Result<SimConfig, String> {
     let mut v = serde_json::to_value(cfg).map_err(|e| e.to_string())?;
     let obj = v.as_object_mut().expect("a config is an object");
-    if !obj.contains_key(field) {
-        let known: Vec<&str> = obj.keys().map(String::as_str).collect();
+    if !obj.contains_key(field) && !config::DEFAULTED_FIELDS.contains(&field) {
+        let known: Vec<&str> = obj
+            .keys()
+            .map(String::as_str)
+            .chain(config::DEFAULTED_FIELDS.iter().copied())
+            .collect();
         let hint = yaml::did_you_mean(field, known.iter().copied())
             .map(|h| format!(" (did you mean `{h}`?)"))
             .unwrap_or_default();

@@ -7,6 +7,7 @@ pub mod exp;
 pub mod isa;
 pub mod policy;
 pub mod run;
+pub mod style;
 pub mod update;
 
 pub use arm::Arm;
