@@ -509,3 +509,25 @@ pub fn chain_arms(target: &Arm) -> Vec<Arm> {
     c.push(target.clone());
     c
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a field left out of the canonical form at its default (`cov_control`, the
+    /// style model's fields) was "not a simulator parameter" to a study.
+    #[test]
+    fn defaulted_fields_can_be_set_by_name() {
+        let cfg = config::ppo_clip();
+        let c = set_field(&cfg, "style_share", &serde_json::json!(0.6)).unwrap();
+        assert_eq!(c.style_share, Some(0.6));
+        let c = set_field(&c, "minibatches", &serde_json::json!(4)).unwrap();
+        assert_eq!(c.minibatches, 4);
+        let c = set_field(&cfg, "cov_control", &serde_json::json!("clip_cov")).unwrap();
+        assert!(!c.cov_control.is_none());
+        // Validation still applies, and unknown names still fail with a hint.
+        assert!(set_field(&cfg, "minibatches", &serde_json::json!(4)).is_err());
+        let e = set_field(&cfg, "style_shar", &serde_json::json!(0.6)).unwrap_err();
+        assert!(e.contains("style_share"), "{e}");
+    }
+}

@@ -682,7 +682,12 @@ impl SimConfig {
                 p,
                 "p_s of style 0 must lie strictly between 0 and 1",
             )?;
-            check(on, "style_prior", p, "needs --style-share (the style model)")?;
+            check(
+                on,
+                "style_prior",
+                p,
+                "needs --style-share (the style model)",
+            )?;
         }
         check(
             self.minibatches >= 1 && self.minibatches <= self.batch,

@@ -191,7 +191,10 @@ fn draw(probs: &[f64], rng: &mut SimRng) -> usize {
             return a;
         }
     }
-    probs.iter().rposition(|&p| p > 0.0).unwrap_or(probs.len() - 1)
+    probs
+        .iter()
+        .rposition(|&p| p > 0.0)
+        .unwrap_or(probs.len() - 1)
 }
 
 /// The answer marginal Σ_s π(s)·π(a | s) of one prompt's rows into `out`.
@@ -334,7 +337,13 @@ pub fn run(
     let mb_size = b_size.div_ceil(cfg.minibatches);
     let mut order: Vec<usize> = (0..n).collect();
     let mut swaps = vec![0; b_size];
-    let mut samples = vec![Sample { style: 0, answer: 0 }; b_size * g];
+    let mut samples = vec![
+        Sample {
+            style: 0,
+            answer: 0
+        };
+        b_size * g
+    ];
     let mut answers = vec![0usize; g];
     let mut rewards = vec![0.0; g];
     let mut adv = vec![0.0; b_size * g];
@@ -466,9 +475,24 @@ mod tests {
     /// A random group: φ, θ rows, their rollout-time versions (perturbed so ratios spread across
     /// the clip range), samples and GRPO advantages of Bernoulli rewards.
     #[allow(clippy::type_complexity)]
-    fn case(seed: u8, k: usize, g: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<Sample>, Vec<f64>) {
+    fn case(
+        seed: u8,
+        k: usize,
+        g: usize,
+    ) -> (
+        Vec<f64>,
+        Vec<f64>,
+        Vec<f64>,
+        Vec<f64>,
+        Vec<Sample>,
+        Vec<f64>,
+    ) {
         let mut r = stream(&derive_seed(&[b"style-case", &[seed]]), 0);
-        let mut v = |n: usize, s: f64| (0..n).map(|_| s * (uniform(&mut r) - 0.5)).collect::<Vec<f64>>();
+        let mut v = |n: usize, s: f64| {
+            (0..n)
+                .map(|_| s * (uniform(&mut r) - 0.5))
+                .collect::<Vec<f64>>()
+        };
         let (phi, theta) = (v(STYLES, 3.0), v(STYLES * k, 3.0));
         let (dphi, dtheta) = (v(STYLES, 1.0), v(STYLES * k, 1.0));
         let phi_old: Vec<f64> = phi.iter().zip(&dphi).map(|(a, b)| a + b).collect();
@@ -480,9 +504,16 @@ mod tests {
                 answer: rng::below(&mut r, k),
             })
             .collect();
-        let rewards: Vec<f64> = (0..g).map(|_| (uniform(&mut r) < 0.5) as u8 as f64).collect();
+        let rewards: Vec<f64> = (0..g)
+            .map(|_| (uniform(&mut r) < 0.5) as u8 as f64)
+            .collect();
         let mut adv = vec![0.0; g];
-        update::advantages(&rewards, super::super::config::Advantage::Grpo, 1e-6, &mut adv);
+        update::advantages(
+            &rewards,
+            super::super::config::Advantage::Grpo,
+            1e-6,
+            &mut adv,
+        );
         (phi, theta, phi_old, theta_old, samples, adv)
     }
 
@@ -530,9 +561,14 @@ mod tests {
                         let (mut up, mut dn) = (phi.clone(), phi.clone());
                         up[j] += h;
                         dn[j] -= h;
-                        let num = (objective(&up, &theta, level, c) - objective(&dn, &theta, level, c))
+                        let num = (objective(&up, &theta, level, c)
+                            - objective(&dn, &theta, level, c))
                             / (2.0 * h);
-                        assert!((gs[j] - num).abs() < 1e-7, "φ[{j}] {level:?} {c:?}: {} vs {num}", gs[j]);
+                        assert!(
+                            (gs[j] - num).abs() < 1e-7,
+                            "φ[{j}] {level:?} {c:?}: {} vs {num}",
+                            gs[j]
+                        );
                     }
                     for j in 0..STYLES * k {
                         let (mut up, mut dn) = (theta.clone(), theta.clone());
@@ -540,7 +576,11 @@ mod tests {
                         dn[j] -= h;
                         let num = (objective(&phi, &up, level, c) - objective(&phi, &dn, level, c))
                             / (2.0 * h);
-                        assert!((gr[j] - num).abs() < 1e-7, "θ[{j}] {level:?} {c:?}: {} vs {num}", gr[j]);
+                        assert!(
+                            (gr[j] - num).abs() < 1e-7,
+                            "θ[{j}] {level:?} {c:?}: {} vs {num}",
+                            gr[j]
+                        );
                     }
                 }
             }
@@ -555,7 +595,10 @@ mod tests {
         let mut a = Adam::new(3);
         let mut x = vec![0.0; 3];
         a.step(0.1, &[1e-4, -3.0, 0.0], &mut x);
-        assert!((x[0] - 0.1).abs() < 1e-5 && (x[1] + 0.1).abs() < 1e-9 && x[2] == 0.0, "{x:?}");
+        assert!(
+            (x[0] - 0.1).abs() < 1e-5 && (x[1] + 0.1).abs() < 1e-9 && x[2] == 0.0,
+            "{x:?}"
+        );
         // Second step against the recursion written out.
         let g2 = [2e-4, 1.0, 0.5];
         let mut want = x.clone();
@@ -590,11 +633,159 @@ mod tests {
         let mut got = Vec::new();
         for level in [RatioLevel::Token, RatioLevel::Sequence] {
             let (mut gs, mut gr) = (vec![0.0; STYLES], vec![0.0; STYLES * 6]);
-            assert_eq!(add_group_gradient(&p, &samples, &adv, level, clip, &mut gs, &mut gr), 0);
+            assert_eq!(
+                add_group_gradient(&p, &samples, &adv, level, clip, &mut gs, &mut gr),
+                0
+            );
             got.push((gs, gr));
         }
-        for (a, b) in got[0].0.iter().zip(&got[1].0).chain(got[0].1.iter().zip(&got[1].1)) {
+        for (a, b) in got[0]
+            .0
+            .iter()
+            .zip(&got[1].0)
+            .chain(got[0].1.iter().zip(&got[1].1))
+        {
             assert!((a - b).abs() < 1e-15);
         }
+    }
+
+    fn small(cfg: SimConfig) -> SimConfig {
+        SimConfig {
+            prompts: 12,
+            batch: 8,
+            steps: 30,
+            ..cfg
+        }
+    }
+
+    #[test]
+    fn same_seed_same_bits_and_arms_share_their_streams() {
+        use crate::sim::config::{clip_bias, preset};
+        for cfg in [
+            small(clip_bias()),
+            small(SimConfig {
+                ratio_level: RatioLevel::Sequence,
+                minibatches: 3,
+                optimizer: Optimizer::Adam,
+                lr: 0.05,
+                ..clip_bias()
+            }),
+        ] {
+            cfg.validate().unwrap();
+            let bits = |r: &(RunResult, Vec<f64>)| {
+                let mut v: Vec<u64> = r.1.iter().map(|x| x.to_bits()).collect();
+                v.push(r.0.final_metrics.accuracy.to_bits());
+                v.push(r.0.style_share.unwrap().to_bits());
+                v
+            };
+            let a = crate::sim::run_full(&cfg, &Arm::Random { gamma: 0.5 }, 3, true);
+            let b = crate::sim::run_full(&cfg, &Arm::Random { gamma: 0.5 }, 3, true);
+            assert_eq!(bits(&a), bits(&b));
+            assert_eq!(a.0.trajectory, b.0.trajectory);
+            assert_eq!(a.0.trajectory.len(), cfg.steps + 1);
+            let c = crate::sim::run_full(&cfg, &Arm::Random { gamma: 0.5 }, 4, false);
+            assert_ne!(bits(&a), bits(&c));
+            // BASE does not train: its metrics are those of the base marginal.
+            let base = crate::sim::run(&cfg, &Arm::Base, 3, false);
+            assert_eq!(base.final_metrics, a.0.base);
+        }
+        // The preset's base accuracy is the share-weighted accuracy of the two styles.
+        let acc = |p: f64| -> f64 {
+            base_distribution(&preset("paper").unwrap(), p)[..2]
+                .iter()
+                .sum()
+        };
+        let r = crate::sim::run(&clip_bias(), &Arm::Base, 0, false);
+        let want = 0.65 * acc(0.80) + 0.35 * acc(0.35);
+        assert!(
+            (r.base.accuracy - want).abs() < 1e-12,
+            "{} vs {want}",
+            r.base.accuracy
+        );
+    }
+
+    #[test]
+    fn style_fields_are_absent_from_the_canonical_form_at_their_defaults() {
+        use crate::sim::config::{DEFAULTED_FIELDS, clip_bias, paper};
+        let json = paper().canonical_json();
+        for f in DEFAULTED_FIELDS {
+            assert!(!json.contains(&format!("\"{f}\"")), "{f} in {json}");
+        }
+        let json = clip_bias().canonical_json();
+        assert!(json.contains("\"style_share\":0.65") && json.contains("\"style_prior\":0.8"));
+        let back: SimConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, clip_bias());
+    }
+
+    #[test]
+    fn style_settings_are_checked_with_their_field_named() {
+        use crate::sim::config::{ConfigError, clip_bias, paper};
+        let field = |c: SimConfig| match c.validate() {
+            Err(ConfigError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(SimConfig {
+                style_share: Some(1.0),
+                ..clip_bias()
+            }),
+            "style_share"
+        );
+        assert_eq!(
+            field(SimConfig {
+                style_prior: Some(0.0),
+                ..clip_bias()
+            }),
+            "style_prior"
+        );
+        assert_eq!(
+            field(SimConfig {
+                style_prior: Some(0.5),
+                ..paper()
+            }),
+            "style_prior"
+        );
+        assert_eq!(
+            field(SimConfig {
+                minibatches: 2,
+                ..paper()
+            }),
+            "minibatches"
+        );
+        assert_eq!(
+            field(SimConfig {
+                minibatches: 17,
+                ..clip_bias()
+            }),
+            "minibatches"
+        );
+        assert_eq!(
+            field(SimConfig {
+                optimizer: Optimizer::Adam,
+                ..paper()
+            }),
+            "optimizer"
+        );
+        assert_eq!(
+            field(SimConfig {
+                ratio_level: RatioLevel::Sequence,
+                ..paper()
+            }),
+            "ratio_level"
+        );
+        assert_eq!(
+            field(SimConfig {
+                style_share: Some(0.5),
+                ..paper()
+            }),
+            "update"
+        );
+        assert_eq!(
+            field(SimConfig {
+                prior_concentration: Some(5.0),
+                ..clip_bias()
+            }),
+            "prior_concentration"
+        );
     }
 }
