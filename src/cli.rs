@@ -6,7 +6,8 @@ use crate::io::paths;
 
 use crate::sim::arm::Arm;
 use crate::sim::config::{
-    self, Advantage, ConfigError, CovControl, Family, Regulariser, SimConfig, TieBreak, Update,
+    self, Advantage, ConfigError, CovControl, Family, Optimizer, RatioLevel, Regulariser,
+    SimConfig, TieBreak, Update,
 };
 
 #[derive(Parser, Debug)]
@@ -66,7 +67,7 @@ pub enum Command {
 #[derive(Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Simulator (each flag overrides the preset)")]
 pub struct SimArgs {
-    /// Named set of defaults: `paper` (the seed paper's settings) or `ppo-clip`.
+    /// Named set of defaults: `paper` (the seed paper's settings), `ppo-clip` or `clip-bias`.
     #[arg(long, default_value = "paper")]
     pub preset: String,
     /// Base-policy family.
@@ -149,6 +150,22 @@ pub struct SimArgs {
     /// KL-Cov's penalty weight.
     #[arg(long, allow_negative_numbers = true)]
     pub kl_cov_coef: Option<f64>,
+    /// Style model: base probability of style 0 of a style token shared by every prompt (off
+    /// when absent). Needs --update ppo and no regulariser.
+    #[arg(long, allow_negative_numbers = true)]
+    pub style_share: Option<f64>,
+    /// Style model: prior p_s of style 0's answers (style 1 answers with --prior).
+    #[arg(long, allow_negative_numbers = true)]
+    pub style_prior: Option<f64>,
+    /// Style model: `token` (a ratio and clip per token) or `sequence` (their product).
+    #[arg(long, value_enum)]
+    pub ratio_level: Option<RatioLevel>,
+    /// Style model: optimizer steps per rollout batch and inner epoch (the batch split evenly).
+    #[arg(long)]
+    pub minibatches: Option<usize>,
+    /// Style model: `sgd` (θ += η·g) or `adam` (β = 0.9, 0.999; every parameter each step).
+    #[arg(long, value_enum)]
+    pub optimizer: Option<Optimizer>,
     /// k of the pass@k metric.
     #[arg(long)]
     pub pass_k: Option<usize>,
@@ -190,6 +207,11 @@ impl SimArgs {
             cov_control,
             cov_fraction,
             kl_cov_coef,
+            style_share,
+            style_prior,
+            ratio_level,
+            minibatches,
+            optimizer,
             pass_k,
             seed,
         } = self;
@@ -223,11 +245,20 @@ impl SimArgs {
             cov_control,
             cov_fraction,
             kl_cov_coef,
+            ratio_level,
+            minibatches,
+            optimizer,
             pass_k,
             seed
         );
         if prior_concentration.is_some() {
             c.prior_concentration = *prior_concentration;
+        }
+        if style_share.is_some() {
+            c.style_share = *style_share;
+        }
+        if style_prior.is_some() {
+            c.style_prior = *style_prior;
         }
         if self.family == Some(Family::Distractor) && self.correct.is_none() {
             c.correct = 1;

@@ -306,6 +306,11 @@ fn every_documented_simulator_flag_changes_the_resolved_config() {
             "--kl-cov-coef" => "2",
             "--pass-k" => "3",
             "--seed" => "11",
+            "--style-share" => "0.6",
+            "--style-prior" => "0.7",
+            "--ratio-level" => "sequence",
+            "--minibatches" => "4",
+            "--optimizer" => "adam",
             other => panic!("no test value for {other}: add one"),
         }
     };
@@ -317,9 +322,27 @@ fn every_documented_simulator_flag_changes_the_resolved_config() {
             _ => unreachable!(),
         }
     };
-    let default = resolve(&[]);
+    // The style model's flags act only with a style token and the PPO update without a
+    // regulariser: each is compared within that context.
+    let context = |flag: &str| -> Vec<&str> {
+        match flag {
+            "--style-share" => vec!["--update", "ppo", "--regulariser", "none"],
+            "--style-prior" | "--ratio-level" | "--minibatches" | "--optimizer" => vec![
+                "--update",
+                "ppo",
+                "--regulariser",
+                "none",
+                "--style-share",
+                "0.5",
+            ],
+            _ => Vec::new(),
+        }
+    };
     for flag in &flags {
-        let got = resolve(&[flag.as_str(), value(flag)]);
+        let mut argv = context(flag);
+        let default = resolve(&argv);
+        argv.extend([flag.as_str(), value(flag)]);
+        let got = resolve(&argv);
         assert_ne!(
             got,
             default,

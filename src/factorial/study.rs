@@ -257,8 +257,12 @@ fn err(path: &Path, field: &str, msg: impl std::fmt::Display) -> LoadError {
 fn set_field(cfg: &SimConfig, field: &str, value: &serde_json::Value) -> Result<SimConfig, String> {
     let mut v = serde_json::to_value(cfg).map_err(|e| e.to_string())?;
     let obj = v.as_object_mut().expect("a config is an object");
-    if !obj.contains_key(field) {
-        let known: Vec<&str> = obj.keys().map(String::as_str).collect();
+    if !obj.contains_key(field) && !config::DEFAULTED_FIELDS.contains(&field) {
+        let known: Vec<&str> = obj
+            .keys()
+            .map(String::as_str)
+            .chain(config::DEFAULTED_FIELDS.iter().copied())
+            .collect();
         let hint = yaml::did_you_mean(field, known.iter().copied())
             .map(|h| format!(" (did you mean `{h}`?)"))
             .unwrap_or_default();
@@ -504,4 +508,26 @@ pub fn chain_arms(target: &Arm) -> Vec<Arm> {
     c.pop();
     c.push(target.clone());
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a field left out of the canonical form at its default (`cov_control`, the
+    /// style model's fields) was "not a simulator parameter" to a study.
+    #[test]
+    fn defaulted_fields_can_be_set_by_name() {
+        let cfg = config::ppo_clip();
+        let c = set_field(&cfg, "style_share", &serde_json::json!(0.6)).unwrap();
+        assert_eq!(c.style_share, Some(0.6));
+        let c = set_field(&c, "minibatches", &serde_json::json!(4)).unwrap();
+        assert_eq!(c.minibatches, 4);
+        let c = set_field(&cfg, "cov_control", &serde_json::json!("clip_cov")).unwrap();
+        assert!(!c.cov_control.is_none());
+        // Validation still applies, and unknown names still fail with a hint.
+        assert!(set_field(&cfg, "minibatches", &serde_json::json!(4)).is_err());
+        let e = set_field(&cfg, "style_shar", &serde_json::json!(0.6)).unwrap_err();
+        assert!(e.contains("style_share"), "{e}");
+    }
 }

@@ -156,11 +156,85 @@ pub struct SimConfig {
         skip_serializing_if = "is_default_kl_cov_coef"
     )]
     pub kl_cov_coef: f64,
+    // The shared-style extension (see `super::style`), all absent from the canonical form (and
+    // so from seeds) while at their defaults.
+    /// Base probability of style 0; `None` = no style token (the plain tabular model). Each
+    /// sample is then a style token from softmax(φ), φ shared by every prompt, and an answer from
+    /// the prompt's own softmax for that style.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style_share: Option<f64>,
+    /// Prior strength p_s of style 0's answers (style 1 answers with `prior`); `None` = `prior`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style_prior: Option<f64>,
+    /// Token-level (one ratio and clip per token) or sequence-level (their product) surrogate.
+    #[serde(default, skip_serializing_if = "RatioLevel::is_token")]
+    pub ratio_level: RatioLevel,
+    /// Optimizer steps per rollout batch and inner epoch: the batch's prompts split into this
+    /// many minibatches, each a step of its own.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub minibatches: usize,
+    #[serde(default, skip_serializing_if = "Optimizer::is_sgd")]
+    pub optimizer: Optimizer,
     /// k of the pass@k metric.
     pub pass_k: usize,
     /// Master seed.
     pub seed: u64,
 }
+
+/// Ratio of a two-token sample (style, answer) in the clipped surrogate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum RatioLevel {
+    /// One ratio, and one clip, per token (GRPO's per-token surrogate).
+    #[default]
+    Token,
+    /// One ratio per sample, the product of its tokens' ratios (GSPO-like).
+    Sequence,
+}
+
+impl RatioLevel {
+    pub fn is_token(&self) -> bool {
+        *self == RatioLevel::Token
+    }
+}
+
+/// Parameter update rule applied to the ascent direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Optimizer {
+    /// θ += η·g.
+    #[default]
+    Sgd,
+    /// Adam (β₁ = 0.9, β₂ = 0.999, ε = 1e-8, bias-corrected), every parameter each step.
+    Adam,
+}
+
+impl Optimizer {
+    pub fn is_sgd(&self) -> bool {
+        *self == Optimizer::Sgd
+    }
+}
+
+fn is_one(v: &usize) -> bool {
+    *v == 1
+}
+
+fn one() -> usize {
+    1
+}
+
+/// Fields that a config's canonical form leaves out while they keep their defaults; they can
+/// still be set by name (a factorial factor, a study's `base`).
+pub const DEFAULTED_FIELDS: &[&str] = &[
+    "cov_control",
+    "cov_fraction",
+    "kl_cov_coef",
+    "style_share",
+    "style_prior",
+    "ratio_level",
+    "minibatches",
+    "optimizer",
+];
 
 /// A named, documented set of values that flags can override.
 pub struct Preset {
@@ -198,6 +272,11 @@ pub fn paper() -> SimConfig {
         cov_control: CovControl::None,
         cov_fraction: default_cov_fraction(),
         kl_cov_coef: default_kl_cov_coef(),
+        style_share: None,
+        style_prior: None,
+        ratio_level: RatioLevel::Token,
+        minibatches: 1,
+        optimizer: Optimizer::Sgd,
         pass_k: 8,
         seed: 0,
     }
@@ -223,6 +302,19 @@ pub fn ppo_clip() -> SimConfig {
     }
 }
 
+/// The `ppo-clip` recipe with a shared style token (README, "Clipping bias with a shared
+/// style"): style 0 ("code") answers with p_s = 0.80 and is preferred (base share 0.65), style 1
+/// ("language") answers with p_s = 0.35; token-level ratios, one optimizer step per rollout batch
+/// and inner epoch, SGD. Base accuracy 0.598.
+pub fn clip_bias() -> SimConfig {
+    SimConfig {
+        prior: 0.35,
+        style_share: Some(0.65),
+        style_prior: Some(0.80),
+        ..ppo_clip()
+    }
+}
+
 /// Every preset, the default first.
 pub const PRESETS: &[Preset] = &[
     Preset {
@@ -236,6 +328,12 @@ pub const PRESETS: &[Preset] = &[
         about: "paper preset with G=16, η=0.5, no regulariser, no filtering, PPO-clipped update \
                 with μ=4 inner epochs and ε=0.2 (the clip binds on a few % of samples)",
         config: ppo_clip,
+    },
+    Preset {
+        name: "clip-bias",
+        about: "ppo-clip preset with a shared style token: style 0 (p_s=0.80) preferred with base \
+                share 0.65, style 1 (p_s=0.35), token-level ratios, 1 minibatch, SGD",
+        config: clip_bias,
     },
 ];
 
@@ -563,6 +661,81 @@ impl SimConfig {
             self.pass_k,
             "k must be at least 1",
         )?;
+        self.validate_style()
+    }
+
+    /// The shared-style fields: ranges, and the parts of the model the style loop implements.
+    fn validate_style(&self) -> Result<(), ConfigError> {
+        let on = self.style_share.is_some();
+        if let Some(x) = self.style_share {
+            check(
+                x > 0.0 && x < 1.0,
+                "style_share",
+                x,
+                "the base share of style 0 must lie strictly between 0 and 1",
+            )?;
+        }
+        if let Some(p) = self.style_prior {
+            check(
+                p > 0.0 && p < 1.0,
+                "style_prior",
+                p,
+                "p_s of style 0 must lie strictly between 0 and 1",
+            )?;
+            check(
+                on,
+                "style_prior",
+                p,
+                "needs --style-share (the style model)",
+            )?;
+        }
+        check(
+            self.minibatches >= 1 && self.minibatches <= self.batch,
+            "minibatches",
+            self.minibatches,
+            "must lie in 1..=B (each minibatch holds at least one prompt)",
+        )?;
+        let extension = [
+            ("ratio_level", !self.ratio_level.is_token()),
+            ("minibatches", self.minibatches > 1),
+            ("optimizer", !self.optimizer.is_sgd()),
+        ];
+        for (field, set) in extension {
+            // Without a shared parameter a prompt's update reads only its own group: minibatches
+            // change nothing, and one token has one ratio.
+            check(
+                on || !set,
+                field,
+                field,
+                "acts only in the style model: set --style-share",
+            )?;
+        }
+        if on {
+            check(
+                self.update == Update::Ppo,
+                "update",
+                self.update,
+                "the style model runs the PPO update (μ = 1 is the on-policy step)",
+            )?;
+            check(
+                self.regulariser == Regulariser::None || self.beta == 0.0,
+                "regulariser",
+                self.regulariser,
+                "the style model has no regulariser: set --regulariser none or --beta 0",
+            )?;
+            check(
+                self.cov_control.is_none(),
+                "cov_control",
+                self.cov_control,
+                "the style model has no entropy control",
+            )?;
+            check(
+                self.prior_concentration.is_none(),
+                "prior_concentration",
+                self.prior_concentration,
+                "the style model has one prior per style, no Beta prior",
+            )?;
+        }
         Ok(())
     }
 

@@ -7,6 +7,7 @@ pub mod exp;
 pub mod isa;
 pub mod policy;
 pub mod run;
+pub mod style;
 pub mod update;
 
 /// The simulator's version: part of every cached run's key. Bump it with any change that alters

@@ -51,6 +51,9 @@ pub struct RunResult {
     pub updated_groups: u64,
     /// Samples whose clipped term took its constant branch (PPO only), summed over inner epochs.
     pub clipped_samples: u64,
+    /// The style model only: the final probability of style 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub style_share: Option<f64>,
     /// Metrics after each step; entry 0 is the base policy. Empty unless requested.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trajectory: Vec<Metrics>,
@@ -327,6 +330,11 @@ struct Job<'a, 'o> {
 
 /// Runs the given copy of the run loop (its instruction set available on this CPU).
 fn run_copy<X: Exp>(copy: LoopCopy, job: Job<'_, '_>) -> (RunResult, Vec<f64>) {
+    if job.cfg.style_share.is_some() {
+        // The style model has one loop of its own (and no observer: the entropy study runs the
+        // plain model).
+        return super::style::run(job.cfg, job.arm, job.replicate, job.keep_trajectory);
+    }
     let shape = if copy.sized {
         (job.cfg.answers, job.cfg.group)
     } else {
@@ -422,6 +430,7 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
         dropped_groups: 0,
         updated_groups: 0,
         clipped_samples: 0,
+        style_share: None,
         trajectory: Vec::new(),
     };
     if !arm.trains() {

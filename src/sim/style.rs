@@ -1,0 +1,791 @@
+//! The shared-style model: a parameter shared by every prompt, two-token samples, token- or
+//! sequence-level clipping, minibatches and Adam — the features of LLM GRPO that the per-prompt
+//! tabular model lacks and that a clipping bias needs (README, "Clipping bias with a shared
+//! style").
+//!
+//! Each sample is a style token s ∈ {0, 1} drawn from softmax(φ), φ shared by every prompt, then
+//! an answer a from the prompt's own softmax θ[q, s, ·]. Style 0 answers with prior
+//! `style_prior`, style 1 with `prior` (both through the config's family), so the two styles can
+//! differ in accuracy and in how peaked they are. Rewards see only the answer. The benchmark
+//! sees the answer marginal Σ_s π(s)·π(a | q, s): accuracy, greedy, pass@k and entropy are those
+//! of that marginal, exact.
+//!
+//! The update ascends the clipped surrogate of every group, summed over the prompts of a
+//! minibatch — the same objective the per-prompt model ascends, in which a prompt's logits see
+//! only its own group and the shared φ sees them all. A rollout batch is split into
+//! `minibatches` steps per inner epoch, so every step after the first sees φ moved (ratios ≠ 1)
+//! even at μ = 1.
+
+use super::arm::{self, Arm, PromptView};
+use super::config::{Family, Optimizer, RatioLevel, SimConfig, TieBreak};
+use super::policy::{Metrics, base_distribution, softmax, special_answer};
+use super::run::{RunResult, replicate_seed, reward_seed};
+use super::update::{self, Clip, is_clipped};
+use crate::rng::{self, SimRng};
+
+/// Styles of the model: 0 (prior `style_prior`) and 1 (prior `prior`).
+pub const STYLES: usize = 2;
+
+/// One sample's two tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    pub style: usize,
+    pub answer: usize,
+}
+
+/// The policy one group's surrogate is read at: the style probabilities and the prompt's rows
+/// (`STYLES × K`, row-major), now and at the rollout.
+#[derive(Clone, Copy, Debug)]
+pub struct GroupPolicy<'a> {
+    pub style: &'a [f64],
+    pub style_old: &'a [f64],
+    pub rows: &'a [f64],
+    pub rows_old: &'a [f64],
+}
+
+impl GroupPolicy<'_> {
+    fn k(&self) -> usize {
+        self.rows.len() / self.style.len()
+    }
+
+    fn ratios(&self, x: Sample) -> (f64, f64) {
+        let i = x.style * self.k() + x.answer;
+        (
+            self.style[x.style] / self.style_old[x.style],
+            self.rows[i] / self.rows_old[i],
+        )
+    }
+}
+
+/// `min(ρA, clip(ρ)A)`: one term of the clipped surrogate.
+fn clipped_term(ratio: f64, adv: f64, clip: Option<Clip>) -> f64 {
+    match clip {
+        None => ratio * adv,
+        Some(c) => (ratio * adv).min(ratio.clamp(1.0 - c.eps_low, 1.0 + c.eps_high) * adv),
+    }
+}
+
+/// One group's clipped surrogate, (1/G)·Σ_i of: token level, `min(ρ_s A, clip(ρ_s) A) +
+/// min(ρ_a A, clip(ρ_a) A)` (ρ_s the style token's ratio, ρ_a the answer token's; no length
+/// normalisation: every sample has two tokens, so it would only halve η); sequence level,
+/// `min(ρA, clip(ρ)A)` with ρ = ρ_s·ρ_a.
+pub fn group_objective(
+    p: &GroupPolicy<'_>,
+    samples: &[Sample],
+    adv: &[f64],
+    level: RatioLevel,
+    clip: Option<Clip>,
+) -> f64 {
+    samples
+        .iter()
+        .zip(adv)
+        .map(|(&x, &a)| {
+            let (rs, ra) = p.ratios(x);
+            match level {
+                RatioLevel::Token => clipped_term(rs, a, clip) + clipped_term(ra, a, clip),
+                RatioLevel::Sequence => clipped_term(rs * ra, a, clip),
+            }
+        })
+        .sum::<f64>()
+        / samples.len() as f64
+}
+
+/// Adds the gradient of [`group_objective`] with respect to φ to `g_style` and with respect to the
+/// prompt's logits (`STYLES × K`) to `g_rows`. An unclipped term `ρA` has gradient `A·ρ·∇log ρ`,
+/// and `∇ log softmax(x)_t = e_t − softmax(x)`; a clipped term has none. Returns the tokens
+/// (token level) or samples (sequence level) clipped.
+pub fn add_group_gradient(
+    p: &GroupPolicy<'_>,
+    samples: &[Sample],
+    adv: &[f64],
+    level: RatioLevel,
+    clip: Option<Clip>,
+    g_style: &mut [f64],
+    g_rows: &mut [f64],
+) -> usize {
+    let (k, w) = (p.k(), 1.0 / samples.len() as f64);
+    let mut style_total = 0.0;
+    let mut row_total = [0.0; STYLES];
+    let mut clipped = 0;
+    for (&x, &a) in samples.iter().zip(adv) {
+        let (rs, ra) = p.ratios(x);
+        let (cs, ca) = match level {
+            RatioLevel::Token => {
+                let keep_s = !is_clipped(rs, a, clip);
+                let keep_a = !is_clipped(ra, a, clip);
+                clipped += usize::from(!keep_s) + usize::from(!keep_a);
+                (
+                    if keep_s { w * a * rs } else { 0.0 },
+                    if keep_a { w * a * ra } else { 0.0 },
+                )
+            }
+            RatioLevel::Sequence => {
+                if is_clipped(rs * ra, a, clip) {
+                    clipped += 1;
+                    (0.0, 0.0)
+                } else {
+                    let c = w * a * rs * ra;
+                    (c, c)
+                }
+            }
+        };
+        g_style[x.style] += cs;
+        style_total += cs;
+        g_rows[x.style * k + x.answer] += ca;
+        row_total[x.style] += ca;
+    }
+    for (g, &q) in g_style.iter_mut().zip(p.style) {
+        *g -= style_total * q;
+    }
+    for (s, total) in row_total.iter().enumerate() {
+        let row = s * k..(s + 1) * k;
+        for (g, &q) in g_rows[row.clone()].iter_mut().zip(&p.rows[row]) {
+            *g -= total * q;
+        }
+    }
+    clipped
+}
+
+/// Adam's moments and step count for a flat parameter vector.
+#[derive(Clone, Debug)]
+pub struct Adam {
+    m: Vec<f64>,
+    v: Vec<f64>,
+    t: i32,
+}
+
+impl Adam {
+    pub const BETA1: f64 = 0.9;
+    pub const BETA2: f64 = 0.999;
+    pub const EPS: f64 = 1e-8;
+
+    pub fn new(n: usize) -> Adam {
+        Adam {
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            t: 0,
+        }
+    }
+
+    /// One ascent step `x += lr · m̂ / (√v̂ + ε)` on every parameter (a zero gradient still moves a
+    /// parameter by its momentum, as dense Adam does).
+    pub fn step(&mut self, lr: f64, grad: &[f64], x: &mut [f64]) {
+        self.t += 1;
+        let c1 = 1.0 - Self::BETA1.powi(self.t);
+        let c2 = 1.0 - Self::BETA2.powi(self.t);
+        for (((x, &g), m), v) in x.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+            *m = Self::BETA1 * *m + (1.0 - Self::BETA1) * g;
+            *v = Self::BETA2 * *v + (1.0 - Self::BETA2) * g * g;
+            *x += lr * (*m / c1) / ((*v / c2).sqrt() + Self::EPS);
+        }
+    }
+}
+
+/// Inverse-CDF draw from `probs` with one uniform.
+fn draw(probs: &[f64], rng: &mut SimRng) -> usize {
+    let u = rng::uniform(rng);
+    let mut acc = 0.0;
+    for (a, &p) in probs.iter().enumerate() {
+        acc += p;
+        if u < acc {
+            return a;
+        }
+    }
+    probs
+        .iter()
+        .rposition(|&p| p > 0.0)
+        .unwrap_or(probs.len() - 1)
+}
+
+/// The answer marginal Σ_s π(s)·π(a | s) of one prompt's rows into `out`.
+fn marginal(style: &[f64], rows: &[f64], out: &mut [f64]) {
+    let k = out.len();
+    out.fill(0.0);
+    for (s, &ps) in style.iter().enumerate() {
+        for (o, &q) in out.iter_mut().zip(&rows[s * k..(s + 1) * k]) {
+            *o += ps * q;
+        }
+    }
+}
+
+/// The base logits of the two styles (`STYLES × K`) and the correctness of each answer.
+fn base_rows(cfg: &SimConfig) -> (Vec<f64>, Vec<bool>) {
+    let priors = [cfg.style_prior.unwrap_or(cfg.prior), cfg.prior];
+    let logits = priors
+        .iter()
+        .flat_map(|&p| base_distribution(cfg, p).into_iter().map(f64::ln))
+        .collect();
+    let c = match cfg.family {
+        Family::Paper => cfg.correct,
+        Family::Distractor => 1,
+    };
+    (logits, (0..cfg.answers).map(|a| a < c).collect())
+}
+
+/// Mean metrics of the answer marginals of every prompt.
+fn metrics(cfg: &SimConfig, style: &[f64], probs: &[f64], correct: &[bool]) -> Metrics {
+    let (k, n) = (cfg.answers, cfg.prompts);
+    let mut m = vec![0.0; k];
+    let mut sum = Metrics::default();
+    for q in 0..n {
+        marginal(style, &probs[q * STYLES * k..(q + 1) * STYLES * k], &mut m);
+        sum.add(&Metrics::of_prompt(&m, correct, cfg.pass_k));
+    }
+    sum.scaled(1.0 / n as f64)
+}
+
+fn softmax_rows(theta: &[f64], probs: &mut [f64], k: usize) {
+    for (t, p) in theta.chunks(k).zip(probs.chunks_mut(k)) {
+        softmax(t, p);
+    }
+}
+
+/// One run of the style model (`cfg.style_share` set, the config valid). Returns the result and
+/// the final logits θ (`prompts × STYLES × answers`, row-major). Seeds and streams are those of
+/// the plain run loop: prompts, batches and samples shared by the arms of a replicate, rewards
+/// drawn by the arm.
+pub fn run(
+    cfg: &SimConfig,
+    arm: &Arm,
+    replicate: u64,
+    keep_trajectory: bool,
+) -> (RunResult, Vec<f64>) {
+    let share = cfg.style_share.expect("the style model needs style_share");
+    let (n, k, g, sk) = (cfg.prompts, cfg.answers, cfg.group, STYLES * cfg.answers);
+    let seed = replicate_seed(cfg, replicate);
+    let mut batch_rng = rng::stream(&seed, 1);
+    let mut sample_rng = rng::stream(&seed, 2);
+    let mut reward_rng = rng::stream(&reward_seed(&seed, arm), 0);
+
+    let (row_logits, correct) = base_rows(cfg);
+    let mut phi = vec![share.ln(), (1.0 - share).ln()];
+    let mut style = vec![0.0; STYLES];
+    softmax(&phi, &mut style);
+    let mut theta: Vec<f64> = (0..n).flat_map(|_| row_logits.iter().copied()).collect();
+    let mut probs = vec![0.0; n * sk];
+    softmax_rows(&theta, &mut probs, k);
+    let mut m = vec![0.0; k];
+    marginal(&style, &probs[..sk], &mut m);
+    let format_answer = special_answer(cfg);
+    let incorrect_answer = (0..k)
+        .filter(|&a| !correct[a])
+        .fold(None, |best: Option<usize>, a| match best {
+            Some(b) if m[b] >= m[a] => Some(b),
+            _ => Some(a),
+        })
+        .expect("a config has a wrong answer");
+
+    let base = metrics(cfg, &style, &probs, &correct);
+    let mut out = RunResult {
+        arm: arm.clone(),
+        replicate,
+        seed: rng::seed_hex(&seed),
+        base,
+        final_metrics: base,
+        dropped_groups: 0,
+        updated_groups: 0,
+        clipped_samples: 0,
+        style_share: Some(share),
+        trajectory: Vec::new(),
+    };
+    let mut trajectory = Vec::new();
+    if keep_trajectory {
+        trajectory.push(base);
+    }
+    if !arm.trains() {
+        if keep_trajectory {
+            trajectory.resize(cfg.steps + 1, base);
+        }
+        out.trajectory = trajectory;
+        return (out, theta);
+    }
+
+    let priority: Vec<u32> = match cfg.tie_break {
+        TieBreak::Random => Vec::new(),
+        TieBreak::Shuffled => {
+            let mut ties_rng = rng::stream(&seed, 3);
+            let mut ranks = Vec::with_capacity(n * k);
+            for _ in 0..n {
+                let mut perm: Vec<u32> = (0..k as u32).collect();
+                for i in (1..k).rev() {
+                    perm.swap(i, rng::below(&mut ties_rng, i + 1));
+                }
+                ranks.extend(perm);
+            }
+            ranks
+        }
+    };
+    let priority_of = |q: usize| (!priority.is_empty()).then(|| &priority[q * k..(q + 1) * k]);
+    let mut counts = vec![0u32; k];
+    let fixed_labels: Vec<usize> = match arm {
+        Arm::MajorityFixed { samples } => (0..n)
+            .map(|q| {
+                let draws: Vec<usize> = (0..*samples).map(|_| draw(&m, &mut reward_rng)).collect();
+                arm::plurality(&draws, &mut counts, priority_of(q), &mut reward_rng)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+
+    let clip = cfg.clip.then_some(Clip {
+        eps_low: cfg.eps_low,
+        eps_high: cfg.eps_high,
+    });
+    let adam = cfg.optimizer == Optimizer::Adam;
+    let (mut adam_phi, mut adam_theta) = (Adam::new(STYLES), Adam::new(n * sk));
+    let b_size = cfg.batch;
+    let mb_size = b_size.div_ceil(cfg.minibatches);
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut swaps = vec![0; b_size];
+    let mut samples = vec![
+        Sample {
+            style: 0,
+            answer: 0
+        };
+        b_size * g
+    ];
+    let mut answers = vec![0usize; g];
+    let mut rewards = vec![0.0; g];
+    let mut adv = vec![0.0; b_size * g];
+    let mut live = vec![false; b_size];
+    let mut rows_old = vec![0.0; b_size * sk];
+    let mut style_old = vec![0.0; STYLES];
+    let (mut g_style, mut g_rows) = (vec![0.0; STYLES], vec![0.0; sk]);
+    let mut g_theta = vec![0.0; if adam { n * sk } else { 0 }];
+
+    for _ in 0..cfg.steps {
+        for (i, swap) in swaps.iter_mut().enumerate() {
+            let j = i + rng::below(&mut batch_rng, n - i);
+            *swap = j;
+            order.swap(i, j);
+        }
+        style_old.copy_from_slice(&style);
+        for (b, &q) in order[..b_size].iter().enumerate() {
+            let rows = &probs[q * sk..(q + 1) * sk];
+            rows_old[b * sk..(b + 1) * sk].copy_from_slice(rows);
+            for (x, a) in samples[b * g..(b + 1) * g].iter_mut().zip(&mut answers) {
+                let s = draw(&style_old, &mut sample_rng);
+                *x = Sample {
+                    style: s,
+                    answer: draw(&rows[s * k..(s + 1) * k], &mut sample_rng),
+                };
+                *a = x.answer;
+            }
+            marginal(&style_old, rows, &mut m);
+            let view = PromptView {
+                correct: &correct,
+                format_answer,
+                incorrect_answer,
+                fixed_label: fixed_labels.get(q).copied(),
+                priority: priority_of(q),
+                probs: &m,
+            };
+            arm::reward(
+                arm,
+                &view,
+                &answers,
+                &mut rewards,
+                &mut counts,
+                &mut reward_rng,
+            );
+            live[b] = !(cfg.filter && rewards.iter().all(|&r| r == rewards[0]));
+            if live[b] {
+                update::advantages(
+                    &rewards,
+                    cfg.advantage,
+                    cfg.adv_eps,
+                    &mut adv[b * g..(b + 1) * g],
+                );
+                out.updated_groups += 1;
+            } else {
+                out.dropped_groups += 1;
+            }
+        }
+        for _ in 0..cfg.inner_epochs {
+            for mb in (0..b_size).step_by(mb_size) {
+                g_style.fill(0.0);
+                g_theta.fill(0.0);
+                for b in mb..(mb + mb_size).min(b_size) {
+                    if !live[b] {
+                        continue;
+                    }
+                    let q = order[b];
+                    let row = q * sk..(q + 1) * sk;
+                    g_rows.fill(0.0);
+                    let p = GroupPolicy {
+                        style: &style,
+                        style_old: &style_old,
+                        rows: &probs[row.clone()],
+                        rows_old: &rows_old[b * sk..(b + 1) * sk],
+                    };
+                    out.clipped_samples += add_group_gradient(
+                        &p,
+                        &samples[b * g..(b + 1) * g],
+                        &adv[b * g..(b + 1) * g],
+                        cfg.ratio_level,
+                        clip,
+                        &mut g_style,
+                        &mut g_rows,
+                    ) as u64;
+                    if adam {
+                        g_theta[row].copy_from_slice(&g_rows);
+                    } else {
+                        for (t, d) in theta[row.clone()].iter_mut().zip(&g_rows) {
+                            *t += cfg.lr * d;
+                        }
+                        softmax_rows(&theta[row.clone()], &mut probs[row], k);
+                    }
+                }
+                if adam {
+                    adam_theta.step(cfg.lr, &g_theta, &mut theta);
+                    adam_phi.step(cfg.lr, &g_style, &mut phi);
+                    softmax_rows(&theta, &mut probs, k);
+                } else {
+                    for (f, d) in phi.iter_mut().zip(&g_style) {
+                        *f += cfg.lr * d;
+                    }
+                }
+                softmax(&phi, &mut style);
+            }
+        }
+        for i in (0..b_size).rev() {
+            order.swap(i, swaps[i]);
+        }
+        if keep_trajectory {
+            trajectory.push(metrics(cfg, &style, &probs, &correct));
+        }
+    }
+    out.final_metrics = metrics(cfg, &style, &probs, &correct);
+    out.style_share = Some(style[0]);
+    out.trajectory = trajectory;
+    (out, theta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{derive_seed, stream, uniform};
+
+    fn sm_rows(x: &[f64], k: usize) -> Vec<f64> {
+        let mut p = vec![0.0; x.len()];
+        softmax_rows(x, &mut p, k);
+        p
+    }
+
+    /// A random group: φ, θ rows, their rollout-time versions (perturbed so ratios spread across
+    /// the clip range), samples and GRPO advantages of Bernoulli rewards.
+    #[allow(clippy::type_complexity)]
+    fn case(
+        seed: u8,
+        k: usize,
+        g: usize,
+    ) -> (
+        Vec<f64>,
+        Vec<f64>,
+        Vec<f64>,
+        Vec<f64>,
+        Vec<Sample>,
+        Vec<f64>,
+    ) {
+        let mut r = stream(&derive_seed(&[b"style-case", &[seed]]), 0);
+        let mut v = |n: usize, s: f64| {
+            (0..n)
+                .map(|_| s * (uniform(&mut r) - 0.5))
+                .collect::<Vec<f64>>()
+        };
+        let (phi, theta) = (v(STYLES, 3.0), v(STYLES * k, 3.0));
+        let (dphi, dtheta) = (v(STYLES, 1.0), v(STYLES * k, 1.0));
+        let phi_old: Vec<f64> = phi.iter().zip(&dphi).map(|(a, b)| a + b).collect();
+        let theta_old: Vec<f64> = theta.iter().zip(&dtheta).map(|(a, b)| a + b).collect();
+        let mut r = stream(&derive_seed(&[b"style-samples", &[seed]]), 0);
+        let samples: Vec<Sample> = (0..g)
+            .map(|_| Sample {
+                style: rng::below(&mut r, STYLES),
+                answer: rng::below(&mut r, k),
+            })
+            .collect();
+        let rewards: Vec<f64> = (0..g)
+            .map(|_| (uniform(&mut r) < 0.5) as u8 as f64)
+            .collect();
+        let mut adv = vec![0.0; g];
+        update::advantages(
+            &rewards,
+            super::super::config::Advantage::Grpo,
+            1e-6,
+            &mut adv,
+        );
+        (phi, theta, phi_old, theta_old, samples, adv)
+    }
+
+    #[test]
+    fn group_gradient_matches_finite_differences() {
+        let (k, g, h) = (5, 8, 1e-6);
+        let clip = Some(Clip {
+            eps_low: 0.2,
+            eps_high: 0.28,
+        });
+        let mut checked = 0;
+        for seed in 0u8..60 {
+            let (phi, theta, phi_old, theta_old, samples, adv) = case(seed, k, g);
+            let (so, ro) = (sm_rows(&phi_old, STYLES), sm_rows(&theta_old, k));
+            let objective = |phi: &[f64], theta: &[f64], level, clip| {
+                let (s, r) = (sm_rows(phi, STYLES), sm_rows(theta, k));
+                let p = GroupPolicy {
+                    style: &s,
+                    style_old: &so,
+                    rows: &r,
+                    rows_old: &ro,
+                };
+                group_objective(&p, &samples, &adv, level, clip)
+            };
+            let (s, r) = (sm_rows(&phi, STYLES), sm_rows(&theta, k));
+            let p = GroupPolicy {
+                style: &s,
+                style_old: &so,
+                rows: &r,
+                rows_old: &ro,
+            };
+            // Skip groups with a ratio within 1e-4 of a clip boundary (a kink of the objective).
+            let near = |x: f64| (x - 0.8).abs() < 1e-4 || (x - 1.28).abs() < 1e-4;
+            if samples.iter().any(|&x| {
+                let (rs, ra) = p.ratios(x);
+                near(rs) || near(ra) || near(rs * ra)
+            }) {
+                continue;
+            }
+            for level in [RatioLevel::Token, RatioLevel::Sequence] {
+                for c in [clip, None] {
+                    let (mut gs, mut gr) = (vec![0.0; STYLES], vec![0.0; STYLES * k]);
+                    add_group_gradient(&p, &samples, &adv, level, c, &mut gs, &mut gr);
+                    for j in 0..STYLES {
+                        let (mut up, mut dn) = (phi.clone(), phi.clone());
+                        up[j] += h;
+                        dn[j] -= h;
+                        let num = (objective(&up, &theta, level, c)
+                            - objective(&dn, &theta, level, c))
+                            / (2.0 * h);
+                        assert!(
+                            (gs[j] - num).abs() < 1e-7,
+                            "φ[{j}] {level:?} {c:?}: {} vs {num}",
+                            gs[j]
+                        );
+                    }
+                    for j in 0..STYLES * k {
+                        let (mut up, mut dn) = (theta.clone(), theta.clone());
+                        up[j] += h;
+                        dn[j] -= h;
+                        let num = (objective(&phi, &up, level, c) - objective(&phi, &dn, level, c))
+                            / (2.0 * h);
+                        assert!(
+                            (gr[j] - num).abs() < 1e-7,
+                            "θ[{j}] {level:?} {c:?}: {} vs {num}",
+                            gr[j]
+                        );
+                    }
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked > 30, "{checked}");
+    }
+
+    #[test]
+    fn adam_step_matches_its_definition_and_normalises_scale() {
+        // First step of bias-corrected Adam is lr·sign(g) (up to ε), whatever the scale of g.
+        let mut a = Adam::new(3);
+        let mut x = vec![0.0; 3];
+        a.step(0.1, &[1e-4, -3.0, 0.0], &mut x);
+        assert!(
+            (x[0] - 0.1).abs() < 1e-5 && (x[1] + 0.1).abs() < 1e-9 && x[2] == 0.0,
+            "{x:?}"
+        );
+        // Second step against the recursion written out.
+        let g2 = [2e-4, 1.0, 0.5];
+        let mut want = x.clone();
+        for j in 0..3 {
+            let g1 = [1e-4, -3.0, 0.0][j];
+            let m = 0.9 * (0.1 * g1) + 0.1 * g2[j];
+            let v = 0.999 * (0.001 * g1 * g1) + 0.001 * g2[j] * g2[j];
+            want[j] += 0.1 * (m / (1.0 - 0.81)) / ((v / (1.0 - 0.999f64.powi(2))).sqrt() + 1e-8);
+        }
+        a.step(0.1, &g2, &mut x);
+        for j in 0..3 {
+            assert!((x[j] - want[j]).abs() < 1e-12, "{x:?} vs {want:?}");
+        }
+    }
+
+    #[test]
+    fn ratio_one_makes_token_and_sequence_gradients_equal() {
+        // At the rollout policy every ratio is 1: nothing is clipped and both levels give the
+        // policy gradient of log π(s) + log π(a | s).
+        let (phi, theta, _, _, samples, adv) = case(7, 6, 8);
+        let (s, r) = (sm_rows(&phi, STYLES), sm_rows(&theta, 6));
+        let p = GroupPolicy {
+            style: &s,
+            style_old: &s,
+            rows: &r,
+            rows_old: &r,
+        };
+        let clip = Some(Clip {
+            eps_low: 0.2,
+            eps_high: 0.2,
+        });
+        let mut got = Vec::new();
+        for level in [RatioLevel::Token, RatioLevel::Sequence] {
+            let (mut gs, mut gr) = (vec![0.0; STYLES], vec![0.0; STYLES * 6]);
+            assert_eq!(
+                add_group_gradient(&p, &samples, &adv, level, clip, &mut gs, &mut gr),
+                0
+            );
+            got.push((gs, gr));
+        }
+        for (a, b) in got[0]
+            .0
+            .iter()
+            .zip(&got[1].0)
+            .chain(got[0].1.iter().zip(&got[1].1))
+        {
+            assert!((a - b).abs() < 1e-15);
+        }
+    }
+
+    fn small(cfg: SimConfig) -> SimConfig {
+        SimConfig {
+            prompts: 12,
+            batch: 8,
+            steps: 30,
+            ..cfg
+        }
+    }
+
+    #[test]
+    fn same_seed_same_bits_and_arms_share_their_streams() {
+        use crate::sim::config::{clip_bias, preset};
+        for cfg in [
+            small(clip_bias()),
+            small(SimConfig {
+                ratio_level: RatioLevel::Sequence,
+                minibatches: 3,
+                optimizer: Optimizer::Adam,
+                lr: 0.05,
+                ..clip_bias()
+            }),
+        ] {
+            cfg.validate().unwrap();
+            let bits = |r: &(RunResult, Vec<f64>)| {
+                let mut v: Vec<u64> = r.1.iter().map(|x| x.to_bits()).collect();
+                v.push(r.0.final_metrics.accuracy.to_bits());
+                v.push(r.0.style_share.unwrap().to_bits());
+                v
+            };
+            let a = crate::sim::run_full(&cfg, &Arm::Random { gamma: 0.5 }, 3, true);
+            let b = crate::sim::run_full(&cfg, &Arm::Random { gamma: 0.5 }, 3, true);
+            assert_eq!(bits(&a), bits(&b));
+            assert_eq!(a.0.trajectory, b.0.trajectory);
+            assert_eq!(a.0.trajectory.len(), cfg.steps + 1);
+            let c = crate::sim::run_full(&cfg, &Arm::Random { gamma: 0.5 }, 4, false);
+            assert_ne!(bits(&a), bits(&c));
+            // BASE does not train: its metrics are those of the base marginal.
+            let base = crate::sim::run(&cfg, &Arm::Base, 3, false);
+            assert_eq!(base.final_metrics, a.0.base);
+        }
+        // The preset's base accuracy is the share-weighted accuracy of the two styles.
+        let acc = |p: f64| -> f64 {
+            base_distribution(&preset("paper").unwrap(), p)[..2]
+                .iter()
+                .sum()
+        };
+        let r = crate::sim::run(&clip_bias(), &Arm::Base, 0, false);
+        let want = 0.65 * acc(0.80) + 0.35 * acc(0.35);
+        assert!(
+            (r.base.accuracy - want).abs() < 1e-12,
+            "{} vs {want}",
+            r.base.accuracy
+        );
+    }
+
+    #[test]
+    fn style_fields_are_absent_from_the_canonical_form_at_their_defaults() {
+        use crate::sim::config::{DEFAULTED_FIELDS, clip_bias, paper};
+        let json = paper().canonical_json();
+        for f in DEFAULTED_FIELDS {
+            assert!(!json.contains(&format!("\"{f}\"")), "{f} in {json}");
+        }
+        let json = clip_bias().canonical_json();
+        assert!(json.contains("\"style_share\":0.65") && json.contains("\"style_prior\":0.8"));
+        let back: SimConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, clip_bias());
+    }
+
+    #[test]
+    fn style_settings_are_checked_with_their_field_named() {
+        use crate::sim::config::{ConfigError, clip_bias, paper};
+        let field = |c: SimConfig| match c.validate() {
+            Err(ConfigError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(SimConfig {
+                style_share: Some(1.0),
+                ..clip_bias()
+            }),
+            "style_share"
+        );
+        assert_eq!(
+            field(SimConfig {
+                style_prior: Some(0.0),
+                ..clip_bias()
+            }),
+            "style_prior"
+        );
+        assert_eq!(
+            field(SimConfig {
+                style_prior: Some(0.5),
+                ..paper()
+            }),
+            "style_prior"
+        );
+        assert_eq!(
+            field(SimConfig {
+                minibatches: 2,
+                ..paper()
+            }),
+            "minibatches"
+        );
+        assert_eq!(
+            field(SimConfig {
+                minibatches: 17,
+                ..clip_bias()
+            }),
+            "minibatches"
+        );
+        assert_eq!(
+            field(SimConfig {
+                optimizer: Optimizer::Adam,
+                ..paper()
+            }),
+            "optimizer"
+        );
+        assert_eq!(
+            field(SimConfig {
+                ratio_level: RatioLevel::Sequence,
+                ..paper()
+            }),
+            "ratio_level"
+        );
+        assert_eq!(
+            field(SimConfig {
+                style_share: Some(0.5),
+                ..paper()
+            }),
+            "update"
+        );
+        assert_eq!(
+            field(SimConfig {
+                prior_concentration: Some(5.0),
+                ..clip_bias()
+            }),
+            "prior_concentration"
+        );
+    }
+}
