@@ -149,6 +149,13 @@ pub struct SimArgs {
     /// KL-Cov's penalty weight.
     #[arg(long, allow_negative_numbers = true)]
     pub kl_cov_coef: Option<f64>,
+    /// Format rate q in (0, 1]: the base policy formats an answer with probability q, and the
+    /// grader credits only formatted correct answers (format-gated family).
+    #[arg(long, allow_negative_numbers = true)]
+    pub format_rate: Option<f64>,
+    /// Draw q per prompt from Beta(qκ, (1−q)κ) with this concentration κ (format-gated family).
+    #[arg(long, allow_negative_numbers = true)]
+    pub format_concentration: Option<f64>,
     /// k of the pass@k metric.
     #[arg(long)]
     pub pass_k: Option<usize>,
@@ -190,6 +197,8 @@ impl SimArgs {
             cov_control,
             cov_fraction,
             kl_cov_coef,
+            format_rate,
+            format_concentration,
             pass_k,
             seed,
         } = self;
@@ -223,11 +232,15 @@ impl SimArgs {
             cov_control,
             cov_fraction,
             kl_cov_coef,
+            format_rate,
             pass_k,
             seed
         );
         if prior_concentration.is_some() {
             c.prior_concentration = *prior_concentration;
+        }
+        if format_concentration.is_some() {
+            c.format_concentration = *format_concentration;
         }
         if self.family == Some(Family::Distractor) && self.correct.is_none() {
             c.correct = 1;

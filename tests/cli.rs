@@ -304,6 +304,8 @@ fn every_documented_simulator_flag_changes_the_resolved_config() {
             "--cov-control" => "kl-cov",
             "--cov-fraction" => "0.5",
             "--kl-cov-coef" => "2",
+            "--format-rate" => "0.3",
+            "--format-concentration" => "4",
             "--pass-k" => "3",
             "--seed" => "11",
             other => panic!("no test value for {other}: add one"),
@@ -317,9 +319,20 @@ fn every_documented_simulator_flag_changes_the_resolved_config() {
             _ => unreachable!(),
         }
     };
-    let default = resolve(&[]);
+    // The flags a flag needs beside it to be valid: the format rate belongs to the format-gated
+    // family, and a Beta format rate to a mean below 1. Compared with those flags alone.
+    let context = |flag: &str| -> &[&str] {
+        match flag {
+            "--format-rate" => &["--family", "format-gated"],
+            "--format-concentration" => &["--family", "format-gated", "--format-rate", "0.5"],
+            _ => &[],
+        }
+    };
     for flag in &flags {
-        let got = resolve(&[flag.as_str(), value(flag)]);
+        let default = resolve(context(flag));
+        let mut argv = context(flag).to_vec();
+        argv.extend([flag.as_str(), value(flag)]);
+        let got = resolve(&argv);
         assert_ne!(
             got,
             default,
