@@ -166,6 +166,13 @@ pub struct SimArgs {
     /// Style model: `sgd` (θ += η·g) or `adam` (β = 0.9, 0.999; every parameter each step).
     #[arg(long, value_enum)]
     pub optimizer: Option<Optimizer>,
+    /// Format rate q in (0, 1]: the base policy formats an answer with probability q, and the
+    /// grader credits only formatted correct answers (format-gated family).
+    #[arg(long, allow_negative_numbers = true)]
+    pub format_rate: Option<f64>,
+    /// Draw q per prompt from Beta(qκ, (1−q)κ) with this concentration κ (format-gated family).
+    #[arg(long, allow_negative_numbers = true)]
+    pub format_concentration: Option<f64>,
     /// k of the pass@k metric.
     #[arg(long)]
     pub pass_k: Option<usize>,
@@ -212,6 +219,8 @@ impl SimArgs {
             ratio_level,
             minibatches,
             optimizer,
+            format_rate,
+            format_concentration,
             pass_k,
             seed,
         } = self;
@@ -248,6 +257,7 @@ impl SimArgs {
             ratio_level,
             minibatches,
             optimizer,
+            format_rate,
             pass_k,
             seed
         );
@@ -259,6 +269,9 @@ impl SimArgs {
         }
         if style_prior.is_some() {
             c.style_prior = *style_prior;
+        }
+        if format_concentration.is_some() {
+            c.format_concentration = *format_concentration;
         }
         if self.family == Some(Family::Distractor) && self.correct.is_none() {
             c.correct = 1;

@@ -286,6 +286,10 @@ pub fn analytic_crossover(cfg: &SimConfig) -> (f64, String) {
     let p_star = crossover(cfg);
     let family = match cfg.family {
         crate::sim::config::Family::Paper => "paper family: p* = c·m/(K − c + c·m), m = 1 + f·K",
+        crate::sim::config::Family::FormatGated => {
+            "format-gated family: the paper family's p* = c·m/(K − c + c·m), m = 1 + f·K (formatting \
+             scales every latent answer by the same q, so the modal latent answer is unchanged)"
+        }
         crate::sim::config::Family::Distractor => {
             "distractor family: p* = w/(1 + w), w = max(d, (1 − d)/(K − 2))"
         }

@@ -304,6 +304,8 @@ fn every_documented_simulator_flag_changes_the_resolved_config() {
             "--cov-control" => "kl-cov",
             "--cov-fraction" => "0.5",
             "--kl-cov-coef" => "2",
+            "--format-rate" => "0.3",
+            "--format-concentration" => "4",
             "--pass-k" => "3",
             "--seed" => "11",
             "--style-share" => "0.6",
@@ -322,8 +324,10 @@ fn every_documented_simulator_flag_changes_the_resolved_config() {
             _ => unreachable!(),
         }
     };
-    // The style model's flags act only with a style token and the PPO update without a
-    // regulariser: each is compared within that context.
+    // The flags a flag needs beside it to be valid: the style model's flags act only with a
+    // style token and the PPO update without a regulariser; the format rate belongs to the
+    // format-gated family, and a Beta format rate to a mean below 1. Each is compared within
+    // that context.
     let context = |flag: &str| -> Vec<&str> {
         match flag {
             "--style-share" => vec!["--update", "ppo", "--regulariser", "none"],
@@ -335,6 +339,8 @@ fn every_documented_simulator_flag_changes_the_resolved_config() {
                 "--style-share",
                 "0.5",
             ],
+            "--format-rate" => vec!["--family", "format-gated"],
+            "--format-concentration" => vec!["--family", "format-gated", "--format-rate", "0.5"],
             _ => Vec::new(),
         }
     };

@@ -237,17 +237,41 @@ fn every_compiled_copy_of_the_run_loop_gives_the_same_bits() {
         steps: 40,
         ..at(0.5)
     };
-    let cfgs = [weak, wide, ppo, factorial_shape, kl];
+    // The format-gated family's row is 2K wide: K = 4 runs the sized (8, 8) copy, K = 8 (with a
+    // Beta format rate) the general one.
+    let gated_sized = SimConfig {
+        family: Family::FormatGated,
+        answers: 4,
+        format_rate: 0.4,
+        steps: 30,
+        ..at(0.6)
+    };
+    let gated_general = SimConfig {
+        family: Family::FormatGated,
+        format_rate: 0.3,
+        format_concentration: Some(4.0),
+        steps: 30,
+        ..at(0.6)
+    };
+    let cfgs = [
+        weak,
+        wide,
+        ppo,
+        factorial_shape,
+        kl,
+        gated_sized,
+        gated_general,
+    ];
     // Every sized shape is exercised, and so is a shape without a sized copy.
     for shape in SIZED_SHAPES {
         assert!(
-            cfgs.iter().any(|c| (c.answers, c.group) == shape),
+            cfgs.iter().any(|c| (c.row_width(), c.group) == shape),
             "{shape:?}"
         );
     }
     assert!(
         cfgs.iter()
-            .any(|c| !SIZED_SHAPES.contains(&(c.answers, c.group)))
+            .any(|c| !SIZED_SHAPES.contains(&(c.row_width(), c.group)))
     );
     let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
     for cfg in &cfgs {

@@ -30,6 +30,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::sim::policy::prior_for_base_accuracy;
 use crate::sim::{Arm, SimConfig, config, run};
 
 /// Longest budget scanned; every budget of [`STEP_GRID`] is read off one trajectory.
@@ -97,13 +98,12 @@ pub fn class() -> Vec<Member> {
         .collect()
 }
 
-/// The prior p_s at which the paper family's base accuracy is `acc`.
+/// The prior p_s at which the paper family's base accuracy is `acc` (kept in [0.001, 0.999]);
+/// [`crate::sim::policy::prior_for_base_accuracy`] is the exact solver for every family.
 pub fn prior_for_base(cfg: &SimConfig, acc: f64) -> f64 {
-    let (k, c) = (cfg.answers as f64, cfg.correct as f64);
-    let m = 1.0 + cfg.format_strength * k;
-    let w = (k - c - 1.0 + m) / (k - c);
+    debug_assert_eq!(cfg.family, config::Family::Paper);
     let a = acc.clamp(1e-3, 1.0 - 1e-3);
-    a * w / (1.0 - a + a * w)
+    prior_for_base_accuracy(cfg, a).expect("the paper family reaches every accuracy in (0, 1)")
 }
 
 /// The member's config at a reported base accuracy, or `None` when the member cannot have that

@@ -116,9 +116,10 @@ impl ArmSummary {
 /// One line naming the config and seeds behind printed numbers.
 pub fn describe(cfg: &SimConfig, replicates: u64) -> String {
     format!(
-        "config: family={:?} K={} c={} f={} p_s={} N={} G={} B={} steps={} η={} β={} ({:?} regulariser) update={:?} filter={}; \
+        "config: family={:?}{} K={} c={} f={} p_s={} N={} G={} B={} steps={} η={} β={} ({:?} regulariser) update={:?} filter={}; \
          seed {} × {} replicates (run with --json for the full record)",
         cfg.family,
+        cfg.format_gate_text(),
         cfg.answers,
         cfg.correct,
         cfg.format_strength,

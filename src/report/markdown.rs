@@ -52,9 +52,10 @@ pub fn sweep(s: &Sweep, regenerate: &str) -> String {
     let _ = writeln!(
         m,
         "Every number below is simulated by the tabular-GRPO simulator with the config at the end of this file \
-         (family `{:?}`, K = {}, c = {}, f = {}, N = {}, G = {}, B = {}, {} steps, η = {}, β = {} with the `{:?}` \
+         (family `{:?}`{}, K = {}, c = {}, f = {}, N = {}, G = {}, B = {}, {} steps, η = {}, β = {} with the `{:?}` \
          regulariser, update `{:?}`, filtering {}, tie rule `{:?}`), only the prior strength p_s varying by row.\n",
         c.family,
+        c.format_gate_text(),
         c.answers,
         c.correct,
         c.format_strength,

@@ -1,4 +1,8 @@
 //! Reward arms (METHOD §2): what reward each sampled answer of a group gets.
+//!
+//! In the format-gated family (answers `0..K` formatted, `K..2K` the same latent answers
+//! unformatted; see [`super::policy`]) the grader credits only a formatted correct answer, and
+//! a vote counts only formatted answers; each arm's doc says what it does there.
 
 use std::fmt;
 use std::str::FromStr;
@@ -24,18 +28,25 @@ pub const MAX_MAJORITY_SAMPLES: usize = 100_000;
 pub enum Arm {
     /// No training.
     Base,
-    /// 1 if the answer is correct.
+    /// 1 if the answer is correct (format-gated: formatted and correct).
     True,
     /// Bernoulli(γ), independent of the answer.
     Random { gamma: f64 },
-    /// 1 if the answer is the plurality answer of its own group; ties broken uniformly at random.
+    /// 1 if the answer is the plurality answer of its own group; ties broken by the config's tie
+    /// rule (a per-prompt random order, or a fresh uniform draw). Format-gated: the plurality is
+    /// taken over the group's formatted samples only (by latent answer, ties among formatted
+    /// answers); an unformatted sample abstains and gets 0, and a group with no formatted sample
+    /// gives every sample 0.
     Majority,
     /// 1 if the answer is the plurality of M base-policy samples drawn once per prompt at the start
-    /// of the run (ties uniformly at random).
+    /// of the run (ties by the tie rule). Format-gated: the plurality of the formatted ones among
+    /// the M samples; when none is formatted the prompt has no label and every reward is 0.
     MajorityFixed { samples: usize },
     /// 1 if the answer is the prompt's format-boosted answer, whatever its correctness.
+    /// Format-gated: 1 if the answer is formatted, whatever its latent answer.
     Format,
-    /// 1 if the answer is the base policy's most likely wrong answer.
+    /// 1 if the answer is the base policy's most likely wrong answer (format-gated: that latent
+    /// answer, formatted).
     Incorrect,
     /// TRUE with each sample's reward flipped with probability ρ.
     Noisy { rho: f64 },
@@ -174,8 +185,12 @@ pub struct PromptView<'a> {
     pub format_answer: usize,
     /// The base policy's most likely wrong answer.
     pub incorrect_answer: usize,
-    /// The MAJORITY-FIXED label, when the arm has one.
+    /// The MAJORITY-FIXED label; `None` for the other arms, and for a format-gated prompt none of
+    /// whose M base samples was formatted (every reward 0).
     pub fixed_label: Option<usize>,
+    /// The format-gated family's K: answers `0..K` are formatted (latent answer `a`), `K..2K`
+    /// unformatted (latent answer `a − K`). `None` in the other families.
+    pub gate: Option<usize>,
     /// Tie-break ranks of the answers (lowest wins), when ties are not broken by fresh draws.
     pub priority: Option<&'a [u32]>,
     /// The sampling policy's probabilities (for the entropy arm).
@@ -195,6 +210,38 @@ pub fn plurality(
     for &a in samples {
         counts[a] += 1;
     }
+    plurality_of_counts(counts, priority, rng)
+}
+
+/// The group's vote: [`plurality`] of `samples`, or with `gate = Some(K)` (format-gated family)
+/// the plurality of the formatted samples only (answers `0..K`, ties among formatted answers),
+/// `None` when no sample is formatted.
+pub fn vote(
+    samples: &[usize],
+    counts: &mut [u32],
+    priority: Option<&[u32]>,
+    gate: Option<usize>,
+    rng: &mut SimRng,
+) -> Option<usize> {
+    let Some(k) = gate else {
+        return Some(plurality(samples, counts, priority, rng));
+    };
+    let counts = &mut counts[..k];
+    counts.iter_mut().for_each(|c| *c = 0);
+    let mut formatted = 0;
+    for &a in samples {
+        if a < k {
+            counts[a] += 1;
+            formatted += 1;
+        }
+    }
+    // The ranks of the formatted answers are distinct, so their order is a uniform random
+    // order of the formatted answers, as the tie rule asks.
+    (formatted > 0).then(|| plurality_of_counts(counts, priority.map(|r| &r[..k]), rng))
+}
+
+/// The plurality answer given each answer's count (see [`plurality`] for the tie rule).
+fn plurality_of_counts(counts: &[u32], priority: Option<&[u32]>, rng: &mut SimRng) -> usize {
     if let Some(rank) = priority {
         // One pass: the largest (count, −rank). Ranks are distinct, so the key has one maximum.
         let key = |a: usize| (u64::from(counts[a]) << 32) | u64::from(u32::MAX - rank[a]);
@@ -218,6 +265,9 @@ pub fn plurality(
         .map(|(a, _)| a)
         .expect("pick < tied")
 }
+
+/// A label no answer index equals.
+const NO_LABEL: usize = usize::MAX;
 
 /// Fills `rewards` for the sampled answers `samples` of one group.
 #[inline(always)]
@@ -244,24 +294,30 @@ pub fn reward(
             }
         }
         Arm::Majority => {
-            let label = plurality(samples, counts, view.priority, rng);
+            // No label (a format-gated group without a formatted sample): no answer matches.
+            let label = vote(samples, counts, view.priority, view.gate, rng).unwrap_or(NO_LABEL);
             for (r, &a) in rewards.iter_mut().zip(samples) {
                 *r = indicator(a == label);
             }
         }
         Arm::MajorityFixed { .. } => {
-            let label = view
-                .fixed_label
-                .expect("MAJORITY-FIXED runs carry their labels");
+            let label = view.fixed_label.unwrap_or(NO_LABEL);
             for (r, &a) in rewards.iter_mut().zip(samples) {
                 *r = indicator(a == label);
             }
         }
-        Arm::Format => {
-            for (r, &a) in rewards.iter_mut().zip(samples) {
-                *r = indicator(a == view.format_answer);
+        Arm::Format => match view.gate {
+            Some(k) => {
+                for (r, &a) in rewards.iter_mut().zip(samples) {
+                    *r = indicator(a < k);
+                }
             }
-        }
+            None => {
+                for (r, &a) in rewards.iter_mut().zip(samples) {
+                    *r = indicator(a == view.format_answer);
+                }
+            }
+        },
         Arm::Incorrect => {
             for (r, &a) in rewards.iter_mut().zip(samples) {
                 *r = indicator(a == view.incorrect_answer);
@@ -363,6 +419,7 @@ mod tests {
             format_answer: 1,
             incorrect_answer: 1,
             fixed_label: None,
+            gate: None,
             priority: None,
             probs: &[0.5, 0.3, 0.2],
         };
@@ -388,6 +445,7 @@ mod tests {
             format_answer: 1,
             incorrect_answer: 1,
             fixed_label: None,
+            gate: None,
             priority: None,
             probs: &[0.5, 0.3, 0.2],
         };
@@ -419,5 +477,153 @@ mod tests {
             &mut rng,
         );
         assert_eq!(r, [1.0, 1.0, 0.0, 1.0]);
+    }
+
+    /// A format-gated prompt with K = 3 latent answers (answer 0 correct): `0..3` formatted,
+    /// `3..6` unformatted; only formatted answer 0 is correct.
+    fn gated_view<'a>(correct: &'a [bool], priority: Option<&'a [u32]>) -> PromptView<'a> {
+        PromptView {
+            correct,
+            format_answer: 1,
+            incorrect_answer: 1,
+            fixed_label: None,
+            gate: Some(3),
+            priority,
+            probs: &[0.1, 0.1, 0.1, 0.3, 0.2, 0.2],
+        }
+    }
+
+    const GATED_CORRECT: [bool; 6] = [true, false, false, false, false, false];
+
+    #[test]
+    fn gated_majority_votes_among_formatted_samples_and_unformatted_ones_abstain() {
+        let mut rng = stream(&derive_seed(&[b"gated-majority"]), 0);
+        let view = gated_view(&GATED_CORRECT, None);
+        // Unformatted latent answer 0 (index 3) is the most frequent sample, but abstains: the
+        // formatted plurality is answer 1, and only its formatted samples are rewarded.
+        let samples = [3, 3, 3, 1, 1, 0, 4, 1];
+        let mut r = [9.0; 8];
+        reward(
+            &Arm::Majority,
+            &view,
+            &samples,
+            &mut r,
+            &mut [0; 6],
+            &mut rng,
+        );
+        assert_eq!(r, [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0]);
+        // One formatted sample is a plurality of one.
+        reward(
+            &Arm::Majority,
+            &view,
+            &[3, 5, 2, 4],
+            &mut r[..4],
+            &mut [0; 6],
+            &mut rng,
+        );
+        assert_eq!(r[..4], [0.0, 0.0, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn a_gated_group_without_a_formatted_sample_gets_zero_everywhere() {
+        let mut rng = stream(&derive_seed(&[b"gated-none"]), 0);
+        for priority in [None, Some(&[5u32, 4, 3, 2, 1, 0][..])] {
+            let view = gated_view(&GATED_CORRECT, priority);
+            let samples = [3, 3, 4, 5, 3];
+            let mut r = [9.0; 5];
+            reward(
+                &Arm::Majority,
+                &view,
+                &samples,
+                &mut r,
+                &mut [0; 6],
+                &mut rng,
+            );
+            assert_eq!(r, [0.0; 5]);
+            assert_eq!(
+                vote(&samples, &mut [0; 6], priority, Some(3), &mut rng),
+                None
+            );
+        }
+        // MAJORITY-FIXED without a label (no formatted base sample) rewards nothing either.
+        let view = gated_view(&GATED_CORRECT, None);
+        let mut r = [9.0; 3];
+        reward(
+            &Arm::MajorityFixed { samples: 4 },
+            &view,
+            &[0, 3, 1],
+            &mut r,
+            &mut [0; 6],
+            &mut rng,
+        );
+        assert_eq!(r, [0.0; 3]);
+    }
+
+    #[test]
+    fn gated_ties_go_by_the_formatted_answers_order_or_a_fair_draw() {
+        let mut rng = stream(&derive_seed(&[b"gated-ties"]), 0);
+        // Formatted answers 0 and 2 tie; unformatted ranks (indices 3..6) never take part, even
+        // when they rank first.
+        let samples = [0, 2, 3, 3, 3];
+        let rank = [4u32, 2, 3, 0, 1, 5];
+        assert_eq!(
+            vote(&samples, &mut [0; 6], Some(&rank), Some(3), &mut rng),
+            Some(2)
+        );
+        let mut wins = [0usize; 3];
+        for _ in 0..4000 {
+            wins[vote(&samples, &mut [0; 6], None, Some(3), &mut rng).unwrap()] += 1;
+        }
+        assert_eq!(wins[1], 0);
+        assert!(wins[0] > 1800 && wins[2] > 1800, "{wins:?}");
+    }
+
+    #[test]
+    fn gated_format_rewards_formatting_and_true_only_formatted_correct() {
+        let mut rng = stream(&derive_seed(&[b"gated-format"]), 0);
+        let view = gated_view(&GATED_CORRECT, None);
+        let samples = [0, 1, 2, 3, 4, 5];
+        let mut r = [9.0; 6];
+        reward(&Arm::Format, &view, &samples, &mut r, &mut [0; 6], &mut rng);
+        assert_eq!(r, [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]);
+        // Latent answer 0 unformatted (index 3) is right in substance but the grader cannot
+        // parse it: TRUE credits the formatted one only, and NOISY flips TRUE.
+        reward(&Arm::True, &view, &samples, &mut r, &mut [0; 6], &mut rng);
+        assert_eq!(r, [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        reward(
+            &Arm::Noisy { rho: 1.0 },
+            &view,
+            &samples,
+            &mut r,
+            &mut [0; 6],
+            &mut rng,
+        );
+        assert_eq!(r, [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
+        // INCORRECT rewards the formatted wrong answer it is given, not its unformatted twin.
+        reward(
+            &Arm::Incorrect,
+            &view,
+            &samples,
+            &mut r,
+            &mut [0; 6],
+            &mut rng,
+        );
+        assert_eq!(r, [0.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn an_ungated_vote_is_the_plurality_draw_for_draw() {
+        // The gate's vote leaves the other families' rule, and its use of the draws, unchanged.
+        let (mut a, mut b) = (
+            stream(&derive_seed(&[b"vote"]), 0),
+            stream(&derive_seed(&[b"vote"]), 0),
+        );
+        for trial in 0..500 {
+            let samples: Vec<usize> = (0..6).map(|i| (i * 7 + trial) % 4).collect();
+            assert_eq!(
+                vote(&samples, &mut [0; 4], None, None, &mut a),
+                Some(plurality(&samples, &mut [0; 4], None, &mut b))
+            );
+        }
     }
 }

@@ -15,6 +15,11 @@ pub enum Family {
     /// One correct answer with `p_s`; one wrong distractor takes share `d` of the wrong mass; the
     /// other wrong answers share the rest uniformly.
     Distractor,
+    /// The *paper* family's answers, each either formatted or not: the base policy formats with
+    /// probability q (`format_rate`, optionally Beta per prompt) whatever the answer, and the
+    /// grader credits only a formatted correct answer. A row has 2K entries: `0..K` the formatted
+    /// answers, `K..2K` the same latent answers unformatted (README, "The format-gated family").
+    FormatGated,
 }
 
 /// Group advantage.
@@ -97,6 +102,18 @@ fn is_default_kl_cov_coef(v: &f64) -> bool {
     *v == default_kl_cov_coef()
 }
 
+fn default_format_rate() -> f64 {
+    1.0
+}
+
+fn is_default_format_rate(v: &f64) -> bool {
+    *v == default_format_rate()
+}
+
+/// A drawn or configured format rate is kept this far from 0 and 1, as a drawn prior is, so an
+/// unformatted (or formatted) answer never has probability 0 and every logit stays finite.
+pub const FORMAT_RATE_CLAMP: f64 = 1e-9;
+
 /// Every parameter of a run except the reward arm.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -175,6 +192,18 @@ pub struct SimConfig {
     pub minibatches: usize,
     #[serde(default, skip_serializing_if = "Optimizer::is_sgd")]
     pub optimizer: Optimizer,
+    /// Format rate q of the format-gated family: the base policy's probability of formatting an
+    /// answer (the mean when `format_concentration` is set). Unused (and must stay 1) in the other
+    /// families. Absent from the canonical form while 1, so older configs keep their seeds.
+    #[serde(
+        default = "default_format_rate",
+        skip_serializing_if = "is_default_format_rate"
+    )]
+    pub format_rate: f64,
+    /// Concentration κ of a per-prompt Beta(qκ, (1−q)κ) format rate; `None` = every prompt has
+    /// `format_rate`. Format-gated family only; absent from the canonical form while `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format_concentration: Option<f64>,
     /// k of the pass@k metric.
     pub pass_k: usize,
     /// Master seed.
@@ -277,6 +306,8 @@ pub fn paper() -> SimConfig {
         ratio_level: RatioLevel::Token,
         minibatches: 1,
         optimizer: Optimizer::Sgd,
+        format_rate: default_format_rate(),
+        format_concentration: None,
         pass_k: 8,
         seed: 0,
     }
@@ -445,7 +476,7 @@ impl Budget {
     ) -> Result<(), BudgetError> {
         let (n, k, b, g) = (
             cfg.prompts as f64,
-            cfg.answers as f64,
+            cfg.row_width() as f64,
             cfg.batch as f64,
             cfg.group as f64,
         );
@@ -550,7 +581,7 @@ impl SimConfig {
             )?;
         }
         match self.family {
-            Family::Paper => {
+            Family::Paper | Family::FormatGated => {
                 check(
                     self.correct >= 1,
                     "correct",
@@ -598,6 +629,47 @@ impl SimConfig {
                 "prior_concentration",
                 kappa,
                 "κ must be positive",
+            )?;
+        }
+        if self.family != Family::FormatGated {
+            // Silently unused values would read as if they shaped the run.
+            check(
+                is_default_format_rate(&self.format_rate),
+                "format_rate",
+                self.format_rate,
+                "only the format-gated family has a format rate (use --family format-gated)",
+            )?;
+            check(
+                self.format_concentration.is_none(),
+                "format_concentration",
+                self.format_concentration,
+                "only the format-gated family has a format rate (use --family format-gated)",
+            )?;
+        }
+        check(
+            self.format_rate > 0.0 && self.format_rate <= 1.0,
+            "format_rate",
+            self.format_rate,
+            "q must lie in (0, 1]",
+        )?;
+        if let Some(kappa) = self.format_concentration {
+            check(
+                kappa.is_finite() && kappa > 0.0,
+                "format_concentration",
+                kappa,
+                "κ must be positive",
+            )?;
+            check(
+                kappa <= limits::PRIOR_CONCENTRATION,
+                "format_concentration",
+                kappa,
+                "κ may be at most 1e9",
+            )?;
+            check(
+                self.format_rate < 1.0,
+                "format_rate",
+                self.format_rate,
+                "a Beta-distributed format rate needs a mean q below 1",
             )?;
         }
         check(
@@ -735,8 +807,33 @@ impl SimConfig {
                 self.prior_concentration,
                 "the style model has one prior per style, no Beta prior",
             )?;
+            check(
+                self.family != Family::FormatGated,
+                "family",
+                self.family,
+                "the style model is built on the paper and distractor families, not the format-gated one",
+            )?;
         }
         Ok(())
+    }
+
+    /// Entries of one prompt's policy row: K, or 2K in the format-gated family (each latent
+    /// answer formatted and unformatted).
+    pub fn row_width(&self) -> usize {
+        match self.family {
+            Family::FormatGated => 2 * self.answers,
+            Family::Paper | Family::Distractor => self.answers,
+        }
+    }
+
+    /// The format-gated family's format rate for a config line, ` (q=…)` or ` (q=… Beta κ=…)`;
+    /// empty for the other families.
+    pub fn format_gate_text(&self) -> String {
+        match (self.family, self.format_concentration) {
+            (Family::FormatGated, None) => format!(" (q={})", self.format_rate),
+            (Family::FormatGated, Some(k)) => format!(" (q={} Beta κ={k})", self.format_rate),
+            _ => String::new(),
+        }
     }
 
     /// The canonical form hashed into run seeds: serde_json of the struct (fixed field order,
@@ -789,6 +886,63 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn format_rate_rules_name_their_field() {
+        let gated = |q: f64, kappa: Option<f64>| SimConfig {
+            family: Family::FormatGated,
+            format_rate: q,
+            format_concentration: kappa,
+            ..paper()
+        };
+        let field = |c: SimConfig| match c.validate() {
+            Err(ConfigError::Invalid { field, .. }) => Some(field),
+            Ok(()) => None,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(field(gated(1.0, None)), None);
+        assert_eq!(field(gated(0.15, Some(5.0))), None);
+        for q in [0.0, -0.1, 1.5, f64::NAN] {
+            assert_eq!(field(gated(q, None)), Some("format_rate"), "{q}");
+        }
+        for kappa in [0.0, -1.0, f64::INFINITY, 2e9] {
+            assert_eq!(
+                field(gated(0.5, Some(kappa))),
+                Some("format_concentration"),
+                "{kappa}"
+            );
+        }
+        // A Beta with mean 1 has no second parameter.
+        assert_eq!(field(gated(1.0, Some(5.0))), Some("format_rate"));
+        // Another family has no format rate: a value there would be silently unused.
+        let mut c = paper();
+        c.format_rate = 0.5;
+        assert_eq!(field(c), Some("format_rate"));
+        let mut c = paper();
+        c.format_concentration = Some(3.0);
+        assert_eq!(field(c), Some("format_concentration"));
+    }
+
+    #[test]
+    fn format_fields_at_their_defaults_leave_the_canonical_form_unchanged() {
+        // The seeds of every existing config hash this string.
+        let json = paper().canonical_json();
+        assert!(!json.contains("format_rate") && !json.contains("format_concentration"));
+        let gated = SimConfig {
+            family: Family::FormatGated,
+            format_rate: 0.3,
+            format_concentration: Some(2.0),
+            ..paper()
+        };
+        let json = gated.canonical_json();
+        assert!(
+            json.contains("\"format_rate\":0.3") && json.contains("\"format_concentration\":2.0")
+        );
+        let back: SimConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, gated);
+        assert_eq!(gated.row_width(), 16);
+        assert_eq!(paper().row_width(), 8);
     }
 
     #[test]

@@ -5,36 +5,47 @@
 //! *distractor* family) sits at index `c`. Nothing in the update depends on an index, and the
 //! majority arms break plurality ties by a per-prompt random order or a fresh draw (never by
 //! index), so fixed positions do not favour correct answers (METHOD §2).
-
+//!
+//! The *format-gated* family's row has 2K entries: `0..K` are the K latent answers of the paper
+//! family formatted (so its correct answers are `0..c` and its format-boosted latent answer is
+//! `c`, as above), `K..2K` the same latent answers unformatted (`K + a` is latent answer `a`).
+//! Only `0..c` count as correct: the grader parses formatted answers only.
 use rand_distr::{Beta, Distribution};
 use serde::Serialize;
 
-use super::config::{Family, SimConfig};
+use super::config::{FORMAT_RATE_CLAMP, Family, SimConfig};
 use crate::rng::SimRng;
 
 /// The prompts of one run: which answers are correct, the base policy, the special answers.
 #[derive(Clone, Debug)]
 pub struct Problem {
     pub prompts: usize,
+    /// Entries of a row: K, or 2K in the format-gated family ([`SimConfig::row_width`]).
     pub answers: usize,
+    /// The format-gated family's K (answers `0..K` formatted, `K..2K` not); `None` otherwise.
+    pub gate: Option<usize>,
     /// `prompts × answers`, row-major.
     pub correct: Vec<bool>,
     pub base_probs: Vec<f64>,
     pub base_logits: Vec<f64>,
     /// Per prompt: its prior strength p_s.
     pub priors: Vec<f64>,
+    /// Per prompt: its format rate q (format-gated family; empty otherwise).
+    pub format_rates: Vec<f64>,
     /// Per prompt: the format-boosted (paper) or distractor (distractor) answer.
     pub format_answer: Vec<usize>,
     /// Per prompt: the base policy's most likely wrong answer (lowest index on ties).
     pub incorrect_answer: Vec<usize>,
 }
 
-/// The base distribution of one prompt with prior strength `p`.
+/// The base distribution of one prompt with prior strength `p` over the K latent answers: the
+/// base policy of the paper and distractor families; in the format-gated family, the paper
+/// family's row, which [`base_row`] splits into formatted and unformatted answers.
 pub fn base_distribution(cfg: &SimConfig, p: f64) -> Vec<f64> {
     let k = cfg.answers;
     let mut probs = vec![0.0; k];
     match cfg.family {
-        Family::Paper => {
+        Family::Paper | Family::FormatGated => {
             let c = cfg.correct;
             for (a, q) in probs.iter_mut().enumerate() {
                 *q = if a < c {
@@ -59,12 +70,89 @@ pub fn base_distribution(cfg: &SimConfig, p: f64) -> Vec<f64> {
     probs
 }
 
-/// The index of the family's designated wrong answer.
-pub fn special_answer(cfg: &SimConfig) -> usize {
+/// The base policy's row of one prompt with prior strength `p` and format rate `q`: the
+/// distribution of [`base_distribution`], and in the format-gated family
+/// `π_base(a, formatted) = q·π_latent(a)` at `a`, `π_base(a, unformatted) = (1 − q)·π_latent(a)`
+/// at `K + a`. `q` is unused in the other families.
+pub fn base_row(cfg: &SimConfig, p: f64, q: f64) -> Vec<f64> {
+    let latent = base_distribution(cfg, p);
     match cfg.family {
-        Family::Paper => cfg.correct,
+        Family::FormatGated => {
+            let formatted = latent.iter().map(|x| q * x);
+            let unformatted = latent.iter().map(|x| (1.0 - q) * x);
+            formatted.chain(unformatted).collect()
+        }
+        Family::Paper | Family::Distractor => latent,
+    }
+}
+
+/// The correct answers of a family's latent distribution (`0..c`).
+pub fn correct_answers(cfg: &SimConfig) -> usize {
+    match cfg.family {
+        Family::Paper | Family::FormatGated => cfg.correct,
         Family::Distractor => 1,
     }
+}
+
+/// The format rate a prompt of the format-gated family uses: `q` kept in
+/// [[`FORMAT_RATE_CLAMP`], 1 − [`FORMAT_RATE_CLAMP`]] so both halves of the row have mass (the
+/// default q = 1 formats all but a 1e-9 share). 1 for the other families.
+pub fn effective_format_rate(cfg: &SimConfig, q: f64) -> f64 {
+    match cfg.family {
+        Family::FormatGated => q.clamp(FORMAT_RATE_CLAMP, 1.0 - FORMAT_RATE_CLAMP),
+        Family::Paper | Family::Distractor => 1.0,
+    }
+}
+
+/// The index of the family's designated wrong answer (in the format-gated family, the formatted
+/// version of the format-boosted latent answer).
+pub fn special_answer(cfg: &SimConfig) -> usize {
+    match cfg.family {
+        Family::Paper | Family::FormatGated => cfg.correct,
+        Family::Distractor => 1,
+    }
+}
+
+/// Base accuracy (correct mass) of the latent distribution at prior `p`: the base accuracy of
+/// the paper and distractor families.
+pub fn latent_accuracy(cfg: &SimConfig, p: f64) -> f64 {
+    base_distribution(cfg, p)[..correct_answers(cfg)]
+        .iter()
+        .sum()
+}
+
+/// Closed-form expected base accuracy of a prompt at the config's prior p_s: `q̄ · latent
+/// accuracy(p_s)`, where q̄ is the (clamped) format rate — with a Beta format rate its mean, since
+/// a prompt's accuracy `q·acc(p_s)` is linear in q —, and q̄ = 1 outside the format-gated
+/// family. With a Beta *prior* it is the accuracy at the mean prior, which is not the mean
+/// accuracy (acc(p) is not linear in p). [`base_accuracy`] is the exact value of one built run.
+pub fn expected_base_accuracy(cfg: &SimConfig) -> f64 {
+    effective_format_rate(cfg, cfg.format_rate) * latent_accuracy(cfg, cfg.prior)
+}
+
+/// The prior p_s whose closed-form base accuracy ([`expected_base_accuracy`], at the config's
+/// format rate) is `acc`; `None` when no p_s in (0, 1) reaches it: `acc ≤ 0` or `acc ≥ q̄`
+/// (a base that formats a share q̄ of its answers is right at most that often).
+///
+/// *paper* and *format-gated*: the latent accuracy `a = acc/q̄` is `p/(p + (1 − p)·w)` with
+/// `w = (K − c − 1 + m)/(K − c)`, `m = 1 + f·K` (the wrong mass after the format boost, before
+/// the common normalisation), so `p = a·w/(1 − a + a·w)`. *distractor*: no renormalisation, so
+/// `p = a`.
+pub fn prior_for_base_accuracy(cfg: &SimConfig, acc: f64) -> Option<f64> {
+    let q = effective_format_rate(cfg, cfg.format_rate);
+    let a = if q == 1.0 { acc } else { acc / q };
+    if !(a > 0.0 && a < 1.0) {
+        return None;
+    }
+    Some(match cfg.family {
+        Family::Paper | Family::FormatGated => {
+            let (k, c) = (cfg.answers as f64, cfg.correct as f64);
+            let m = 1.0 + cfg.format_strength * k;
+            let w = (k - c - 1.0 + m) / (k - c);
+            a * w / (1.0 - a + a * w)
+        }
+        Family::Distractor => a,
+    })
 }
 
 /// The prior at which one correct answer's base probability equals the largest wrong answer's:
@@ -72,11 +160,13 @@ pub fn special_answer(cfg: &SimConfig) -> usize {
 ///
 /// *paper*: a correct answer has `p/c`, the format answer `(1−p)(1+fK)/(K−c)` before the common
 /// normalisation, so `p* = c·m/(K−c + c·m)` with `m = 1 + fK`. *distractor*: the largest wrong
-/// share is `w = max(d, (1−d)/(K−2))` of the wrong mass, so `p* = w/(1+w)`.
+/// share is `w = max(d, (1−d)/(K−2))` of the wrong mass, so `p* = w/(1+w)`. *format-gated*: the
+/// paper family's p*. Formatting scales every latent answer by the same q, so it changes
+/// neither which latent answer is modal nor which formatted answer wins a formatted plurality.
 pub fn crossover(cfg: &SimConfig) -> f64 {
     let k = cfg.answers as f64;
     match cfg.family {
-        Family::Paper => {
+        Family::Paper | Family::FormatGated => {
             let c = cfg.correct as f64;
             let m = 1.0 + cfg.format_strength * k;
             c * m / (k - c + c * m)
@@ -90,31 +180,39 @@ pub fn crossover(cfg: &SimConfig) -> f64 {
 }
 
 impl Problem {
-    /// Builds the prompts. Priors come from `rng` only when the config has a Beta prior.
+    /// Builds the prompts. Priors come from `rng` only when the config has a Beta prior, format
+    /// rates only when it has a Beta format rate (per prompt: its prior first, then its rate).
     pub fn build(cfg: &SimConfig, rng: &mut SimRng) -> Problem {
         Self::build_with::<SimExp>(cfg, rng)
     }
 
     /// [`Problem::build`] with the exponential `X` in the softmax.
     pub fn build_with<X: Exp>(cfg: &SimConfig, rng: &mut SimRng) -> Problem {
-        let (n, k) = (cfg.prompts, cfg.answers);
+        let (n, k) = (cfg.prompts, cfg.row_width());
+        let gated = cfg.family == Family::FormatGated;
         let beta = cfg.prior_concentration.map(|kappa| {
             Beta::new(cfg.prior * kappa, (1.0 - cfg.prior) * kappa).expect("validated parameters")
+        });
+        let rate_beta = cfg.format_concentration.filter(|_| gated).map(|kappa| {
+            let q = cfg.format_rate;
+            Beta::new(q * kappa, (1.0 - q) * kappa).expect("validated parameters")
         });
         let mut p = Problem {
             prompts: n,
             answers: k,
+            gate: gated.then_some(cfg.answers),
             correct: Vec::with_capacity(n * k),
             base_probs: Vec::with_capacity(n * k),
             base_logits: Vec::with_capacity(n * k),
             priors: Vec::with_capacity(n),
+            format_rates: Vec::with_capacity(if gated { n } else { 0 }),
             format_answer: vec![special_answer(cfg); n],
             incorrect_answer: Vec::with_capacity(n),
         };
-        let c = match cfg.family {
-            Family::Paper => cfg.correct,
-            Family::Distractor => 1,
-        };
+        let c = correct_answers(cfg);
+        // The base policy's most likely wrong answer is read off the K latent answers, which in
+        // the format-gated family are the formatted ones: INCORRECT rewards that answer formatted.
+        let latent = cfg.answers;
         // A base row's logits and their softmax. The policy is always softmax(θ); taking the
         // base probabilities through the same softmax makes "θ = base logits" and
         // "π = π_base" agree bit for bit.
@@ -124,27 +222,35 @@ impl Problem {
             softmax_with::<X>(&logits, &mut soft);
             (probs, logits, soft)
         };
-        // Without a Beta prior every prompt has the same base row: build it once.
-        let fixed = beta
-            .is_none()
-            .then(|| through_softmax(base_distribution(cfg, cfg.prior)));
+        // Without a Beta prior or format rate every prompt has the same base row: build it once.
+        let fixed_rate = effective_format_rate(cfg, cfg.format_rate);
+        let fixed = (beta.is_none() && rate_beta.is_none())
+            .then(|| through_softmax(base_row(cfg, cfg.prior, fixed_rate)));
         for _ in 0..n {
             // Keep a drawn prior away from 0 and 1 so every logit stays finite.
             let prior = match &beta {
                 Some(b) => b.sample(rng).clamp(1e-9, 1.0 - 1e-9),
                 None => cfg.prior,
             };
+            let rate = match &rate_beta {
+                Some(b) => effective_format_rate(cfg, b.sample(rng)),
+                None => fixed_rate,
+            };
             let drawn;
             let (probs, logits, soft) = match &fixed {
                 Some(row) => row,
                 None => {
-                    drawn = through_softmax(base_distribution(cfg, prior));
+                    drawn = through_softmax(base_row(cfg, prior, rate));
                     &drawn
                 }
             };
-            let wrong = (c..k).fold(c, |best, a| if probs[a] > probs[best] { a } else { best });
+            let wrong =
+                (c..latent).fold(c, |best, a| if probs[a] > probs[best] { a } else { best });
             p.incorrect_answer.push(wrong);
             p.priors.push(prior);
+            if gated {
+                p.format_rates.push(rate);
+            }
             p.correct.extend((0..k).map(|a| a < c));
             p.base_logits.extend_from_slice(logits);
             p.base_probs.extend_from_slice(soft);
@@ -275,7 +381,8 @@ impl Metrics {
     }
 }
 
-/// Exact base accuracy of the config (mean over prompts; with a Beta prior, of replicate 0's draw).
+/// Exact base accuracy of the config (mean over prompts; with a Beta prior or format rate, of
+/// replicate 0's draw). [`expected_base_accuracy`] is its closed form.
 pub fn base_accuracy(cfg: &SimConfig) -> f64 {
     let seed = crate::sim::run::replicate_seed(cfg, 0);
     let p = Problem::build(cfg, &mut crate::rng::stream(&seed, 0));
@@ -321,6 +428,12 @@ mod tests {
                 family: Family::Distractor,
                 correct: 1,
                 distractor_share: 0.4,
+                ..paper()
+            },
+            // The latent distribution: formatting scales every latent answer alike.
+            SimConfig {
+                family: Family::FormatGated,
+                format_rate: 0.2,
                 ..paper()
             },
         ] {

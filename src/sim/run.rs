@@ -231,7 +231,8 @@ pub fn run(cfg: &SimConfig, arm: &Arm, replicate: u64, keep_trajectory: bool) ->
     run_full(cfg, arm, replicate, keep_trajectory).0
 }
 
-/// [`run`], also returning the final logits (`prompts × answers`, row-major).
+/// [`run`], also returning the final logits (`prompts × row width`, row-major; the row width is
+/// K, or 2K in the format-gated family).
 pub fn run_full(
     cfg: &SimConfig,
     arm: &Arm,
@@ -275,10 +276,10 @@ pub fn run_libm_exp(cfg: &SimConfig, arm: &Arm, replicate: u64) -> RunResult {
     run_copy::<super::policy::Libm>(LoopCopy::detect(), job).0
 }
 
-/// The (K, G) shapes that have copies of the run loop compiled for their sizes, in which every
-/// per-answer and per-sample loop has a fixed length: the presets' shapes (paper, ppo-clip) and
-/// the seed paper's factorial (K = G = 10). Other shapes run the general copy. All copies give
-/// the same bits.
+/// The (row width, G) shapes that have copies of the run loop compiled for their sizes, in which
+/// every per-answer and per-sample loop has a fixed length: the presets' shapes (paper, ppo-clip)
+/// and the seed paper's factorial (K = G = 10). The row width is K, or 2K in the format-gated
+/// family. Other shapes run the general copy. All copies give the same bits.
 pub const SIZED_SHAPES: [(usize, usize); 3] = [(8, 8), (8, 16), (10, 10)];
 
 /// One compiled copy of the run loop: its instruction set, and whether it is the copy sized for
@@ -336,7 +337,7 @@ fn run_copy<X: Exp>(copy: LoopCopy, job: Job<'_, '_>) -> (RunResult, Vec<f64>) {
         return super::style::run(job.cfg, job.arm, job.replicate, job.keep_trajectory);
     }
     let shape = if copy.sized {
-        (job.cfg.answers, job.cfg.group)
+        (job.cfg.row_width(), job.cfg.group)
     } else {
         (0, 0)
     };
@@ -369,7 +370,7 @@ unsafe fn run_avx2<X: Exp, const K: usize, const G: usize>(
 }
 
 /// One run; inlined into each copy of the run loop so each is compiled for its own instruction
-/// set. `K` and `G` are the config's answers and group size, or both 0 for the general copy.
+/// set. `K` and `G` are the config's row width and group size, or both 0 for the general copy.
 #[inline(always)]
 fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunResult, Vec<f64>) {
     let Job {
@@ -386,11 +387,12 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
     let mut reward_rng = rng::stream(&reward_seed(&seed, arm), 0);
 
     let problem = Problem::build_with::<X>(cfg, &mut prompts_rng);
-    debug_assert!(K == 0 || (K, G) == (cfg.answers, cfg.group));
+    debug_assert!(K == 0 || (K, G) == (cfg.row_width(), cfg.group));
+    debug_assert_eq!(problem.answers, cfg.row_width());
     let (n, k, g) = if K > 0 {
         (cfg.prompts, K, G)
     } else {
-        (cfg.prompts, cfg.answers, cfg.group)
+        (cfg.prompts, cfg.row_width(), cfg.group)
     };
     let base_probs = problem.base_probs.clone();
     // Per-prompt logs and metrics of the base rows; a row equal to the one before it (every
@@ -473,14 +475,20 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
     // sized copies would lose their constant row length.
     let priority = priority.as_slice();
     let priority_of = move |q: usize| (!priority.is_empty()).then(|| &priority[q * k..(q + 1) * k]);
-    let fixed_labels: Vec<usize> = match arm {
+    let fixed_labels: Vec<Option<usize>> = match arm {
         Arm::MajorityFixed { samples } => (0..n)
             .map(|q| {
                 let row = problem.row(&base_probs, q);
                 let draws: Vec<usize> = (0..*samples)
                     .map(|_| sample_answer(row, &mut reward_rng))
                     .collect();
-                arm::plurality(&draws, &mut s.counts, priority_of(q), &mut reward_rng)
+                arm::vote(
+                    &draws,
+                    &mut s.counts,
+                    priority_of(q),
+                    problem.gate,
+                    &mut reward_rng,
+                )
             })
             .collect(),
         _ => Vec::new(),
@@ -527,7 +535,8 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
                 correct: problem.row(&problem.correct, q),
                 format_answer: problem.format_answer[q],
                 incorrect_answer: problem.incorrect_answer[q],
-                fixed_label: fixed_labels.get(q).copied(),
+                fixed_label: fixed_labels.get(q).copied().flatten(),
+                gate: problem.gate,
                 priority: priority_of(q),
                 probs: old,
             };

@@ -216,7 +216,8 @@ fn base_rows(cfg: &SimConfig) -> (Vec<f64>, Vec<bool>) {
         .flat_map(|&p| base_distribution(cfg, p).into_iter().map(f64::ln))
         .collect();
     let c = match cfg.family {
-        Family::Paper => cfg.correct,
+        // The format-gated family is refused by validation (one row per style, no gate).
+        Family::Paper | Family::FormatGated => cfg.correct,
         Family::Distractor => 1,
     };
     (logits, (0..cfg.answers).map(|a| a < c).collect())
@@ -377,6 +378,7 @@ pub fn run(
                 format_answer,
                 incorrect_answer,
                 fixed_label: fixed_labels.get(q).copied(),
+                gate: None,
                 priority: priority_of(q),
                 probs: &m,
             };
