@@ -143,19 +143,6 @@ pub fn suite(quick: bool) -> Vec<Workload> {
         .map(|j| j.0.clone())
         .unwrap_or_else(config::paper);
     vec![
-        w(
-            "model-check",
-            format!(
-                "one audit's model check from an empty cache: every member of the fitted class × arms true/random/majority \
-                 × {} replicates × {} steps ({} runs); `report` runs this once per distinct reported base accuracy",
-                crate::audit::fit::REPLICATES,
-                crate::audit::fit::MAX_STEPS,
-                fit_jobs.len()
-            ),
-            fit_cfg,
-            fit_jobs,
-            true,
-        ),
         w("small", "K=4, G=8, N=40, B=16, 200 steps; arms true/random/majority × 16 replicates".into(), small.clone(), jobs(&[small], &three, reps(16)), true),
         w("medium", "K=16, G=16, N=40, B=16, 200 steps; arms true/random/majority × 8 replicates".into(), medium.clone(), jobs(&[medium], &three, reps(8)), true),
         w("large", "K=64, G=64, N=4096, B=256, 20 steps; arms true/random/majority × 2 replicates".into(), large.clone(), jobs(&[large], &three, reps(2)), true),
@@ -172,6 +159,19 @@ pub fn suite(quick: bool) -> Vec<Workload> {
             heavy_base,
             heavy,
             false,
+        ),
+        w(
+            "model-check",
+            format!(
+                "one audit's model check from an empty cache: every member of the fitted class × arms true/random/majority \
+                 × {} replicates × {} steps ({} runs); `report` runs this once per distinct reported base accuracy",
+                crate::audit::fit::REPLICATES,
+                crate::audit::fit::MAX_STEPS,
+                fit_jobs.len()
+            ),
+            fit_cfg,
+            fit_jobs,
+            true,
         ),
     ]
 }

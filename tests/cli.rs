@@ -168,7 +168,8 @@ fn bench_reports_throughput() {
             "medium",
             "large",
             "seed-sweep",
-            "seed-factorial-heavy"
+            "seed-factorial-heavy",
+            "model-check"
         ]
     );
     assert!(ws[0]["serial"]["sampled_answers_per_s"].as_f64().unwrap() > 0.0);

@@ -30,7 +30,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::sim::policy::prior_for_base_accuracy;
+use crate::sim::config::Family;
+use crate::sim::policy::{latent_accuracy, prior_for_base_accuracy};
 use crate::sim::{Arm, SimConfig, config, run};
 
 /// Longest budget scanned; every budget of [`STEP_GRID`] is read off one trajectory.
@@ -59,6 +60,12 @@ pub const MAX_CACHE_BYTES: u64 = 64 << 20;
 pub enum Mechanism {
     /// The seed paper's class: the prior's mode and its self-consistency, on-policy GRPO.
     Elicitation,
+    /// The format-gated family: a base that formats a share q of its answers; label-free and
+    /// format rewards teach the format (README, "The format-gated family").
+    FormatLearning,
+    /// The shared-style model under PPO clipping: a random reward moves a behaviour shared by
+    /// every prompt toward the one the base prefers (README, "Clipping bias with a shared style").
+    ClipBias,
 }
 
 impl Mechanism {
@@ -67,9 +74,32 @@ impl Mechanism {
             Mechanism::Elicitation => {
                 "self-consistency elicitation (paper family, on-policy GRPO, f = format strength)"
             }
+            Mechanism::FormatLearning => {
+                "format learning (format-gated family, on-policy GRPO, q = base format rate)"
+            }
+            Mechanism::ClipBias => {
+                "clip-bias random-reward gains (shared style token, PPO clipping, the `clip-bias` preset)"
+            }
         }
     }
 }
+
+/// How a member's prior follows from a reported base accuracy.
+#[derive(Clone, Copy, Debug)]
+pub enum Solve {
+    /// The paper family's closed form, the accuracy kept in [0.001, 0.999].
+    Paper,
+    /// The format-gated family's closed form at the member's q (unreachable when acc ≥ q).
+    Gated,
+    /// The style model: style 1 answers with p, style 0 with the prior whose odds are
+    /// [`STYLE_ODDS_RATIO`] times p's (the more accurate style); the base accuracy
+    /// share·acc(p₀) + (1 − share)·acc(p) is solved for p by bisection.
+    Style,
+}
+
+/// Odds ratio of style 0's prior to style 1's in the style members: the `clip-bias` preset's
+/// 0.80 vs 0.35 is an odds ratio of 7.4.
+pub const STYLE_ODDS_RATIO: f64 = 7.0;
 
 /// One member of the fitted class: a config whose prior is solved from the base accuracy.
 #[derive(Clone, Debug)]
@@ -77,17 +107,27 @@ pub struct Member {
     /// Short, stable name printed in reports (e.g. `paper f=0.2`).
     pub name: String,
     pub mechanism: Mechanism,
-    /// The config; its `prior` is replaced by the solved one.
+    pub solve: Solve,
+    /// The config; its prior (and style 0's) is replaced by the solved one.
     pub config: SimConfig,
 }
 
+/// Format rates of the format-learning members.
+pub const FORMAT_RATES: [f64; 7] = [0.03, 0.06, 0.1, 0.2, 0.35, 0.5, 0.7];
+/// Learning rates of the format-learning members: the paper's, and four times it (a budget
+/// four times longer, for a base that rarely formats).
+pub const FORMAT_LEARNING_RATES: [f64; 2] = [0.05, 0.2];
+/// Base shares of the accurate style in the clip-bias members: preferred, and not.
+pub const STYLE_SHARES: [f64; 2] = [0.65, 0.35];
+
 /// The fitted class, in report order.
 pub fn class() -> Vec<Member> {
-    [0.0, 0.2, 0.5]
+    let mut out: Vec<Member> = [0.0, 0.2, 0.5]
         .iter()
         .map(|&f| Member {
             name: format!("paper f={f}"),
             mechanism: Mechanism::Elicitation,
+            solve: Solve::Paper,
             config: SimConfig {
                 format_strength: f,
                 steps: MAX_STEPS,
@@ -95,23 +135,94 @@ pub fn class() -> Vec<Member> {
                 ..config::paper()
             },
         })
-        .collect()
+        .collect();
+    for lr in FORMAT_LEARNING_RATES {
+        out.extend(FORMAT_RATES.iter().map(|&q| Member {
+            name: if lr == config::paper().lr {
+                format!("format-gated q={q}")
+            } else {
+                format!("format-gated q={q} η={lr}")
+            },
+            mechanism: Mechanism::FormatLearning,
+            solve: Solve::Gated,
+            config: SimConfig {
+                family: Family::FormatGated,
+                format_rate: q,
+                lr,
+                steps: MAX_STEPS,
+                seed: SEED,
+                ..config::paper()
+            },
+        }));
+    }
+    out.extend(STYLE_SHARES.iter().map(|&share| Member {
+        name: format!("clip-bias share={share}"),
+        mechanism: Mechanism::ClipBias,
+        solve: Solve::Style,
+        config: SimConfig {
+            style_share: Some(share),
+            seed: SEED,
+            ..config::clip_bias()
+        },
+    }));
+    out
 }
 
-/// The prior p_s at which the paper family's base accuracy is `acc` (kept in [0.001, 0.999]);
-/// [`crate::sim::policy::prior_for_base_accuracy`] is the exact solver for every family.
+/// The prior p_s at which the paper family's base accuracy is `acc`.
 pub fn prior_for_base(cfg: &SimConfig, acc: f64) -> f64 {
-    debug_assert_eq!(cfg.family, config::Family::Paper);
+    let (k, c) = (cfg.answers as f64, cfg.correct as f64);
+    let m = 1.0 + cfg.format_strength * k;
+    let w = (k - c - 1.0 + m) / (k - c);
     let a = acc.clamp(1e-3, 1.0 - 1e-3);
-    prior_for_base_accuracy(cfg, a).expect("the paper family reaches every accuracy in (0, 1)")
+    a * w / (1.0 - a + a * w)
+}
+
+/// Style 0's prior in a style member whose style 1 has prior `p`.
+fn style0_prior(p: f64) -> f64 {
+    p * STYLE_ODDS_RATIO / (1.0 - p + p * STYLE_ODDS_RATIO)
+}
+
+/// A style member's base accuracy at style-1 prior `p` (the answer marginal's correct mass).
+fn style_accuracy(cfg: &SimConfig, p: f64) -> f64 {
+    let share = cfg.style_share.unwrap_or(1.0);
+    share * latent_accuracy(cfg, style0_prior(p)) + (1.0 - share) * latent_accuracy(cfg, p)
 }
 
 /// The member's config at a reported base accuracy, or `None` when the member cannot have that
 /// base accuracy.
 pub fn solved(member: &Member, base_accuracy: f64) -> Option<SimConfig> {
     let mut c = member.config.clone();
-    c.prior = prior_for_base(&c, base_accuracy);
+    match member.solve {
+        Solve::Paper => c.prior = prior_for_base(&c, base_accuracy),
+        Solve::Gated => c.prior = prior_for_base_accuracy(&c, base_accuracy)?,
+        Solve::Style => {
+            // Arithmetic only (no libm), so the solved prior has the same bits everywhere.
+            let (mut lo, mut hi) = (1e-6, 1.0 - 1e-6);
+            if !(style_accuracy(&c, lo) < base_accuracy && base_accuracy < style_accuracy(&c, hi)) {
+                return None;
+            }
+            for _ in 0..200 {
+                let mid = 0.5 * (lo + hi);
+                if style_accuracy(&c, mid) < base_accuracy {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            c.prior = 0.5 * (lo + hi);
+            c.style_prior = Some(style0_prior(c.prior));
+        }
+    }
     c.validate().ok().map(|_| c)
+}
+
+/// The largest random-reward gain a clip-bias member can produce at its solved config: the
+/// accurate style's share driven from its base value to 1, answers held fixed,
+/// (1 − share)·(acc(p₀) − acc(p₁)).
+pub fn style_ceiling(cfg: &SimConfig) -> Option<f64> {
+    let share = cfg.style_share?;
+    let p0 = cfg.style_prior?;
+    Some((1.0 - share) * (latent_accuracy(cfg, p0) - latent_accuracy(cfg, cfg.prior)))
 }
 
 fn arm_of(key: &str) -> Arm {
@@ -148,24 +259,31 @@ impl Request {
         crate::io::sha256_hex(&text)[..32].to_string()
     }
 
-    /// Runs the replicates: per budget of [`STEP_GRID`], the mean and standard deviation of the
-    /// gain over base, rounded.
+    /// The budgets of [`STEP_GRID`] this request's runs reach (a member may run fewer than
+    /// [`MAX_STEPS`] steps).
+    pub fn budgets(&self) -> usize {
+        budgets(&self.config)
+    }
+
+    /// Runs the replicates: per budget of [`STEP_GRID`] up to the config's steps, the mean and
+    /// standard deviation of the gain over base, rounded.
     pub fn compute(&self) -> Gains {
         let arm = arm_of(self.arm);
+        let nb = self.budgets();
         let per_rep: Vec<Vec<f64>> = (0..REPLICATES)
             .map(|r| {
                 let res = run(&self.config, &arm, r, true);
-                STEP_GRID
+                STEP_GRID[..nb]
                     .iter()
                     .map(|&s| res.trajectory[s].accuracy - res.base.accuracy)
                     .collect()
             })
             .collect();
         let n = REPLICATES as f64;
-        let mean: Vec<f64> = (0..STEP_GRID.len())
+        let mean: Vec<f64> = (0..nb)
             .map(|b| round(per_rep.iter().map(|v| v[b]).sum::<f64>() / n))
             .collect();
-        let sd: Vec<f64> = (0..STEP_GRID.len())
+        let sd: Vec<f64> = (0..nb)
             .map(|b| {
                 let m = per_rep.iter().map(|v| v[b]).sum::<f64>() / n;
                 let ss: f64 = per_rep.iter().map(|v| (v[b] - m).powi(2)).sum();
@@ -174,6 +292,11 @@ impl Request {
             .collect();
         Gains { mean, sd }
     }
+}
+
+/// How many budgets of [`STEP_GRID`] a run of `cfg` reaches.
+fn budgets(cfg: &SimConfig) -> usize {
+    STEP_GRID.iter().filter(|&&s| s <= cfg.steps).count()
 }
 
 fn round(x: f64) -> f64 {
@@ -295,12 +418,16 @@ impl FitCache {
         }
         for (key, g) in &file.runs {
             for v in [&g.mean, &g.sd] {
-                if v.len() != STEP_GRID.len() || v.iter().any(|x| !x.is_finite()) {
+                if v.is_empty()
+                    || v.len() > STEP_GRID.len()
+                    || v.len() != g.mean.len()
+                    || v.iter().any(|x| !x.is_finite())
+                {
                     return Err(CacheError::Shape {
                         path: p,
                         key: key.clone(),
                         got: v.len(),
-                        want: STEP_GRID.len(),
+                        want: g.mean.len().clamp(1, STEP_GRID.len()),
                     });
                 }
             }
@@ -446,6 +573,8 @@ pub struct Residual {
     pub arm: String,
     pub reported: f64,
     pub simulated: f64,
+    /// Standard error of the simulated gain over replicates.
+    pub simulated_se: f64,
     /// (simulated − reported) / tolerance, signed.
     pub tolerances: f64,
 }
@@ -507,12 +636,15 @@ impl Fit {
 fn method_text() -> String {
     let members: Vec<String> = class().iter().map(|m| format!("`{}`", m.name)).collect();
     format!(
-        "members {} (each: p_s solved from the reported base accuracy); budgets {:?} steps read off {}-step \
-         trajectories; {} replicates per arm (master seed {}); a setting is consistent when every reported gain is \
+        "members {} (each: p_s solved from the reported base accuracy; the clip-bias members' style 0 answers with \
+         {}× style 1's odds); budgets {:?} steps read off {}-step trajectories (the clip-bias members: the \
+         `clip-bias` preset's {} steps); {} replicates per arm (master seed {}); a setting is consistent when every reported gain is \
          matched within 2 standard errors + printed precision + {} model tolerance + 2 simulated standard errors",
         members.join(", "),
+        STYLE_ODDS_RATIO,
         STEP_GRID,
         MAX_STEPS,
+        config::clip_bias().steps,
         REPLICATES,
         SEED,
         MODEL_TOLERANCE
@@ -520,13 +652,34 @@ fn method_text() -> String {
 }
 
 /// What the class lacks when `arm`'s reported gain lies outside what it can reach.
-fn lacks(arm: &str, reported: f64, reach: [f64; 2]) -> String {
+fn lacks(arm: &str, reported: f64, reach: [f64; 2], ceiling: Option<f64>) -> String {
     let pts = |x: f64| format!("{:+.1}", 100.0 * x);
     if reported > reach[1] {
-        let why = match arm {
-            "random" => "a mechanism by which a random reward raises accuracy this much",
-            "majority" => "a label-free gain this large at this base accuracy",
-            _ => "a ground-truth gain this large at this base accuracy",
+        let why = match (arm, ceiling) {
+            ("random", Some(c)) => format!(
+                "a mechanism by which a random reward raises accuracy this much. Its clip-bias members gain only \
+                 by moving a behaviour shared by every prompt toward the one the base prefers, so their random gain \
+                 is at most that behaviour's share going to 1 with answers held fixed, (1 − {})·(acc of the accurate \
+                 style − acc of the other) = {} points at this base accuracy; a larger gain needs a larger accuracy \
+                 gap between the preferred behaviour and the rest, or a mechanism the class does not have",
+                STYLE_SHARES[0],
+                pts(c)
+            ),
+            ("random", None) => {
+                "a mechanism by which a random reward raises accuracy this much".to_string()
+            }
+            ("majority", _) => "a label-free gain this large at this base accuracy".to_string(),
+            _ => "a ground-truth gain this large at this base accuracy".to_string(),
+        };
+        // Format learning is per prompt in the class: a base that almost never formats learns
+        // slowly there, while an LLM's format is one behaviour shared by every prompt.
+        let why = if arm != "random" {
+            format!(
+                "{why} (its format-learning members learn the format prompt by prompt; a format shared by every \
+                 prompt, learned from a few prompts' successes, is not modelled)"
+            )
+        } else {
+            why
         };
         format!(
             "the class reaches at most {} points for `{arm}` (reported {}): it lacks {why}",
@@ -552,6 +705,12 @@ fn lacks(arm: &str, reported: f64, reach: [f64; 2]) -> String {
 /// Fits the class to a reported base accuracy and anchors, and bounds the `missing` arms
 /// (keys among [`ARMS`]).
 pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &FitCache) -> Fit {
+    // The preferred-style clip-bias member's ceiling on a random gain.
+    let ceiling = class()
+        .iter()
+        .find(|m| m.mechanism == Mechanism::ClipBias)
+        .and_then(|m| solved(m, base_accuracy))
+        .and_then(|c| style_ceiling(&c));
     let mut points = Vec::new();
     // (member index, budget index) of each point, for neighbours.
     let mut at = Vec::new();
@@ -568,7 +727,10 @@ pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &F
                 })
             })
             .collect();
-        for (b, &steps) in STEP_GRID.iter().enumerate() {
+        // A cached entry could be shorter than the member's budgets only if the file was edited:
+        // read what both have.
+        let nb = gains.iter().map(|g| g.mean.len()).min().unwrap_or(0);
+        for (b, &steps) in STEP_GRID[..nb.min(budgets(&cfg))].iter().enumerate() {
             let mut p = FitPoint {
                 member: member.name.clone(),
                 mechanism: member.mechanism,
@@ -631,6 +793,7 @@ pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &F
                     arm: a.arm.clone(),
                     reported: a.gain,
                     simulated: b.gains[&a.arm],
+                    simulated_se: b.se[&a.arm],
                     tolerances: b.residual(a),
                 })
                 .collect()
@@ -646,7 +809,7 @@ pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &F
                     off_by: r.tolerances,
                     reported: r.reported,
                     reach: reach[&r.arm],
-                    lacks: lacks(&r.arm, r.reported, reach[&r.arm]),
+                    lacks: lacks(&r.arm, r.reported, reach[&r.arm], ceiling),
                 })
         })
         .flatten();

@@ -877,7 +877,7 @@ fn model_check_md(m: &mut String, f: &crate::audit::fit::Fit) {
             .collect();
         let _ = writeln!(
             m,
-            "* Closest setting: `{}`, p_s = {:.4}, {} steps; simulated gains over base (points) {}.",
+            "* Closest setting: `{}`, p_s = {:.4}, {} steps; simulated gains over base (points, mean of the replicates) {}.",
             b.member,
             b.prior,
             b.steps,
@@ -887,18 +887,19 @@ fn model_check_md(m: &mut String, f: &crate::audit::fit::Fit) {
     if !f.residuals.is_empty() {
         let _ = writeln!(
             m,
-            "\n| reported arm | reported gain | simulated at the closest setting | residual (tolerances) | tolerance ± | class reaches |\n|---|---|---|---|---|---|"
+            "\n| reported arm | reported gain | simulated at the closest setting (± 2 replicate s.e.) | residual (tolerances) | tolerance ± (reported + 2 simulated s.e.) | class reaches |\n|---|---|---|---|---|---|"
         );
         for (r, a) in f.residuals.iter().zip(&f.anchors) {
             let reach = f.reach.get(&r.arm).copied().unwrap_or([f64::NAN; 2]);
             let _ = writeln!(
                 m,
-                "| `{}` | {} | {} | {:+.2} | {:.1} | {} to {} |",
+                "| `{}` | {} | {} ± {:.1} | {:+.2} | {:.1} | {} to {} |",
                 r.arm,
                 p1(r.reported),
                 p1(r.simulated),
+                200.0 * r.simulated_se,
                 r.tolerances,
-                100.0 * a.tolerance,
+                100.0 * (a.tolerance + 2.0 * r.simulated_se),
                 p1(reach[0]),
                 p1(reach[1])
             );
