@@ -3,14 +3,36 @@
 //! schema-2 descriptor per model × benchmark in which every number cites its cell and everything a
 //! table cannot say is an explicit `TODO` that `validate` refuses as an unfinished draft.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use thiserror::Error;
 
-use crate::fetch::cache::{self, PaperIndex};
+use crate::fetch::cache::{self, CacheError, PaperIndex};
 use crate::fetch::extract::Table;
 use crate::printed::parse_printed;
 use crate::yaml::tree::{Kind, Node};
+
+/// A synonyms file that cannot be used, or a paper whose cache cannot be drafted from; every error
+/// names the file (with line and column where there is one).
+#[derive(Debug, Error)]
+pub enum DraftError {
+    #[error(transparent)]
+    Read(#[from] crate::yaml::LoadError),
+    #[error("{}:{line}:{column}: {message}", .path.display())]
+    Synonyms {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+    #[error("{}: no `roles` given", .0.display())]
+    NoRoles(PathBuf),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error("{paper} has no table \"{name}\" (run `rlvr-audit tables {paper}` for the list)")]
+    NoTable { paper: String, name: String },
+}
 
 /// The roles a synonyms file may name.
 const ROLES: &[&str] = &[
@@ -83,19 +105,22 @@ impl Synonyms {
     /// Reads a synonyms file (format in `data/arm-synonyms.yaml`'s header). The project's own
     /// file, when asked for by its default path and absent there (the tool run outside the
     /// repository), is the copy built into the binary.
-    pub fn load(path: &Path) -> anyhow::Result<Synonyms> {
+    pub fn load(path: &Path) -> Result<Synonyms, DraftError> {
         let text = if path == Path::new(crate::io::paths::ARM_SYNONYMS) && !path.exists() {
             BUILT_IN.to_string()
         } else {
             crate::yaml::read_text(path)?
         };
-        let root = crate::yaml::tree::parse(&text).map_err(|e| {
-            anyhow::anyhow!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message)
-        })?;
-        let at = |n: &Node, msg: String| {
-            anyhow::anyhow!("{}:{}:{}: {msg}", path.display(), n.line, n.column)
+        let located = |line: u64, column: u64, message: String| DraftError::Synonyms {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
         };
-        let list = |n: &Node, what: &str| -> anyhow::Result<Vec<Pattern>> {
+        let root =
+            crate::yaml::tree::parse(&text).map_err(|e| located(e.line, e.column, e.message))?;
+        let at = |n: &Node, msg: String| located(n.line, n.column, msg);
+        let list = |n: &Node, what: &str| -> Result<Vec<Pattern>, DraftError> {
             match &n.kind {
                 Kind::Seq(items) => items
                     .iter()
@@ -126,33 +151,33 @@ impl Synonyms {
                         .ok_or_else(|| at(v, "`roles`: expected role → patterns".into()))?;
                     for (r, pats) in roles {
                         if !ROLES.contains(&r.name.as_str()) {
-                            anyhow::bail!(
-                                "{}:{}:{}: `{}` is not a role (expected one of: {})",
-                                path.display(),
+                            return Err(located(
                                 r.line,
                                 r.column,
-                                r.name,
-                                ROLES.join(", ")
-                            );
+                                format!(
+                                    "`{}` is not a role (expected one of: {})",
+                                    r.name,
+                                    ROLES.join(", ")
+                                ),
+                            ));
                         }
                         syn.roles.push((r.name.clone(), list(pats, &r.name)?));
                     }
                 }
                 "models" => syn.models = list(v, "models")?,
                 "ignore" => syn.ignore = list(v, "ignore")?,
-                other => anyhow::bail!(
-                    "{}:{}:{}: unknown key `{other}` (expected roles, models, ignore)",
-                    path.display(),
-                    k.line,
-                    k.column
-                ),
+                other => {
+                    return Err(located(
+                        k.line,
+                        k.column,
+                        format!("unknown key `{other}` (expected roles, models, ignore)"),
+                    ));
+                }
             }
         }
-        anyhow::ensure!(
-            !syn.roles.is_empty(),
-            "{}: no `roles` given",
-            path.display()
-        );
+        if syn.roles.is_empty() {
+            return Err(DraftError::NoRoles(path.to_path_buf()));
+        }
         Ok(syn)
     }
 
@@ -755,15 +780,17 @@ pub fn drafts(
     paper: &str,
     syn: &Synonyms,
     filter: &Filter,
-) -> anyhow::Result<Vec<Draft>> {
+) -> Result<Vec<Draft>, DraftError> {
     let index = cache::read_index(cache_dir, paper)?;
     let metas: Vec<&cache::TableMeta> = match &filter.table {
         Some(name) => {
             let found = cache::find(&index, name);
-            anyhow::ensure!(
-                !found.is_empty(),
-                "{paper} has no table \"{name}\" (run `rlvr-audit tables {paper}` for the list)"
-            );
+            if found.is_empty() {
+                return Err(DraftError::NoTable {
+                    paper: paper.to_string(),
+                    name: name.clone(),
+                });
+            }
             found
         }
         None => index.tables.iter().collect(),

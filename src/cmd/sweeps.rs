@@ -46,7 +46,8 @@ pub(crate) fn write_sweep(s: &Sweep, dir: &Path, regenerate: &str) -> Result<()>
     write_atomic(
         &dir.join("sweep.md"),
         report::markdown::sweep(s, regenerate).as_bytes(),
-    )
+    )?;
+    Ok(())
 }
 
 /// How sweep reports name the command that rebuilds them: the same text for a single run and a

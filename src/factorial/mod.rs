@@ -16,6 +16,18 @@ use crate::sim::{Metrics, run};
 use analysis::Analysis;
 use study::{Cell, Outcome, Study};
 
+/// A study whose outcome has no value in some cell: no analysis can be run on it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{path}: the outcome `{outcome:?}` is undefined in cell {cell} (a share whose denominator is below tolerance); \
+     choose a term instead of a share"
+)]
+pub struct UndefinedOutcome {
+    pub path: String,
+    pub outcome: Outcome,
+    pub cell: usize,
+}
+
 /// A finished study.
 #[derive(Clone, Debug, Serialize)]
 pub struct FactorialResult {
@@ -107,7 +119,7 @@ pub fn run_study(
     resamples: usize,
     parallel: bool,
     progress: &ProgressBar,
-) -> anyhow::Result<FactorialResult> {
+) -> Result<FactorialResult, UndefinedOutcome> {
     let jobs = jobs(s);
     let one = |&job: &(usize, u64)| {
         let v = job_value(s, job);
@@ -129,7 +141,7 @@ pub fn assemble(
     lock: lock::Lock,
     resamples: usize,
     flat: &[f64],
-) -> anyhow::Result<FactorialResult> {
+) -> Result<FactorialResult, UndefinedOutcome> {
     let reps = s.file.replicates;
     let values: Vec<Vec<f64>> = flat.chunks(reps as usize).map(<[f64]>::to_vec).collect();
     if let Some((c, _)) = values
@@ -137,11 +149,11 @@ pub fn assemble(
         .enumerate()
         .find(|(_, v)| v.iter().any(|x| !x.is_finite()))
     {
-        anyhow::bail!(
-            "{path}: the outcome `{:?}` is undefined in cell {c} (a share whose denominator is below tolerance); \
-             choose a term instead of a share",
-            s.outcome
-        );
+        return Err(UndefinedOutcome {
+            path: path.to_string(),
+            outcome: s.outcome,
+            cell: c,
+        });
     }
     let codings: Vec<Vec<i8>> = s.cells.iter().map(|c| c.coding.clone()).collect();
     let seed = derive_seed(&[b"rlvr-audit/factorial/v1", s.canonical().as_bytes()]);
