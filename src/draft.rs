@@ -774,6 +774,23 @@ fn drafts_of(paper: &str, index: &PaperIndex, t: &Table, syn: &Synonyms) -> Vec<
     drafts
 }
 
+/// The `new --json` record: the drafts found (and, unless `--dry-run`, written).
+#[derive(Serialize)]
+pub struct DraftsRecord<'a> {
+    /// The paper's cache key (the arXiv id as asked for).
+    pub paper: &'a str,
+    /// False with `--dry-run`.
+    pub written: bool,
+    pub drafts: Vec<DraftEntry<'a>>,
+}
+
+/// One draft and the file it is (or would be) written to.
+#[derive(Serialize)]
+pub struct DraftEntry<'a> {
+    pub path: String,
+    pub draft: &'a Draft,
+}
+
 /// Every draft the cached tables of `paper` give, filtered, with unique ids.
 pub fn drafts(
     cache_dir: &Path,

@@ -5,6 +5,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// The project's default paths, in one place (the command-line defaults name these).
@@ -22,6 +23,21 @@ pub mod paths {
     /// Label patterns that `new` recognises arms by.
     pub const ARM_SYNONYMS: &str = "data/arm-synonyms.yaml";
 }
+
+/// The tool's name and version, printed in every JSON output as `tool`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Tool {
+    /// `rlvr-audit`.
+    pub name: &'static str,
+    /// The crate version, e.g. `0.1.0`.
+    pub version: &'static str,
+}
+
+/// This build's [`Tool`].
+pub const TOOL: Tool = Tool {
+    name: env!("CARGO_PKG_NAME"),
+    version: env!("CARGO_PKG_VERSION"),
+};
 
 /// A file that could not be written: which step failed, on which path, and (as its source) the
 /// system's reason.

@@ -111,6 +111,26 @@ pub fn job_value(s: &Study, (c, r): (usize, u64)) -> f64 {
     cell_value(&s.cells[c], s.outcome, r)
 }
 
+/// Everything a merge needs to rebuild a factorial study: the spec a shard file's header
+/// records (and hashes).
+#[derive(Serialize)]
+pub struct SpecRecord<'a> {
+    /// The study file's path as given.
+    pub path: String,
+    pub study: &'a study::StudyFile,
+    pub lock: &'a lock::Lock,
+    pub resamples: usize,
+}
+
+/// The `factorial --json` (and factorial `merge --json`) record: the result's own fields and the
+/// tool.
+#[derive(Serialize)]
+pub struct FactorialRecord<'a> {
+    #[serde(flatten)]
+    pub result: &'a FactorialResult,
+    pub tool: crate::io::Tool,
+}
+
 /// Runs a study whose lock has been verified.
 pub fn run_study(
     s: &Study,
