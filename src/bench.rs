@@ -241,6 +241,23 @@ pub fn measure(ws: &[Workload], repeat: usize) -> Vec<Measured> {
         .collect()
 }
 
+/// The `bench --json` record.
+#[derive(Serialize)]
+pub struct BenchRecord<'a> {
+    pub tool: crate::io::Tool,
+    /// Threads of the parallel runs.
+    pub cores: usize,
+    /// Timings per workload and mode: the best of this many.
+    pub repeat: usize,
+    /// Whether the smaller `--quick` suite ran.
+    pub quick: bool,
+    /// The copy of the run loop this CPU runs (`baseline` or `avx2`).
+    pub run_loop: String,
+    pub workloads: &'a [Measured],
+    /// Peak resident memory of the process (bytes), where the platform reports it.
+    pub peak_memory_bytes: Option<u64>,
+}
+
 /// Peak resident memory of this process (VmHWM), where the platform reports it.
 pub fn peak_memory_bytes() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;

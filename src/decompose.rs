@@ -17,9 +17,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::rng::derive_seed;
-use crate::sim::{Arm, SimConfig};
-use crate::stats::{Bootstrap, Estimate};
+use crate::io::Tool;
+use crate::rng::{Seeds, derive_seed};
+use crate::sim::{Arm, Metrics, RunResult, SimConfig};
+use crate::stats::{Bootstrap, Estimate, mean};
 
 /// Denominators below this (in accuracy units, i.e. 0.1 percentage point) make a share undefined.
 pub const DEFAULT_SHARE_TOLERANCE: f64 = 1e-3;
@@ -455,6 +456,86 @@ pub fn simulated_bootstrap(
 ) -> Bootstrap {
     let arms: Vec<String> = chain.arms.iter().map(|a| a.to_string()).collect();
     bootstrap_for(cfg, &arms.join(","), replicates as u64, resamples)
+}
+
+/// Final metrics of one arm over its replicates.
+#[derive(Serialize)]
+pub struct ArmSummary {
+    #[serde(skip)]
+    pub arm: Arm,
+    /// Mean expected accuracy of the base policy (fraction).
+    pub base_accuracy: f64,
+    /// Final expected accuracy, greedy accuracy, pass@k and entropy (nats), each
+    /// `{"mean","lo","hi"}` over replicates.
+    pub accuracy: Estimate,
+    pub greedy: Estimate,
+    pub pass_k: Estimate,
+    pub entropy: Estimate,
+    /// Groups dropped by filtering, per run.
+    pub dropped_groups_per_run: f64,
+}
+
+/// One final metric of every run of `arm`.
+pub fn final_of(runs: &[RunResult], arm: &Arm, f: fn(&Metrics) -> f64) -> Vec<f64> {
+    runs.iter()
+        .filter(|r| &r.arm == arm)
+        .map(|r| f(&r.final_metrics))
+        .collect()
+}
+
+impl ArmSummary {
+    pub fn of(runs: &[RunResult], arm: &Arm, boot: &Bootstrap) -> ArmSummary {
+        let rs: Vec<&RunResult> = runs.iter().filter(|r| &r.arm == arm).collect();
+        let e = |f: fn(&Metrics) -> f64| boot.mean_of(&final_of(runs, arm, f));
+        ArmSummary {
+            arm: arm.clone(),
+            base_accuracy: mean(&rs.iter().map(|r| r.base.accuracy).collect::<Vec<_>>()),
+            accuracy: e(|m| m.accuracy),
+            greedy: e(|m| m.greedy),
+            pass_k: e(|m| m.pass_k),
+            entropy: e(|m| m.entropy),
+            dropped_groups_per_run: mean(
+                &rs.iter()
+                    .map(|r| r.dropped_groups as f64)
+                    .collect::<Vec<_>>(),
+            ),
+        }
+    }
+}
+
+/// One arm of `simulate --json`: its summary and every run.
+#[derive(Serialize)]
+pub struct SimulatedArm<'a> {
+    #[serde(rename = "final")]
+    pub summary: &'a ArmSummary,
+    pub runs: Vec<&'a RunResult>,
+}
+
+/// The `simulate --json` record.
+#[derive(Serialize)]
+pub struct SimulateRecord<'a> {
+    pub tool: Tool,
+    pub config: &'a SimConfig,
+    pub seeds: Seeds,
+    /// Exact expected accuracy of the base policy (fraction).
+    pub base_accuracy: f64,
+    pub interval_method: String,
+    /// Arm (as written on the command line) → its summary and runs.
+    pub arms: BTreeMap<String, SimulatedArm<'a>>,
+}
+
+/// The `decompose --json` record: the decomposition's own fields and the run's context.
+#[derive(Serialize)]
+pub struct DecomposeRecord<'a> {
+    #[serde(flatten)]
+    pub decomposition: &'a Decomposition,
+    pub tool: Tool,
+    pub config: &'a SimConfig,
+    pub seeds: Seeds,
+    /// Exact expected accuracy of the base policy (fraction).
+    pub base_accuracy: f64,
+    /// The analytic self-consistency crossover of the config's family (prior strength).
+    pub crossover_prior: f64,
 }
 
 #[cfg(test)]

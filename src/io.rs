@@ -3,9 +3,9 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 /// The project's default paths, in one place (the command-line defaults name these).
@@ -26,28 +26,57 @@ pub mod paths {
     pub const ARM_SYNONYMS: &str = "data/arm-synonyms.yaml";
 }
 
+/// The tool's name and version, printed in every JSON output as `tool`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Tool {
+    /// `rlvr-audit`.
+    pub name: &'static str,
+    /// The crate version, e.g. `0.1.0`.
+    pub version: &'static str,
+}
+
+/// This build's [`Tool`].
+pub const TOOL: Tool = Tool {
+    name: env!("CARGO_PKG_NAME"),
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+/// A file that could not be written: which step failed, on which path, and (as its source) the
+/// system's reason.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot create directory {}", .0.display())]
+    CreateDir(PathBuf, #[source] std::io::Error),
+    #[error("cannot create {}", .0.display())]
+    Create(PathBuf, #[source] std::io::Error),
+    #[error("cannot write {}", .0.display())]
+    Write(PathBuf, #[source] std::io::Error),
+    #[error("cannot flush {}", .0.display())]
+    Flush(PathBuf, #[source] std::io::Error),
+    #[error("cannot move {} into place", .0.display())]
+    Rename(PathBuf, #[source] std::io::Error),
+}
+
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create directory {}", dir.display()))?;
+    fs::create_dir_all(dir).map_err(|e| WriteError::CreateDir(dir.to_path_buf(), e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     remove_leftovers(dir, &name);
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| -> Result<()> {
-        let mut f =
-            fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let result = (|| {
+        let mut f = fs::File::create(&tmp).map_err(|e| WriteError::Create(tmp.clone(), e))?;
         f.write_all(contents)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
+            .map_err(|e| WriteError::Write(tmp.clone(), e))?;
         f.sync_all()
-            .with_context(|| format!("cannot flush {}", tmp.display()))?;
-        fs::rename(&tmp, path).with_context(|| format!("cannot move {} into place", path.display()))
+            .map_err(|e| WriteError::Flush(tmp.clone(), e))?;
+        fs::rename(&tmp, path).map_err(|e| WriteError::Rename(path.to_path_buf(), e))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -130,7 +159,8 @@ mod tests {
 
     #[test]
     fn replaces_whole_files_and_leaves_no_temporaries() {
-        let dir = std::env::temp_dir().join(format!("rlvr-audit-write-{}", std::process::id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         let p = dir.join("sub/out.md");
         write_atomic(&p, b"first").unwrap();
         write_atomic(&p, b"second").unwrap();
@@ -142,7 +172,6 @@ mod tests {
         assert_eq!(names.len(), 1, "{names:?}");
         // A path whose parent is a file cannot be written, and the error names it.
         let err = write_atomic(&p.join("x"), b"y").unwrap_err();
-        assert!(format!("{err:#}").contains("out.md"), "{err:#}");
-        fs::remove_dir_all(&dir).unwrap();
+        assert!(err.to_string().contains("out.md"), "{err}");
     }
 }

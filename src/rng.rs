@@ -75,6 +75,30 @@ pub fn seed_hex(seed: &Seed) -> String {
     seed[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// How the run seeds behind simulated numbers were derived (`seeds` in the JSON records).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Seeds {
+    /// The config's master seed.
+    pub master: u64,
+    pub replicates: u64,
+    pub generator: &'static str,
+    /// The derivation, in words.
+    pub derivation: &'static str,
+}
+
+impl Seeds {
+    pub fn of(master: u64, replicates: u64) -> Seeds {
+        Seeds {
+            master,
+            replicates,
+            generator: "ChaCha8 (rand_chacha)",
+            derivation: "replicate seed = SHA-256(\"rlvr-audit/run/v1\", canonical config JSON, replicate); \
+                         prompt, batch and sample streams are shared by the arms of a replicate; \
+                         reward draws use SHA-256(replicate seed, \"reward\", arm)",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

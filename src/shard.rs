@@ -7,10 +7,102 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
-use crate::io::{sha256_hex, write_atomic};
+use crate::io::{WriteError, sha256_hex, write_atomic};
+
+/// A shard that cannot be written or merged; every error names the file (and line) at fault.
+#[derive(Debug, Error)]
+pub enum ShardError {
+    #[error("merge needs the shard files")]
+    NoFiles,
+    #[error("{}: cannot open shard", .path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot read shard", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: empty shard file", .0.display())]
+    Empty(PathBuf),
+    #[error("{}:1: not a shard header", .path.display())]
+    NotHeader {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{}:1: not a rlvr-audit shard (format 1)", .0.display())]
+    NotShard(PathBuf),
+    #[error("{}:1: the spec does not match its hash", .0.display())]
+    Hash(PathBuf),
+    #[error("{}:1: the spec cannot be read", .path.display())]
+    Spec {
+        path: PathBuf,
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("{}:1: the header says {said} jobs, but its spec has {expected}", .path.display())]
+    JobCount {
+        path: PathBuf,
+        said: usize,
+        expected: usize,
+    },
+    /// `run` and `first_run` read "command `…`, spec <hash prefix>".
+    #[error(
+        "{}: shard of another run ({run}) than {} ({first_run})",
+        .path.display(),
+        .first.display()
+    )]
+    Foreign {
+        path: PathBuf,
+        run: String,
+        first: PathBuf,
+        first_run: String,
+    },
+    #[error("{}: split into {shards} shards, not {expected}", .path.display())]
+    ShardCount {
+        path: PathBuf,
+        shards: u64,
+        expected: u64,
+    },
+    #[error("shard {shard}/{shards} given twice: {} and {}", .first.display(), .second.display())]
+    Twice {
+        shard: u64,
+        shards: u64,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("{}:{line}: not a shard record", .path.display())]
+    NotRecord {
+        path: PathBuf,
+        line: usize,
+        source: serde_json::Error,
+    },
+    #[error("{}:{line}: job {job} does not belong to shard {shard}/{shards}", .path.display())]
+    ForeignJob {
+        path: PathBuf,
+        line: usize,
+        job: usize,
+        shard: u64,
+        shards: u64,
+    },
+    #[error("{}:{line}: job {job} appears twice", .path.display())]
+    JobTwice {
+        path: PathBuf,
+        line: usize,
+        job: usize,
+    },
+    #[error("missing shard(s): {0}")]
+    Missing(String),
+    #[error("jobs without a value (truncated shard file?): {0:?}")]
+    Lost(Vec<usize>),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
 
 /// The most shards a run may be split into.
 pub const MAX_SHARDS: u64 = 1_000_000;
@@ -80,7 +172,7 @@ pub fn write<F: Fn(usize) -> f64 + Sync>(
     jobs_total: usize,
     parallel: bool,
     value: F,
-) -> Result<usize> {
+) -> Result<usize, ShardError> {
     use rayon::prelude::*;
     let mine: Vec<usize> = (0..jobs_total).filter(|&j| shard.owns(j)).collect();
     let values: Vec<f64> = if parallel {
@@ -113,98 +205,115 @@ pub fn write<F: Fn(usize) -> f64 + Sync>(
 /// file) and every job's value, in job order. `jobs_of` computes the number of jobs from the
 /// header's spec (which its hash covers): a header whose `jobs_total` disagrees is refused
 /// before anything is allocated for it.
-pub fn merge(
+pub fn merge<E>(
     paths: &[PathBuf],
-    jobs_of: impl Fn(&Header) -> Result<usize>,
-) -> Result<(Header, Vec<f64>)> {
-    anyhow::ensure!(!paths.is_empty(), "merge needs the shard files");
+    jobs_of: impl Fn(&Header) -> Result<usize, E>,
+) -> Result<(Header, Vec<f64>), ShardError>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    if paths.is_empty() {
+        return Err(ShardError::NoFiles);
+    }
     let mut first: Option<Header> = None;
     let mut seen: BTreeMap<u64, PathBuf> = BTreeMap::new();
     let mut values: Vec<Option<f64>> = Vec::new();
     for p in paths {
-        let f = std::fs::File::open(p)
-            .with_context(|| format!("{}: cannot open shard", p.display()))?;
+        let path = || p.clone();
+        let f = std::fs::File::open(p).map_err(|source| ShardError::Open {
+            path: path(),
+            source,
+        })?;
+        let read = |source| ShardError::Read {
+            path: path(),
+            source,
+        };
         let mut lines = BufReader::new(f).lines();
         let head_line = lines
             .next()
-            .transpose()?
-            .with_context(|| format!("{}: empty shard file", p.display()))?;
-        let h: Header = serde_json::from_str(&head_line)
-            .with_context(|| format!("{}:1: not a shard header", p.display()))?;
-        anyhow::ensure!(
-            h.kind == "rlvr-audit-shard" && h.format == 1,
-            "{}:1: not a rlvr-audit shard (format 1)",
-            p.display()
-        );
-        anyhow::ensure!(
-            sha256_hex(&serde_json::to_string(&h.spec)?) == h.spec_sha256,
-            "{}:1: the spec does not match its hash",
-            p.display()
-        );
+            .transpose()
+            .map_err(read)?
+            .ok_or_else(|| ShardError::Empty(path()))?;
+        let h: Header =
+            serde_json::from_str(&head_line).map_err(|source| ShardError::NotHeader {
+                path: path(),
+                source,
+            })?;
+        if h.kind != "rlvr-audit-shard" || h.format != 1 {
+            return Err(ShardError::NotShard(path()));
+        }
+        if sha256_hex(&serde_json::to_string(&h.spec)?) != h.spec_sha256 {
+            return Err(ShardError::Hash(path()));
+        }
         match &first {
             None => {
-                let expected = jobs_of(&h)
-                    .with_context(|| format!("{}:1: the spec cannot be read", p.display()))?;
-                anyhow::ensure!(
-                    h.jobs_total == expected,
-                    "{}:1: the header says {} jobs, but its spec has {expected}",
-                    p.display(),
-                    h.jobs_total
-                );
+                let expected = jobs_of(&h).map_err(|e| ShardError::Spec {
+                    path: path(),
+                    source: e.into(),
+                })?;
+                if h.jobs_total != expected {
+                    return Err(ShardError::JobCount {
+                        path: path(),
+                        said: h.jobs_total,
+                        expected,
+                    });
+                }
                 values = vec![None; h.jobs_total];
                 first = Some(h.clone());
             }
             Some(f0) => {
                 if f0.spec_sha256 != h.spec_sha256 || f0.command != h.command {
-                    bail!(
-                        "{}: shard of another run (command `{}`, spec {}) than {} (command `{}`, spec {})",
-                        p.display(),
-                        h.command,
-                        &h.spec_sha256[..12],
-                        paths[0].display(),
-                        f0.command,
-                        &f0.spec_sha256[..12]
-                    );
+                    let run = |h: &Header| {
+                        format!("command `{}`, spec {}", h.command, &h.spec_sha256[..12])
+                    };
+                    return Err(ShardError::Foreign {
+                        path: path(),
+                        run: run(&h),
+                        first: paths[0].clone(),
+                        first_run: run(f0),
+                    });
                 }
-                anyhow::ensure!(
-                    f0.shards == h.shards,
-                    "{}: split into {} shards, not {}",
-                    p.display(),
-                    h.shards,
-                    f0.shards
-                );
+                if f0.shards != h.shards {
+                    return Err(ShardError::ShardCount {
+                        path: path(),
+                        shards: h.shards,
+                        expected: f0.shards,
+                    });
+                }
             }
         }
         if let Some(prev) = seen.insert(h.shard, p.clone()) {
-            bail!(
-                "shard {}/{} given twice: {} and {}",
-                h.shard,
-                h.shards,
-                prev.display(),
-                p.display()
-            );
+            return Err(ShardError::Twice {
+                shard: h.shard,
+                shards: h.shards,
+                first: prev,
+                second: path(),
+            });
         }
         for (i, line) in lines.enumerate() {
-            let line = line?;
-            let r: Record = serde_json::from_str(&line)
-                .with_context(|| format!("{}:{}: not a shard record", p.display(), i + 2))?;
-            let ok = r.job < values.len() && h.count_owns(r.job);
-            anyhow::ensure!(
-                ok,
-                "{}:{}: job {} does not belong to shard {}/{}",
-                p.display(),
-                i + 2,
-                r.job,
-                h.shard,
-                h.shards
-            );
-            anyhow::ensure!(
-                values[r.job].is_none(),
-                "{}:{}: job {} appears twice",
-                p.display(),
-                i + 2,
-                r.job
-            );
+            let line = line.map_err(read)?;
+            let r: Record =
+                serde_json::from_str(&line).map_err(|source| ShardError::NotRecord {
+                    path: path(),
+                    line: i + 2,
+                    source,
+                })?;
+            if !(r.job < values.len() && h.count_owns(r.job)) {
+                return Err(ShardError::ForeignJob {
+                    path: path(),
+                    line: i + 2,
+                    job: r.job,
+                    shard: h.shard,
+                    shards: h.shards,
+                });
+            }
+            if values[r.job].is_some() {
+                return Err(ShardError::JobTwice {
+                    path: path(),
+                    line: i + 2,
+                    job: r.job,
+                });
+            }
             values[r.job] = Some(r.value);
         }
     }
@@ -213,11 +322,9 @@ pub fn merge(
         .filter(|s| !seen.contains_key(s))
         .map(|s| format!("{s}/{}", h.shards))
         .collect();
-    anyhow::ensure!(
-        missing.is_empty(),
-        "missing shard(s): {}",
-        missing.join(", ")
-    );
+    if !missing.is_empty() {
+        return Err(ShardError::Missing(missing.join(", ")));
+    }
     let lost: Vec<usize> = values
         .iter()
         .enumerate()
@@ -225,10 +332,9 @@ pub fn merge(
         .map(|(j, _)| j)
         .take(10)
         .collect();
-    anyhow::ensure!(
-        lost.is_empty(),
-        "jobs without a value (truncated shard file?): {lost:?}"
-    );
+    if !lost.is_empty() {
+        return Err(ShardError::Lost(lost));
+    }
     Ok((h, values.into_iter().map(|v| v.expect("checked")).collect()))
 }
 

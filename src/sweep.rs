@@ -381,6 +381,44 @@ fn empirical_crossover(spec: &SweepSpec, levels: &[LevelResult]) -> Crossover {
     }
 }
 
+/// Everything a merge needs to rebuild a sweep: the spec a shard file's header records (and
+/// hashes).
+#[derive(Serialize)]
+pub struct SpecRecord<'a> {
+    pub base: &'a SimConfig,
+    pub levels: &'a [f64],
+    /// The chain's arms as written (`base`, `random`, …).
+    pub chain: Vec<String>,
+    pub replicates: u64,
+    pub resamples: usize,
+    pub share_tolerance: f64,
+    pub gate: &'a GateRule,
+}
+
+impl SweepSpec {
+    pub fn record(&self) -> SpecRecord<'_> {
+        SpecRecord {
+            base: &self.base,
+            levels: &self.levels,
+            chain: self.chain.arms.iter().map(|a| a.to_string()).collect(),
+            replicates: self.replicates,
+            resamples: self.resamples,
+            share_tolerance: self.share_tolerance,
+            gate: &self.gate,
+        }
+    }
+}
+
+/// The `sweep --json` (and sweep `merge --json`) record: the sweep's own fields, the tool and
+/// the seeds.
+#[derive(Serialize)]
+pub struct SweepRecord<'a> {
+    #[serde(flatten)]
+    pub sweep: &'a Sweep,
+    pub tool: crate::io::Tool,
+    pub seeds: rng::Seeds,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,34 +2,31 @@
 //! rules, rounding intervals, determinism, validation errors with locations, borrowing,
 //! imputation and misfits that hide nothing identified, and `check`'s exit codes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rlvr_audit::audit::engine::{Attribution, Basis, Draw, SurvivalVerdict, Thresholds, judge};
 use rlvr_audit::audit::{AuditResult, audit, load_set};
 use rlvr_audit::decompose::Term;
 use rlvr_audit::gate::Decision;
 
-struct Dir(PathBuf);
+use common::{TempDir, cli, command, temp};
+
+/// A temporary directory of descriptors (removed when dropped).
+struct Dir(TempDir);
 
 impl Dir {
     fn new(tag: &str) -> Dir {
-        let d =
-            std::env::temp_dir().join(format!("rlvr-audit-audits-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
+        Dir(temp(tag))
+    }
+    fn path(&self) -> &Path {
+        self.0.path()
     }
     fn write(&self, id: &str, body: &str) -> PathBuf {
-        let p = self.0.join(format!("{id}.yaml"));
+        let p = self.path().join(format!("{id}.yaml"));
         std::fs::write(&p, body).unwrap();
         p
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -48,7 +45,7 @@ fn descriptor(id: &str, model: &str, n: Option<u64>, targets: &str, arms: &str) 
 }
 
 fn audit_file(dir: &Dir, id: &str) -> AuditResult {
-    let files = rlvr_audit::audit::descriptor_files(&dir.0).unwrap();
+    let files = rlvr_audit::audit::descriptor_files(dir.path()).unwrap();
     let (ds, errors) = load_set(&files, Path::new("data/papers"));
     assert!(errors.is_empty(), "{errors:?}");
     let d = ds.iter().find(|d| d.id == id).unwrap();
@@ -72,13 +69,6 @@ fn term(r: &AuditResult, t: Term) -> f64 {
         .unwrap()
         .estimate
         .mean
-}
-
-fn rlvr(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[test]
@@ -318,7 +308,7 @@ fn every_error_of_a_file_is_reported_at_once_with_line_column_and_field() {
         &["schema 1 is no longer read", "targets"]
     ));
     // Invalid UTF-8 is located.
-    let p = dir.0.join("e.yaml");
+    let p = dir.path().join("e.yaml");
     std::fs::write(&p, b"schema: 2\nid: \xff\n").unwrap();
     assert!(
         has(&errors_of(&p), &["e.yaml:2:5", "UTF-8"]),
@@ -384,7 +374,7 @@ fn impossible_accuracies_are_errors_and_suspicious_units_warnings() {
             .iter()
             .any(|w| w.to_string().contains("fraction typed as `percent`"))
     );
-    let o = rlvr(&["validate", p.to_str().unwrap()]);
+    let o = cli(&["validate", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("warning: "),
@@ -405,12 +395,12 @@ fn validate_reports_every_bad_file_and_refuses_huge_ones_and_devices() {
         "bad",
         &descriptor("bad", "M", Some(500), "gt", "  base: 3\n"),
     );
-    let huge = dir.0.join("huge.yaml");
+    let huge = dir.path().join("huge.yaml");
     std::fs::File::create(&huge)
         .unwrap()
         .set_len(100 * 1024 * 1024)
         .unwrap();
-    let o = rlvr(&["validate", dir.0.to_str().unwrap()]);
+    let o = cli(&["validate", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -419,7 +409,7 @@ fn validate_reports_every_bad_file_and_refuses_huge_ones_and_devices() {
     );
     assert!(!err.contains("ok.yaml"), "{err}");
     // A device whose reported size is 0 is refused before it is read (it would never end).
-    let o = rlvr(&["validate", "/dev/zero"]);
+    let o = cli(&["validate", "/dev/zero"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a regular file"));
 }
@@ -447,9 +437,9 @@ fn validate_of_one_file_resolves_borrows_in_its_directory() {
         "borrower",
         &descriptor("borrower", "M", Some(500), "gt", &borrower),
     );
-    let o = rlvr(&["validate", b.to_str().unwrap()]);
+    let o = cli(&["validate", b.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
-    let o = rlvr(&["validate", b.to_str().unwrap()]);
+    let o = cli(&["validate", b.to_str().unwrap()]);
     assert!(
         String::from_utf8_lossy(&o.stdout).contains("1 descriptor(s) valid"),
         "{o:?}"
@@ -465,7 +455,7 @@ fn validate_of_one_file_resolves_borrows_in_its_directory() {
             &borrower.replace("from: lender", "from: lendr"),
         ),
     );
-    let o = rlvr(&["validate", b.to_str().unwrap()]);
+    let o = cli(&["validate", b.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         o.status.code() == Some(2)
@@ -548,7 +538,7 @@ fn borrowed_arms_carry_their_lenders_gain_on_the_declared_scale() {
         &descriptor("lender", "Other", Some(500), "gt", &lender),
     );
     let (_, errors) = load_set(
-        &rlvr_audit::audit::descriptor_files(&dir.0).unwrap(),
+        &rlvr_audit::audit::descriptor_files(dir.path()).unwrap(),
         Path::new("data/papers"),
     );
     assert!(
@@ -607,11 +597,11 @@ fn without_a_random_arm_survival_is_undetermined_and_the_two_way_split_is_a_poin
         "{text}"
     );
     // check: exit 3 with the break-even figure and the evidence.
-    let o = rlvr(&[
+    let o = cli(&[
         "check",
         p.to_str().unwrap(),
         "--audits-dir",
-        dir.0.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(3), "{o:?}");
     let out = String::from_utf8_lossy(&o.stdout);
@@ -621,11 +611,11 @@ fn without_a_random_arm_survival_is_undetermined_and_the_two_way_split_is_a_poin
     );
     // Without any measured null for the model the sentence says so.
     let p = no_random(&dir, "lonely", "Z");
-    let o = rlvr(&[
+    let o = cli(&[
         "check",
         p.to_str().unwrap(),
         "--audits-dir",
-        dir.0.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stdout).contains("no measured null for Z"));
@@ -691,7 +681,7 @@ fn a_misfit_still_prints_everything_the_reported_arms_identify() {
             .as_f64()
             .is_some()
     );
-    let o = rlvr(&["check", p.to_str().unwrap(), "--audits-dir", "/nonexistent"]);
+    let o = cli(&["check", p.to_str().unwrap(), "--audits-dir", "/nonexistent"]);
     assert_eq!(o.status.code(), Some(3), "{o:?}");
 }
 
@@ -720,15 +710,15 @@ fn check_exit_codes() {
     );
     let bad = dir.write("bad", "schema: 2\nid: [\n");
     let code = |p: &Path| {
-        rlvr(&["check", p.to_str().unwrap(), "--audits-dir", "/nonexistent"])
+        cli(&["check", p.to_str().unwrap(), "--audits-dir", "/nonexistent"])
             .status
             .code()
     };
     assert_eq!(code(&yes), Some(0));
     assert_eq!(code(&no), Some(1));
     assert_eq!(code(&bad), Some(2));
-    assert_eq!(code(&dir.0.join("missing.yaml")), Some(2));
-    let o = rlvr(&[
+    assert_eq!(code(&dir.path().join("missing.yaml")), Some(2));
+    let o = cli(&[
         "check",
         no.to_str().unwrap(),
         "--audits-dir",
@@ -925,9 +915,9 @@ fn verdict_labels_never_contradict_their_probabilities() {
 #[test]
 fn report_json_writes_only_json_and_an_invalid_descriptor_writes_nothing() {
     let dir = Dir::new("reportjson");
-    let audits = dir.0.join("audits");
-    let reports = dir.0.join("reports");
-    let prereg = dir.0.join("prereg");
+    let audits = dir.path().join("audits");
+    let reports = dir.path().join("reports");
+    let prereg = dir.path().join("prereg");
     std::fs::create_dir_all(&audits).unwrap();
     std::fs::create_dir_all(&prereg).unwrap();
     std::fs::write(
@@ -956,10 +946,7 @@ fn report_json_writes_only_json_and_an_invalid_descriptor_writes_nothing() {
         }
         v.into_iter().map(String::from).collect::<Vec<_>>()
     };
-    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .args(args(true))
-        .output()
-        .unwrap();
+    let o = command().args(args(true)).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     let v: serde_json::Value =
         serde_json::from_slice(&o.stdout).expect("stdout is one JSON document");
@@ -968,10 +955,7 @@ fn report_json_writes_only_json_and_an_invalid_descriptor_writes_nothing() {
     // An invalid descriptor: exit 2 and nothing (not even the sweep) is written.
     std::fs::remove_dir_all(&reports).unwrap();
     std::fs::write(audits.join("b.yaml"), "schema: 2\n").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .args(args(false))
-        .output()
-        .unwrap();
+    let o = command().args(args(false)).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(!reports.exists(), "nothing was written");
 }
@@ -1015,7 +999,7 @@ fn probed_descriptors_that_once_passed_for_evidence() {
     .concat();
     let errors = |id: &str, body: &str| {
         let p = dir.write(id, body);
-        let files = vec![dir.0.join("l.yaml"), p.clone()];
+        let files = vec![dir.path().join("l.yaml"), p.clone()];
         let (_, errors) = load_set(&files, Path::new("data/papers"));
         let e: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         std::fs::remove_file(&p).unwrap();
@@ -1117,7 +1101,7 @@ fn a_target_that_loses_accuracy_does_not_survive() {
             .reason
             .contains("claimed gain itself is not shown")
     );
-    let o = rlvr(&["check", p.to_str().unwrap(), "--audits-dir", "/nonexistent"]);
+    let o = cli(&["check", p.to_str().unwrap(), "--audits-dir", "/nonexistent"]);
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -1155,8 +1139,8 @@ fn without_the_benchmark_size_survival_is_undetermined() {
 #[test]
 fn check_borrows_from_the_audits_dir_too() {
     let dir = Dir::new("elsewhere");
-    let lenders = dir.0.join("lenders");
-    let lone = dir.0.join("lone");
+    let lenders = dir.path().join("lenders");
+    let lone = dir.path().join("lone");
     std::fs::create_dir_all(&lenders).unwrap();
     std::fs::create_dir_all(&lone).unwrap();
     std::fs::write(
@@ -1187,7 +1171,7 @@ fn check_borrows_from_the_audits_dir_too() {
         ),
     )
     .unwrap();
-    let o = rlvr(&[
+    let o = cli(&[
         "check",
         p.to_str().unwrap(),
         "--audits-dir",
@@ -1223,7 +1207,11 @@ fn free_text_cannot_break_a_markdown_table() {
 #[test]
 fn report_needs_its_directories_and_removes_reports_of_deleted_descriptors() {
     let dir = Dir::new("stale");
-    let (audits, reports, prereg) = (dir.0.join("a"), dir.0.join("r"), dir.0.join("p"));
+    let (audits, reports, prereg) = (
+        dir.path().join("a"),
+        dir.path().join("r"),
+        dir.path().join("p"),
+    );
     for d in [&audits, &prereg] {
         std::fs::create_dir_all(d).unwrap();
     }
@@ -1237,11 +1225,11 @@ fn report_needs_its_directories_and_removes_reports_of_deleted_descriptors() {
             "--prereg-dir".into(),
             prereg.display().to_string(),
             "--not-audited".into(),
-            dir.0.join("none.yaml").display().to_string(),
+            dir.path().join("none.yaml").display().to_string(),
         ]
     };
-    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .args(args(&dir.0.join("missing")))
+    let o = command()
+        .args(args(&dir.path().join("missing")))
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
@@ -1256,10 +1244,7 @@ fn report_needs_its_directories_and_removes_reports_of_deleted_descriptors() {
         ),
     )
     .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .args(args(&audits))
-        .output()
-        .unwrap();
+    let o = command().args(args(&audits)).output().unwrap();
     assert!(o.status.success());
     assert!(reports.join("x.md").exists() && reports.join("figures/x/gt.svg").exists());
     // One page per paper; the summary's counts add up to the printed rows.
@@ -1271,10 +1256,7 @@ fn report_needs_its_directories_and_removes_reports_of_deleted_descriptors() {
     );
     std::fs::write(reports.join("notes.md"), "# Mine\n").unwrap();
     std::fs::remove_file(audits.join("x.yaml")).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .args(args(&audits))
-        .output()
-        .unwrap();
+    let o = command().args(args(&audits)).output().unwrap();
     assert!(o.status.success());
     assert!(!reports.join("x.md").exists() && !reports.join("figures/x").exists());
     assert!(

@@ -1,18 +1,9 @@
 //! The command-line contract: help, errors for bad values, and the `--json` keys later tools
 //! rely on.
 
-use std::process::{Command, Output};
+mod common;
 
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{cli, command, stderr};
 
 #[test]
 fn help_lists_the_commands() {
@@ -221,7 +212,7 @@ fn a_closed_stdout_ends_the_command_quietly() {
     let run = || {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
-        Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
+        command()
             .arg("presets")
             .stdout(writer)
             .stderr(std::process::Stdio::piped())

@@ -1,7 +1,10 @@
 //! Factorial studies: effect recovery on synthetic outcomes, designs of other sizes, the lock.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::{TempDir, temp};
 use indicatif::ProgressBar;
 use rlvr_audit::factorial::analysis::{analyse, effects, interaction_ratio, subsets};
 use rlvr_audit::factorial::study::{Correction, Study};
@@ -67,12 +70,12 @@ fn a_known_interaction_is_recovered() {
     assert!((axc.difference_of_means + 0.18).abs() < 1e-15);
 }
 
-fn temp_study(name: &str, body: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rlvr-audit-fact-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(format!("{name}.yaml"));
+/// A study file `<name>.yaml` in a temporary directory (removed when the directory is dropped).
+fn temp_study(name: &str, body: &str) -> (TempDir, PathBuf) {
+    let dir = temp(name);
+    let p = dir.path().join(format!("{name}.yaml"));
     std::fs::write(&p, body).unwrap();
-    p
+    (dir, p)
 }
 
 fn study_yaml(factors: &str, hypotheses: &str) -> String {
@@ -95,27 +98,25 @@ fn run(path: &Path) -> rlvr_audit::factorial::FactorialResult {
 #[test]
 fn two_and_four_factor_designs_run() {
     let h = "  - {id: H1, effect: A, direction: \">0\", alpha: 0.05}\n";
-    let p2 = temp_study("k2", &study_yaml(&format!("{A}{B}"), h));
+    let (_dir_p2, p2) = temp_study("k2", &study_yaml(&format!("{A}{B}"), h));
     lock::lock(&p2, &Study::load(&p2).unwrap()).unwrap();
     let r2 = run(&p2);
     assert_eq!(r2.cells.len(), 4);
     assert_eq!(r2.analysis.effects.len(), 3);
     let h4 = "  - {id: H1, effect: AxBxCxD, direction: \"!=0\", alpha: 0.05}\n  - {id: H2, effect: interaction_ratio, direction: \"<1\", alpha: 0.05}\n";
-    let p4 = temp_study("k4", &study_yaml(&format!("{A}{B}{C}{D}"), h4));
+    let (_dir_p4, p4) = temp_study("k4", &study_yaml(&format!("{A}{B}{C}{D}"), h4));
     lock::lock(&p4, &Study::load(&p4).unwrap()).unwrap();
     let r4 = run(&p4);
     assert_eq!(r4.cells.len(), 16);
     assert_eq!(r4.analysis.effects.len(), 15);
     assert_eq!(r4.analysis.hypotheses.len(), 2);
     assert!(r4.analysis.effects.iter().any(|e| e.name == "AxBxCxD"));
-    std::fs::remove_dir_all(p2.parent().unwrap()).unwrap();
-    std::fs::remove_dir_all(p4.parent().unwrap()).unwrap();
 }
 
 #[test]
 fn a_changed_study_is_refused_until_amended() {
     let h = "  - {id: H1, effect: A, direction: \">0\", alpha: 0.05}\n";
-    let p = temp_study("lock", &study_yaml(&format!("{A}{B}"), h));
+    let (_dir, p) = temp_study("lock", &study_yaml(&format!("{A}{B}"), h));
     let s = Study::load(&p).unwrap();
     assert!(matches!(
         lock::verify(&p, &s),
@@ -144,13 +145,12 @@ fn a_changed_study_is_refused_until_amended() {
         lock::amend(&p, &edited, "again"),
         Err(lock::LockError::NothingToAmend(..))
     ));
-    std::fs::remove_dir_all(p.parent().unwrap()).unwrap();
 }
 
 #[test]
 fn study_errors_name_the_field() {
     let bad_effect = "  - {id: H1, effect: AxE, direction: \">0\", alpha: 0.05}\n";
-    let p = temp_study("bad", &study_yaml(&format!("{A}{B}"), bad_effect));
+    let (_dir, p) = temp_study("bad", &study_yaml(&format!("{A}{B}"), bad_effect));
     let e = Study::load(&p).unwrap_err().to_string();
     assert!(e.contains("hypotheses[0].effect"), "{e}");
     let bad_param = "  - {name: B, label: x, parameter: priors, low: 0.35, high: 0.8}\n";
@@ -192,5 +192,4 @@ fn study_errors_name_the_field() {
             .to_string()
             .contains("2 to 6 factors")
     );
-    std::fs::remove_dir_all(p.parent().unwrap()).unwrap();
 }

@@ -4,11 +4,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 use std::time::Duration;
 
-use common::{Reply, Server};
+use common::{Reply, Server, cli, stderr, temp};
 use rlvr_audit::fetch::extract::{ExtractError, Table, extract};
 
 fn fixture(name: &str) -> String {
@@ -140,20 +140,6 @@ fn hostile_pages_are_refused_or_survived() {
     );
 }
 
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .args(args)
-        .env_remove("RLVR_AUDIT_ARXIV_BASE")
-        .output()
-        .unwrap()
-}
-
-fn cache_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rlvr-audit-fetch-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
 fn fetch(server: &Server, id: &str, cache: &Path, extra: &[&str]) -> Output {
     let base = server.base();
     let mut args = vec![
@@ -170,17 +156,14 @@ fn fetch(server: &Server, id: &str, cache: &Path, extra: &[&str]) -> Output {
     cli(&args)
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 #[test]
 fn a_paper_is_fetched_cached_listed_and_shown() {
     let server = Server::start(vec![(
         "/html/2606.05932v2",
         vec![Reply::html(fixture("basic.html"))],
     )]);
-    let cache = cache_dir("ok");
+    let tmp = temp("ok");
+    let cache = tmp.path().join("cache");
     let o = fetch(&server, "https://arxiv.org/abs/2606.05932v2", &cache, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let dir = cache.join("2606.05932v2");
@@ -229,13 +212,13 @@ fn a_paper_is_fetched_cached_listed_and_shown() {
         cache.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    std::fs::remove_dir_all(&cache).unwrap();
 }
 
 #[test]
 fn not_found_says_the_paper_may_be_pdf_only() {
     let server = Server::start(vec![]);
-    let cache = cache_dir("404");
+    let tmp = temp("404");
+    let cache = tmp.path().join("cache");
     let o = fetch(&server, "2501.00001", &cache, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -255,7 +238,8 @@ fn rate_limits_are_retried_and_server_errors_give_up() {
         ),
         ("/html/2501.00003", vec![Reply::status(500)]),
     ]);
-    let cache = cache_dir("retry");
+    let tmp = temp("retry");
+    let cache = tmp.path().join("cache");
     let o = fetch(&server, "2501.00002", &cache, &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(server.hits("/html/2501.00002"), 2);
@@ -267,7 +251,6 @@ fn rate_limits_are_retried_and_server_errors_give_up() {
         stderr(&o)
     );
     assert_eq!(server.hits("/html/2501.00003"), 3);
-    std::fs::remove_dir_all(&cache).unwrap();
 }
 
 #[test]
@@ -291,7 +274,8 @@ fn timeouts_wrong_types_and_oversize_bodies_fail_clearly() {
         ("/html/2501.00006", vec![huge]),
         ("/html/2501.00007", vec![streamed]),
     ]);
-    let cache = cache_dir("fail");
+    let tmp = temp("fail");
+    let cache = tmp.path().join("cache");
     let o = fetch(
         &server,
         "2501.00004",
@@ -338,7 +322,8 @@ fn a_failed_fetch_never_corrupts_the_cache_and_a_corrupt_cache_is_named() {
         "/html/2501.00009",
         vec![Reply::html(fixture("basic.html")), Reply::status(503)],
     )]);
-    let cache = cache_dir("keep");
+    let tmp = temp("keep");
+    let cache = tmp.path().join("cache");
     assert!(fetch(&server, "2501.00009", &cache, &[]).status.success());
     let before = std::fs::read(cache.join("2501.00009/index.json")).unwrap();
     let o = fetch(&server, "2501.00009", &cache, &["--retries", "1"]);
@@ -365,7 +350,6 @@ fn a_failed_fetch_never_corrupts_the_cache_and_a_corrupt_cache_is_named() {
         "{}",
         stderr(&o)
     );
-    std::fs::remove_dir_all(&cache).unwrap();
 }
 
 fn cite(arm: &str, row: &str, column: &str, printed: Option<&str>) -> String {
@@ -384,7 +368,8 @@ fn cited_descriptor(arms: &str) -> String {
 #[test]
 fn descriptor_arms_read_and_check_cited_cells() {
     use rlvr_audit::audit::load_set;
-    let cache = cache_dir("cells");
+    let tmp = temp("cells");
+    let cache = tmp.path().join("cache");
     let tables = extract(&fixture("basic.html"), true).unwrap();
     rlvr_audit::fetch::cache::write(
         &cache,
@@ -470,13 +455,13 @@ fn descriptor_arms_read_and_check_cited_cells() {
         "{}",
         errors[0]
     );
-    std::fs::remove_dir_all(&cache).unwrap();
 }
 
 /// The README's worked example of citing cells, run as written (offline, on committed fixtures).
 #[test]
 fn the_readme_cell_example_runs_offline() {
-    let cache = cache_dir("readme-cells");
+    let tmp = temp("readme-cells");
+    let cache = tmp.path().join("cache");
     let paper = cache.join("2606.05932v2");
     std::fs::create_dir_all(&paper).unwrap();
     std::fs::copy(
@@ -508,5 +493,4 @@ fn the_readme_cell_example_runs_offline() {
     // Without the cache the same descriptor is an error naming the missing paper.
     let o = cli(&["validate", &example, "--paper-cache", "/nonexistent"]);
     assert_eq!(o.status.code(), Some(2));
-    std::fs::remove_dir_all(&cache).unwrap();
 }

@@ -3,9 +3,12 @@
 //! anywhere is a failure, and so is an answer that breaks the audit's own rules. The case counts
 //! are small so the suite stays fast; `PROPTEST_CASES=5000 cargo test --test fuzz` runs longer.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use clap::Parser;
+use common::temp;
 use proptest::prelude::*;
 use rlvr_audit::audit::engine::{SurvivalVerdict, Thresholds};
 
@@ -103,14 +106,6 @@ fn apply(text: &str, edits: &[Edit]) -> String {
     lines.join("\n") + "\n"
 }
 
-/// A scratch directory per case (the descriptor's id must match its file name).
-fn scratch(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rlvr-audit-fuzz-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -123,7 +118,9 @@ proptest! {
     ) {
         let seeds = corpus("tests/fuzz/descriptors");
         let (name, text) = &seeds[seed % seeds.len()];
-        let dir = scratch("d");
+        // A scratch directory per case (the descriptor's id must match its file name).
+        let tmp = temp("d");
+        let dir = tmp.path();
         let path = dir.join(name);
         std::fs::write(&path, apply(text, &edits)).unwrap();
         let (ok, errors) = rlvr_audit::audit::load_set(std::slice::from_ref(&path), Path::new("data/papers"));
@@ -157,7 +154,6 @@ proptest! {
                 prop_assert!(!md.contains("NaN") && !md.contains("inf"), "{md}");
             }
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// Random flag combinations: parsing and resolving never panic, and whatever resolves is a
@@ -211,7 +207,8 @@ proptest! {
 /// The committed HTML fixtures and the seed descriptors parse as they did (the corpus itself).
 #[test]
 fn the_seed_corpus_is_valid() {
-    let dir = scratch("seeds");
+    let tmp = temp("seeds");
+    let dir = tmp.path();
     let mut paths = Vec::new();
     for (name, text) in corpus("tests/fuzz/descriptors") {
         let p = dir.join(name);
@@ -225,5 +222,4 @@ fn the_seed_corpus_is_valid() {
         let r = rlvr_audit::fetch::extract::extract(&html, true);
         assert!(r.is_ok() || name.contains("not_a_paper"), "{name}: {r:?}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }

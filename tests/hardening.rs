@@ -5,22 +5,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Reply, Server};
-
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .args(args)
-        .env_remove("RLVR_AUDIT_ARXIV_BASE")
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{Reply, Server, TempDir, cli, command, stderr, temp};
 
 /// Exit 2 with a message containing every one of `parts`.
 fn refused(args: &[&str], parts: &[&str]) {
@@ -36,13 +24,6 @@ fn refused(args: &[&str], parts: &[&str]) {
         "{args:?} took {:?}",
         t.elapsed()
     );
-}
-
-fn temp(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rlvr-audit-hard-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 #[test]
@@ -146,7 +127,8 @@ fn cov_control_flags_reach_the_config() {
 fn devices_fifos_and_oversized_files_are_refused_without_reading_them() {
     refused(&["validate", "/dev/zero"], &["not a regular file"]);
     refused(&["validate", "/dev/urandom"], &["not a regular file"]);
-    let d = temp("fifo");
+    let tmp = temp("fifo");
+    let d = tmp.path();
     let fifo = d.join("pipe.yaml");
     let made = Command::new("mkfifo").arg(&fifo).status();
     if made.is_ok_and(|s| s.success()) {
@@ -155,17 +137,16 @@ fn devices_fifos_and_oversized_files_are_refused_without_reading_them() {
             &["not a regular file"],
         );
     }
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// A study directory with the seed study and its lock copied in.
-fn study_dir(tag: &str) -> (PathBuf, PathBuf) {
+fn study_dir(tag: &str) -> (TempDir, PathBuf) {
     let d = temp(tag);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/prereg");
     let small = std::fs::read_to_string(root.join("seed-2x2x2.yaml"))
         .unwrap()
         .replace("replicates: 8", "replicates: 3");
-    let study = d.join("s.yaml");
+    let study = d.path().join("s.yaml");
     std::fs::write(&study, small).unwrap();
     let o = cli(&["prereg", "lock", study.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -175,7 +156,7 @@ fn study_dir(tag: &str) -> (PathBuf, PathBuf) {
 #[test]
 fn analysis_parameters_are_part_of_the_lock() {
     // Formerly `--resamples 10` turned a CONFIRMED pre-registered hypothesis into NOT CONFIRMED.
-    let (d, study) = study_dir("resamples");
+    let (_dir, study) = study_dir("resamples");
     let s = study.to_str().unwrap();
     refused(
         &["factorial", s, "--resamples", "150"],
@@ -185,12 +166,11 @@ fn analysis_parameters_are_part_of_the_lock() {
     let text = std::fs::read_to_string(&study).unwrap();
     std::fs::write(&study, format!("{text}resamples: 500\n")).unwrap();
     refused(&["factorial", s], &["changed since it was locked"]);
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn a_lock_is_never_overwritten_and_an_edited_lock_fails_verify() {
-    let (d, study) = study_dir("lock");
+    let (_dir, study) = study_dir("lock");
     let s = study.to_str().unwrap();
     let lock = PathBuf::from(format!("{s}.lock"));
     let original = std::fs::read_to_string(&lock).unwrap();
@@ -217,26 +197,24 @@ fn a_lock_is_never_overwritten_and_an_edited_lock_fails_verify() {
     amended["amendments"][0]["why"] = serde_json::json!("");
     std::fs::write(&lock, serde_json::to_string_pretty(&amended).unwrap()).unwrap();
     refused(&["prereg", "verify", s], &["amendment 1"]);
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn an_unreadable_lock_is_not_reported_as_missing() {
-    let (d, study) = study_dir("unreadable");
+    let (_dir, study) = study_dir("unreadable");
     let lock = PathBuf::from(format!("{}.lock", study.display()));
     std::fs::remove_file(&lock).unwrap();
     std::fs::create_dir(&lock).unwrap(); // a directory where the lock file should be
     let o = cli(&["prereg", "verify", study.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!stderr(&o).contains("no lock file"), "{}", stderr(&o));
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn merge_recomputes_the_job_count_and_verifies_the_lock() {
     let (d, study) = study_dir("merge");
     let s = study.to_str().unwrap();
-    let shard = d.join("s0.jsonl");
+    let shard = d.path().join("s0.jsonl");
     let o = cli(&[
         "factorial",
         s,
@@ -251,7 +229,7 @@ fn merge_recomputes_the_job_count_and_verifies_the_lock() {
     // Formerly a header edited to `jobs_total: 1` panicked in the analysis.
     let mut h: serde_json::Value = serde_json::from_str(head).unwrap();
     h["jobs_total"] = serde_json::json!(1);
-    let edited = d.join("edited.jsonl");
+    let edited = d.path().join("edited.jsonl");
     std::fs::write(&edited, format!("{h}\n{rest}")).unwrap();
     refused(&["merge", edited.to_str().unwrap()], &["jobs", "spec has"]);
     // Formerly a shard of a study edited after its lock merged into a "Locked …" report.
@@ -264,7 +242,6 @@ fn merge_recomputes_the_job_count_and_verifies_the_lock() {
     std::fs::write(&study, t).unwrap();
     let o = cli(&["merge", shard.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -275,7 +252,8 @@ fn a_slow_drip_body_is_cut_at_the_whole_request_deadline() {
         ..Reply::html(page)
     };
     let server = Server::start(vec![("/html/2506.10947", vec![drip])]);
-    let d = temp("drip");
+    let tmp = temp("drip");
+    let d = tmp.path();
     let t = Instant::now();
     let o = cli(&[
         "fetch",
@@ -292,7 +270,6 @@ fn a_slow_drip_body_is_cut_at_the_whole_request_deadline() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("timed out"), "{}", stderr(&o));
     assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -302,7 +279,8 @@ fn a_cross_host_redirect_is_refused() {
         "/html/2506.10947",
         vec![Reply::redirect("http://localhost:9/elsewhere")],
     )]);
-    let d = temp("redirect");
+    let tmp = temp("redirect");
+    let d = tmp.path();
     let o = cli(&[
         "fetch",
         "2506.10947",
@@ -315,12 +293,12 @@ fn a_cross_host_redirect_is_refused() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("another host"), "{}", stderr(&o));
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn ids_that_would_leave_the_cache_and_absurd_limits_are_refused() {
-    let d = temp("ids");
+    let tmp = temp("ids");
+    let d = tmp.path();
     let c = d.to_str().unwrap();
     for id in ["../1234567", "./1234567", "../../etc/passwd"] {
         refused(
@@ -345,12 +323,12 @@ fn ids_that_would_leave_the_cache_and_absurd_limits_are_refused() {
         &["fetch", "2506.10947", "--cache-dir", file.to_str().unwrap()],
         &["not a directory"],
     );
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn a_cache_index_pointing_outside_its_paper_is_not_read() {
-    let d = temp("index");
+    let tmp = temp("index");
+    let d = tmp.path();
     let paper = d.join("2506.10947v1");
     std::fs::create_dir_all(&paper).unwrap();
     let index = serde_json::json!({
@@ -372,7 +350,6 @@ fn a_cache_index_pointing_outside_its_paper_is_not_read() {
         ],
         &["not table-N.json"],
     );
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -389,7 +366,8 @@ fn unclosed_elements_behind_unknown_end_tags_are_refused_before_parsing() {
 fn concurrent_fetches_of_one_paper_take_turns() {
     // Formerly 2 of 144 concurrent fetches failed with a bare "No such file or directory" and
     // left .tmp/.old directories behind.
-    let d = temp("concurrent");
+    let tmp = temp("concurrent");
+    let d = tmp.path();
     let fixture = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html/basic.html"),
     )
@@ -402,7 +380,7 @@ fn concurrent_fetches_of_one_paper_take_turns() {
         .map(|_| {
             let c = c.clone();
             std::thread::spawn(move || {
-                Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
+                command()
                     .args(["fetch", "2606.05932v2", "--offline", "--cache-dir", &c])
                     .output()
                     .unwrap()
@@ -413,25 +391,24 @@ fn concurrent_fetches_of_one_paper_take_turns() {
         let o = t.join().unwrap();
         assert!(o.status.success(), "{}", stderr(&o));
     }
-    let left: Vec<String> = std::fs::read_dir(&d)
+    let left: Vec<String> = std::fs::read_dir(d)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with('.'))
         .collect();
     assert!(left.is_empty(), "{left:?}");
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn temporaries_of_a_killed_writer_are_cleaned_by_the_next_write() {
-    let d = temp("leftover");
+    let tmp = temp("leftover");
+    let d = tmp.path();
     // A process id that is not running: a writer killed between write and rename.
     let dead = d.join(".x.svg.tmp-4194304");
     std::fs::write(&dead, "half").unwrap();
     rlvr_audit::io::write_atomic(&d.join("x.svg"), b"whole").unwrap();
     assert!(!dead.exists());
     assert_eq!(std::fs::read_to_string(d.join("x.svg")).unwrap(), "whole");
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]

@@ -3,18 +3,13 @@
 //! and cell references (resolved by `validate --paper-cache`), and the TODOs that make a draft an
 //! "unfinished draft" until a user fills them in. Offline: pages are copied into a temp cache.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .env_remove("RLVR_AUDIT_ARXIV_BASE")
-        .output()
-        .unwrap()
-}
+use common::{TempDir, cli, temp};
 
 fn text(o: &Output) -> String {
     format!(
@@ -25,10 +20,9 @@ fn text(o: &Output) -> String {
 }
 
 /// A temp dir with `fixture` cached as paper `id` (by `fetch --offline`) and an empty `audits/`.
-fn setup(tag: &str, fixture: &str, id: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rlvr-audit-new-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    let paper = d.join("cache").join(id);
+fn setup(tag: &str, fixture: &str, id: &str) -> TempDir {
+    let d = temp(tag);
+    let paper = d.path().join("cache").join(id);
     std::fs::create_dir_all(&paper).unwrap();
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -37,7 +31,7 @@ fn setup(tag: &str, fixture: &str, id: &str) -> PathBuf {
         paper.join("page.html"),
     )
     .unwrap();
-    let cache = d.join("cache");
+    let cache = d.path().join("cache");
     let o = cli(&[
         "fetch",
         id,
@@ -144,8 +138,9 @@ fn arm<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
 #[test]
 fn arms_as_rows_with_model_groups() {
     let id = "2607.01001v1";
-    let d = setup("rows", "new_rows.html", id);
-    let o = new(&d, id, &[]);
+    let tmp = setup("rows", "new_rows.html", id);
+    let d = tmp.path();
+    let o = new(d, id, &[]);
     assert!(o.status.success(), "{}", text(&o));
     // Two models × two benchmarks; the Avg. column is not a benchmark; a "—" cell drops its arm.
     let files: BTreeSet<String> = std::fs::read_dir(d.join("audits"))
@@ -162,7 +157,7 @@ fn arms_as_rows_with_model_groups() {
     .map(|s| s.to_string())
     .collect();
     assert_eq!(files, want);
-    let (p, v) = yaml(&d, "260701001-qwen25-math-7b-math-500");
+    let (p, v) = yaml(d, "260701001-qwen25-math-7b-math-500");
     assert_eq!(v["model"], "Qwen2.5-Math-7B");
     assert_eq!(v["benchmark"]["name"], "MATH-500");
     assert_eq!(v["benchmark"]["metric"], "pass@1");
@@ -200,31 +195,31 @@ fn arms_as_rows_with_model_groups() {
     assert_eq!(arm(&v, "base")["cell"]["row"], "#3");
     assert_eq!(arm(&v, "scr-ours")["cell"]["row"], "#7");
     // TODOs: exactly what the table cannot say (no metric in the header: a TODO note).
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     assert_eq!(o.status.code(), Some(2));
     let mut want = vec!["claim", "benchmark.n", "benchmark.metric_note"];
     want.extend(TRAINING);
     assert_eq!(todo_fields(&o), want, "{}", text(&o));
     // Filled in, every cell resolves against the cache and agrees with the printed text.
     std::fs::write(&p, fill(&std::fs::read_to_string(&p).unwrap())).unwrap();
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     assert!(o.status.success(), "{}", text(&o));
     // The Llama group has no ground-truth row and, on AIME24, no random cell.
-    let (_, v) = yaml(&d, "260701001-llama-31-8b-instruct-aime24");
+    let (_, v) = yaml(d, "260701001-llama-31-8b-instruct-aime24");
     let names: Vec<&String> = v["arms"].as_object().unwrap().keys().collect();
     assert_eq!(names, ["base", "majority", "scr-ours"]);
     assert_eq!(arm(&v, "base")["printed"], "6.7");
     assert_eq!(arm(&v, "base")["cell"]["row"], "#9");
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn arms_as_columns_fractions_and_the_model_from_the_caption() {
     let id = "2607.01002v1";
-    let d = setup("cols", "new_columns.html", id);
-    let o = new(&d, id, &["--benchmark", "math500"]);
+    let tmp = setup("cols", "new_columns.html", id);
+    let d = tmp.path();
+    let o = new(d, id, &["--benchmark", "math500"]);
     assert!(o.status.success(), "{}", text(&o));
-    let (p, v) = yaml(&d, "260701002-qwen25-3b-math500");
+    let (p, v) = yaml(d, "260701002-qwen25-3b-math500");
     assert_eq!(
         std::fs::read_dir(d.join("audits")).unwrap().count(),
         1,
@@ -248,7 +243,7 @@ fn arms_as_columns_fractions_and_the_model_from_the_caption() {
     }
     assert_eq!(v["targets"], serde_json::json!(["intuitor"]));
     // This page names no authors: they are a TODO too.
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     let mut want = vec![
         "paper.authors",
         "claim",
@@ -258,15 +253,15 @@ fn arms_as_columns_fractions_and_the_model_from_the_caption() {
     want.extend(TRAINING);
     assert_eq!(todo_fields(&o), want, "{}", text(&o));
     std::fs::write(&p, fill(&std::fs::read_to_string(&p).unwrap())).unwrap();
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     assert!(o.status.success(), "{}", text(&o));
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn guessed_two_level_headers_with_spreads() {
     let id = "2607.01003v1";
-    let d = setup("guessed", "new_guessed.html", id);
+    let tmp = setup("guessed", "new_guessed.html", id);
+    let d = tmp.path();
     // The td-only headers are detected: two header rows, labelled columns, math rendered.
     let tables = rlvr_audit::fetch::extract::extract(
         &std::fs::read_to_string(d.join("cache").join(id).join("page.html")).unwrap(),
@@ -280,14 +275,14 @@ fn guessed_two_level_headers_with_spreads() {
     assert_eq!(tables[1].header_rows, 1);
     assert_eq!(tables[1].column_label(1), "Acc@π/6");
     assert_eq!(tables[1].column_label(2), "Acc@π/12");
-    let o = new(&d, id, &["--dry-run", "--json"]);
+    let o = new(d, id, &["--dry-run", "--json"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(!d.join("audits").exists(), "--dry-run writes nothing");
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["drafts"].as_array().unwrap().len(), 3, "{j}");
-    let o = new(&d, id, &["--table", "Table 3"]);
+    let o = new(d, id, &["--table", "Table 3"]);
     assert!(o.status.success(), "{}", text(&o));
-    let (p, v) = yaml(&d, "260701003-qwen25-math-15b-math-500");
+    let (p, v) = yaml(d, "260701003-qwen25-math-15b-math-500");
     assert_eq!(
         v["model"], "Qwen2.5-Math-1.5B",
         "the header's corner names it"
@@ -309,35 +304,35 @@ fn guessed_two_level_headers_with_spreads() {
         assert_eq!(a["cell"]["column"], "MATH-500 / avg@16");
     }
     assert_eq!(arm(&v, "base")["label"], "Before RL");
-    let (_, maj) = yaml(&d, "260701003-qwen25-math-15b-math-500-maj-16");
+    let (_, maj) = yaml(d, "260701003-qwen25-math-15b-math-500-maj-16");
     assert_eq!(maj["benchmark"]["metric"], "maj@16");
     assert_eq!(arm(&maj, "majority")["printed"], "64.0");
     // The metric comes from the header: its note is no TODO.
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     let mut want = vec!["claim", "benchmark.n"];
     want.extend(TRAINING);
     assert_eq!(todo_fields(&o), want, "{}", text(&o));
     std::fs::write(&p, fill(&std::fs::read_to_string(&p).unwrap())).unwrap();
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     assert!(o.status.success(), "{}", text(&o));
     // An existing draft is never overwritten without --force.
-    let o = new(&d, id, &["--table", "Table 3"]);
+    let o = new(d, id, &["--table", "Table 3"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("refusing to overwrite"), "{}", text(&o));
-    let o = new(&d, id, &["--table", "Table 3", "--force"]);
+    let o = new(d, id, &["--table", "Table 3", "--force"]);
     assert!(o.status.success(), "{}", text(&o));
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn a_draft_is_an_unfinished_draft_with_line_and_column_until_filled() {
     let id = "2607.01002v1";
-    let d = setup("todo", "new_columns.html", id);
-    assert!(new(&d, id, &["--benchmark", "gsm8k"]).status.success());
-    let (p, _) = yaml(&d, "260701002-qwen25-3b-gsm8k");
+    let tmp = setup("todo", "new_columns.html", id);
+    let d = tmp.path();
+    assert!(new(d, id, &["--benchmark", "gsm8k"]).status.success());
+    let (p, _) = yaml(d, "260701002-qwen25-3b-gsm8k");
     let src = std::fs::read_to_string(&p).unwrap();
     let claim_line = src.lines().position(|l| l.starts_with("claim:")).unwrap() + 1;
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     assert_eq!(o.status.code(), Some(2));
     let out = text(&o);
     let want = format!(
@@ -357,17 +352,17 @@ fn a_draft_is_an_unfinished_draft_with_line_and_column_until_filled() {
     // A hand-written descriptor with one TODO fails the same way.
     let one = fill(&src).replace("n: 500", "n: TODO");
     std::fs::write(&p, &one).unwrap();
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     assert_eq!(todo_fields(&o), ["benchmark.n"], "{}", text(&o));
     std::fs::write(&p, fill(&src)).unwrap();
-    assert!(validate(&d, &p).status.success());
-    std::fs::remove_dir_all(&d).unwrap();
+    assert!(validate(d, &p).status.success());
 }
 
 #[test]
 fn a_user_synonyms_file_replaces_the_shipped_one() {
     let id = "2607.01002v1";
-    let d = setup("syn", "new_columns.html", id);
+    let tmp = setup("syn", "new_columns.html", id);
+    let d = tmp.path();
     let syn = d.join("syn.yaml");
     // Without `grpo` among the true labels, GRPO is no longer ground truth: it reads as a method.
     std::fs::write(
@@ -376,7 +371,7 @@ fn a_user_synonyms_file_replaces_the_shipped_one() {
     )
     .unwrap();
     let o = new(
-        &d,
+        d,
         id,
         &[
             "--synonyms",
@@ -407,23 +402,23 @@ fn a_user_synonyms_file_replaces_the_shipped_one() {
     );
     // A role the format does not know is refused with its location.
     std::fs::write(&syn, "roles:\n  baseline: [sft]\n  nul: [random]\n").unwrap();
-    let o = new(&d, id, &["--synonyms", syn.to_str().unwrap()]);
+    let o = new(d, id, &["--synonyms", syn.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         text(&o).contains(":3:3: `nul` is not a role"),
         "{}",
         text(&o)
     );
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn model_column_groups_changes_in_parentheses_and_a_gain_caption() {
     let id = "2608.00001v2";
-    let d = setup("groups", "new_groups.html", id);
-    let o = new(&d, id, &["--model", "olmo", "--benchmark", "math500"]);
+    let tmp = setup("groups", "new_groups.html", id);
+    let d = tmp.path();
+    let o = new(d, id, &["--model", "olmo", "--benchmark", "math500"]);
     assert!(o.status.success(), "{}", text(&o));
-    let (p, v) = yaml(&d, "260800001-olmo2-7b-math500");
+    let (p, v) = yaml(d, "260800001-olmo2-7b-math500");
     assert_eq!(v["model"], "OLMo2-7B", "the column group names the model");
     assert_eq!(v["benchmark"]["name"], "MATH500");
     for (name, role, printed) in [
@@ -445,7 +440,7 @@ fn model_column_groups_changes_in_parentheses_and_a_gain_caption() {
     }
     // No designed arm in this table: the ground-truth arm is the target.
     assert_eq!(v["targets"], serde_json::json!(["ground-truth"]));
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     let fields = todo_fields(&o);
     assert_eq!(fields.iter().filter(|f| f.ends_with(".unit")).count(), 6);
     let filled = fill(&std::fs::read_to_string(&p).unwrap())
@@ -456,11 +451,11 @@ fn model_column_groups_changes_in_parentheses_and_a_gain_caption() {
             "printed: \"-0.5\"\n    unit: gain_points",
         );
     std::fs::write(&p, filled).unwrap();
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     assert!(o.status.success(), "{}", text(&o));
     // The second table: the bare model name is the base, the Δ row and the Avg column are not
     // arms or benchmarks, and a benchmark printed by both tables gets the table in its id.
-    let o = new(&d, id, &["--table", "Table 2", "--dry-run", "--json"]);
+    let o = new(d, id, &["--table", "Table 2", "--dry-run", "--json"]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let drafts = j["drafts"].as_array().unwrap();
     let benches: Vec<&str> = drafts
@@ -490,16 +485,16 @@ fn model_column_groups_changes_in_parentheses_and_a_gain_caption() {
             ("w/ random rewards", "random", "26.7"),
         ]
     );
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
 fn model_and_method_columns_of_plain_cells_and_the_metric_from_the_caption() {
     let id = "2608.00002v1";
-    let d = setup("method-col", "new_method_column.html", id);
-    let o = new(&d, id, &["--model", "llama", "--benchmark", "math500"]);
+    let tmp = setup("method-col", "new_method_column.html", id);
+    let d = tmp.path();
+    let o = new(d, id, &["--model", "llama", "--benchmark", "math500"]);
     assert!(o.status.success(), "{}", text(&o));
-    let (p, v) = yaml(&d, "260800002-llama-32-3b-math500");
+    let (p, v) = yaml(d, "260800002-llama-32-3b-math500");
     assert_eq!(v["model"], "Llama-3.2-3B", "the rowspan'd model column");
     assert_eq!(v["benchmark"]["metric"], "pass@1");
     assert!(
@@ -519,15 +514,14 @@ fn model_and_method_columns_of_plain_cells_and_the_metric_from_the_caption() {
         assert_eq!(a["source"]["row"], row, "{name}");
         assert_eq!(a["cell"]["row"], cell_row, "{name}");
     }
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     // This page names neither title nor authors: every TODO is reported at once.
     let mut want = vec!["paper.title", "paper.authors", "claim", "benchmark.n"];
     want.extend(TRAINING);
     assert_eq!(todo_fields(&o), want, "{}", text(&o));
     std::fs::write(&p, fill(&std::fs::read_to_string(&p).unwrap())).unwrap();
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     assert!(o.status.success(), "{}", text(&o));
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// The README's worked example ("Audit a new paper"), run as written: fetch, new, validate
@@ -535,21 +529,22 @@ fn model_and_method_columns_of_plain_cells_and_the_metric_from_the_caption() {
 #[test]
 fn the_readme_new_paper_example_runs_offline() {
     let id = "2607.01003v1";
-    let d = setup("readme", "new_guessed.html", id);
-    let o = new(&d, id, &["--dry-run"]);
+    let tmp = setup("readme", "new_guessed.html", id);
+    let d = tmp.path();
+    let o = new(d, id, &["--dry-run"]);
     assert!(
         o.status.success() && !d.join("audits").exists(),
         "{}",
         text(&o)
     );
-    assert!(new(&d, id, &["--benchmark", "minerva"]).status.success());
-    let (p, v) = yaml(&d, "260701003-qwen25-math-15b-minerva");
+    assert!(new(d, id, &["--benchmark", "minerva"]).status.success());
+    let (p, v) = yaml(d, "260701003-qwen25-math-15b-minerva");
     assert_eq!(arm(&v, "base")["printed"], "9.6");
     assert_eq!(arm(&v, "base")["spread"], "0.4");
-    let o = validate(&d, &p);
+    let o = validate(d, &p);
     assert_eq!(todo_fields(&o).len(), 8, "{}", text(&o));
     std::fs::write(&p, fill(&std::fs::read_to_string(&p).unwrap())).unwrap();
-    assert!(validate(&d, &p).status.success());
+    assert!(validate(d, &p).status.success());
     let o = cli(&[
         "check",
         p.to_str().unwrap(),
@@ -559,5 +554,4 @@ fn the_readme_new_paper_example_runs_offline() {
         d.join("audits").to_str().unwrap(),
     ]);
     assert!(matches!(o.status.code(), Some(0 | 1 | 3)), "{}", text(&o));
-    std::fs::remove_dir_all(&d).unwrap();
 }

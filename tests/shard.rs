@@ -1,22 +1,12 @@
 //! Scale-out: shards merged give the unsharded result byte for byte; merge refuses missing,
 //! duplicated and foreign shards.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn tmp(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("rlvr-audit-shard-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{cli, command, temp};
 
 const SWEEP: &[&str] = &[
     "sweep",
@@ -77,7 +67,8 @@ fn shard_files(dir: &Path, args: &[&str], n: u64) -> Vec<PathBuf> {
 
 #[test]
 fn merged_sweep_shards_equal_the_unsharded_sweep() {
-    let dir = tmp("sweep");
+    let tmp = temp("sweep");
+    let dir = tmp.path();
     let whole = dir.join("whole");
     let mut args = SWEEP.to_vec();
     args.extend(["--out", whole.to_str().unwrap(), "--json"]);
@@ -85,7 +76,7 @@ fn merged_sweep_shards_equal_the_unsharded_sweep() {
     assert!(single.status.success());
     // 3 levels × 4 arms × 2 replicates = 24 runs; 30 shards leaves some empty.
     for n in [1u64, 2, 3, 30] {
-        let files = shard_files(&dir, SWEEP, n);
+        let files = shard_files(dir, SWEEP, n);
         let out = dir.join(format!("merged-{n}"));
         let merged = merge_ok(&files, &out);
         assert_eq!(merged.stdout, single.stdout, "JSON differs for n = {n}");
@@ -95,20 +86,16 @@ fn merged_sweep_shards_equal_the_unsharded_sweep() {
             "reports differ for n = {n}"
         );
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn merge_refuses_missing_duplicated_and_foreign_shards() {
-    let dir = tmp("refuse");
-    let files = shard_files(&dir, SWEEP, 3);
+    let tmp = temp("refuse");
+    let dir = tmp.path();
+    let files = shard_files(dir, SWEEP, 3);
     let f = |p: &PathBuf| p.to_str().unwrap().to_string();
     let err = |args: Vec<String>| {
-        let o = Command::new(env!("CARGO_BIN_EXE_rlvr-audit"))
-            .arg("merge")
-            .args(&args)
-            .output()
-            .unwrap();
+        let o = command().arg("merge").args(&args).output().unwrap();
         assert_eq!(o.status.code(), Some(2));
         String::from_utf8_lossy(&o.stderr).into_owned()
     };
@@ -128,12 +115,12 @@ fn merge_refuses_missing_duplicated_and_foreign_shards() {
     let cut: Vec<&str> = text.lines().take(2).collect();
     std::fs::write(&files[1], cut.join("\n") + "\n").unwrap();
     assert!(err(vec![f(&files[0]), f(&files[1]), f(&files[2])]).contains("without a value"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn merged_factorial_shards_equal_the_unsharded_study() {
-    let dir = tmp("factorial");
+    let tmp = temp("factorial");
+    let dir = tmp.path();
     let study = dir.join("s.yaml");
     std::fs::write(
         &study,
@@ -158,10 +145,9 @@ fn merged_factorial_shards_equal_the_unsharded_study() {
         "{}",
         String::from_utf8_lossy(&single.stderr)
     );
-    let files = shard_files(&dir, &["factorial", study.to_str().unwrap()], 5);
+    let files = shard_files(dir, &["factorial", study.to_str().unwrap()], 5);
     let out = dir.join("merged");
     let merged = merge_ok(&files, &out);
     assert_eq!(merged.stdout, single.stdout);
     assert_eq!(read_dir_bytes(&out), read_dir_bytes(&whole));
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,8 +1,9 @@
 //! Sweeps: determinism of the written report, serial = parallel, the sign change of Δ_elicit,
 //! and gate escalation.
 
-use std::process::Command;
+mod common;
 
+use common::{command, temp};
 use indicatif::ProgressBar;
 use rlvr_audit::decompose::Chain;
 use rlvr_audit::gate::{Decision, GateRule};
@@ -64,8 +65,8 @@ fn bounded_levels_escalate_and_record_their_replicates() {
 
 #[test]
 fn report_files_are_byte_identical_on_rerun() {
-    let bin = env!("CARGO_BIN_EXE_rlvr-audit");
-    let dir = std::env::temp_dir().join(format!("rlvr-audit-sweep-{}", std::process::id()));
+    let tmp = temp("sweep");
+    let dir = tmp.path();
     let read = |d: &std::path::Path| {
         (
             std::fs::read(d.join("sweep.md")).unwrap(),
@@ -79,7 +80,7 @@ fn report_files_are_byte_identical_on_rerun() {
     let cache = dir.join("fit-cache.json");
     std::fs::copy(root.join("data/fit-cache.json"), &cache).unwrap();
     let run = |d: &std::path::Path, serial: bool| {
-        let mut c = Command::new(bin);
+        let mut c = command();
         c.args(["report", "--reports-dir", d.to_str().unwrap()]);
         c.args(["--fit-cache", cache.to_str().unwrap()]);
         if serial {
@@ -150,5 +151,4 @@ fn report_files_are_byte_identical_on_rerun() {
         assert!(md.contains(needle), "missing {needle}");
     }
     assert!(String::from_utf8(a.1).unwrap().starts_with("<svg"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }

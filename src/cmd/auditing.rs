@@ -298,21 +298,7 @@ pub(crate) fn check_cmd(a: CheckArgs) -> Result<u8> {
     let r = audit_one(&a.file, &a.audits_dir, &a.paper_cache, &a.fit_cache)?;
     let verdict = r.survival();
     if a.json {
-        print_json(&json!({
-            "id": r.id,
-            "survival": verdict,
-            "exit_code": verdict.exit_code(),
-            "targets": r.targets.iter().map(|t| json!({
-                "arm": t.arm,
-                "readings": t.judgements.iter().map(|j| json!({
-                    "reading": j.reading,
-                    "survival": j.survival,
-                    "three_way": j.three_way,
-                    "two_way": j.two_way,
-                })).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            "null_evidence": r.null_evidence,
-        }))?;
+        print_record(&report::check::CheckRecord::of(&r))?;
     } else {
         say_raw!("{}", report::audit::check_text(&r));
     }

@@ -43,14 +43,18 @@ pub(crate) fn new_cmd(a: crate::cli::NewArgs) -> Result<()> {
         }
     }
     if a.json {
-        return print_json(&json!({
-            "paper": key,
-            "written": !a.dry_run,
-            "drafts": found.iter().zip(&paths).map(|(d, p)| json!({
-                "path": p.display().to_string(),
-                "draft": d,
-            })).collect::<Vec<_>>(),
-        }));
+        return print_record(&draft::DraftsRecord {
+            paper: &key,
+            written: !a.dry_run,
+            drafts: found
+                .iter()
+                .zip(&paths)
+                .map(|(d, p)| draft::DraftEntry {
+                    path: p.display().to_string(),
+                    draft: d,
+                })
+                .collect(),
+        });
     }
     for (d, p) in found.iter().zip(&paths) {
         say!(

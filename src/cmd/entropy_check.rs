@@ -18,7 +18,8 @@ pub(crate) fn write_entropy(
     write_atomic(
         &dir.join("entropy.md"),
         report::markdown::entropy(e, regenerate).as_bytes(),
-    )
+    )?;
+    Ok(())
 }
 
 pub(crate) fn entropy_cmd(a: EntropyArgs) -> Result<()> {

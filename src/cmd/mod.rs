@@ -49,20 +49,22 @@ pub(crate) use crate::cli::{
     FetchArgs, MergeArgs, PreregCommand, ReportArgs, SimulateArgs, SweepArgs, TablesArgs,
     ValidateArgs,
 };
-pub(crate) use crate::decompose::{self, Chain};
+pub(crate) use crate::decompose::{
+    self, ArmSummary, Chain, DecomposeRecord, SimulateRecord, SimulatedArm,
+};
 pub(crate) use crate::factorial::{self, FactorialResult, lock, study::Study};
 pub(crate) use crate::gate::GateRule;
 pub(crate) use crate::io::write_atomic;
 pub(crate) use crate::progress;
 pub(crate) use crate::report::{self, terminal};
+pub(crate) use crate::rng::Seeds;
 pub(crate) use crate::sim::config::{self, SimConfig};
-pub(crate) use crate::sim::policy::{Metrics, base_accuracy, crossover};
-pub(crate) use crate::sim::{Arm, RunResult, run_many};
-pub(crate) use crate::stats::{self, Bootstrap, Estimate};
+pub(crate) use crate::sim::policy::{base_accuracy, crossover};
+pub(crate) use crate::sim::{Arm, run_many};
+pub(crate) use crate::stats;
 pub(crate) use crate::sweep::{self, Sweep, SweepSpec};
 pub(crate) use anyhow::{Context, Result};
 pub(crate) use serde::Serialize;
-pub(crate) use serde_json::json;
 pub(crate) use std::path::{Path, PathBuf};
 
 mod auditing;
@@ -105,6 +107,12 @@ pub fn run(cli: Cli) -> Result<u8> {
 pub(crate) fn print_json(v: &impl Serialize) -> Result<()> {
     say!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
+}
+
+/// Prints a command's JSON record with the keys of every object, nested ones included, in
+/// alphabetical order: the published order of these records (README, "JSON outputs").
+pub(crate) fn print_record(v: &impl Serialize) -> Result<()> {
+    print_json(&serde_json::to_value(v)?)
 }
 
 /// Checks every cell of a study against the budget (each as if it ran all the study's runs: a

@@ -2,25 +2,6 @@
 
 use super::*;
 
-/// How run seeds are derived, printed beside every simulated number.
-pub fn seeds_record(cfg: &SimConfig, replicates: u64) -> serde_json::Value {
-    json!({
-        "master": cfg.seed,
-        "replicates": replicates,
-        "generator": "ChaCha8 (rand_chacha)",
-        "derivation": "replicate seed = SHA-256(\"rlvr-audit/run/v1\", canonical config JSON, replicate); \
-                       prompt, batch and sample streams are shared by the arms of a replicate; \
-                       reward draws use SHA-256(replicate seed, \"reward\", arm)",
-    })
-}
-
-pub(crate) fn final_of(runs: &[RunResult], arm: &Arm, f: fn(&Metrics) -> f64) -> Vec<f64> {
-    runs.iter()
-        .filter(|r| &r.arm == arm)
-        .map(|r| f(&r.final_metrics))
-        .collect()
-}
-
 pub(crate) fn simulate(a: SimulateArgs) -> Result<()> {
     let cfg = a.sim.resolve()?;
     anyhow::ensure!(a.replicates >= 1, "--replicates must be at least 1");
@@ -39,21 +20,24 @@ pub(crate) fn simulate(a: SimulateArgs) -> Result<()> {
         .map(|arm| ArmSummary::of(&runs, arm, &boot))
         .collect();
     if a.common.json {
-        let arms: serde_json::Map<String, serde_json::Value> = summaries
+        let arms = summaries
             .iter()
             .map(|s| {
-                let rs: Vec<&RunResult> = runs.iter().filter(|r| r.arm == s.arm).collect();
-                (s.arm.to_string(), json!({"final": s, "runs": rs}))
+                let runs = runs.iter().filter(|r| r.arm == s.arm).collect();
+                (s.arm.to_string(), SimulatedArm { summary: s, runs })
             })
             .collect();
-        return print_json(&json!({
-            "tool": report::tool(),
-            "config": cfg,
-            "seeds": seeds_record(&cfg, a.replicates),
-            "base_accuracy": base_accuracy(&cfg),
-            "interval_method": format!("95% percentile bootstrap over replicates ({} resamples)", a.common.resamples),
-            "arms": arms,
-        }));
+        return print_record(&SimulateRecord {
+            tool: report::tool(),
+            config: &cfg,
+            seeds: Seeds::of(cfg.seed, a.replicates),
+            base_accuracy: base_accuracy(&cfg),
+            interval_method: format!(
+                "95% percentile bootstrap over replicates ({} resamples)",
+                a.common.resamples
+            ),
+            arms,
+        });
     }
     let mut t = terminal::table(&[
         "arm",
@@ -78,39 +62,6 @@ pub(crate) fn simulate(a: SimulateArgs) -> Result<()> {
     say!("{}", describe(&cfg, a.replicates));
     say!("{t}");
     Ok(())
-}
-
-/// Final metrics of one arm over its replicates.
-#[derive(Serialize)]
-pub struct ArmSummary {
-    #[serde(skip)]
-    pub arm: Arm,
-    pub base_accuracy: f64,
-    pub accuracy: Estimate,
-    pub greedy: Estimate,
-    pub pass_k: Estimate,
-    pub entropy: Estimate,
-    pub dropped_groups_per_run: f64,
-}
-
-impl ArmSummary {
-    pub fn of(runs: &[RunResult], arm: &Arm, boot: &Bootstrap) -> ArmSummary {
-        let rs: Vec<&RunResult> = runs.iter().filter(|r| &r.arm == arm).collect();
-        let e = |f: fn(&Metrics) -> f64| boot.mean_of(&final_of(runs, arm, f));
-        ArmSummary {
-            arm: arm.clone(),
-            base_accuracy: stats::mean(&rs.iter().map(|r| r.base.accuracy).collect::<Vec<_>>()),
-            accuracy: e(|m| m.accuracy),
-            greedy: e(|m| m.greedy),
-            pass_k: e(|m| m.pass_k),
-            entropy: e(|m| m.entropy),
-            dropped_groups_per_run: stats::mean(
-                &rs.iter()
-                    .map(|r| r.dropped_groups as f64)
-                    .collect::<Vec<_>>(),
-            ),
-        }
-    }
 }
 
 /// One line naming the config and seeds behind printed numbers.
@@ -161,14 +112,14 @@ pub(crate) fn decompose_cmd(a: DecomposeArgs) -> Result<()> {
     let base = base_accuracy(&cfg);
     let cross = crossover(&cfg);
     if a.common.json {
-        let mut v = serde_json::to_value(&d)?;
-        let obj = v.as_object_mut().expect("a struct serialises to an object");
-        obj.insert("tool".into(), report::tool());
-        obj.insert("config".into(), serde_json::to_value(&cfg)?);
-        obj.insert("seeds".into(), seeds_record(&cfg, a.replicates));
-        obj.insert("base_accuracy".into(), json!(base));
-        obj.insert("crossover_prior".into(), json!(cross));
-        return print_json(&v);
+        return print_record(&DecomposeRecord {
+            decomposition: &d,
+            tool: report::tool(),
+            config: &cfg,
+            seeds: Seeds::of(cfg.seed, a.replicates),
+            base_accuracy: base,
+            crossover_prior: cross,
+        });
     }
     say!("{}", describe(&cfg, a.replicates));
     say!(
@@ -202,17 +153,16 @@ pub(crate) fn bench(a: BenchArgs) -> Result<()> {
         suite.retain(|w| a.workloads.iter().any(|n| n == w.name));
     }
     let results = crate::bench::measure(&suite, a.repeat);
-    let record = json!({
-        "tool": report::tool(),
-        "cores": rayon::current_num_threads(),
-        "repeat": a.repeat,
-        "quick": a.quick,
-        "run_loop": crate::sim::isa::Isa::detect().to_string(),
-        "workloads": results,
-        "peak_memory_bytes": crate::bench::peak_memory_bytes(),
-    });
     if a.json {
-        return print_json(&record);
+        return print_record(&crate::bench::BenchRecord {
+            tool: report::tool(),
+            cores: rayon::current_num_threads(),
+            repeat: a.repeat,
+            quick: a.quick,
+            run_loop: crate::sim::isa::Isa::detect().to_string(),
+            workloads: &results,
+            peak_memory_bytes: crate::bench::peak_memory_bytes(),
+        });
     }
     let mut t = terminal::table(&[
         "workload",

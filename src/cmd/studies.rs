@@ -2,16 +2,6 @@
 
 use super::*;
 
-/// Everything a merge needs to rebuild a factorial study.
-pub(crate) fn factorial_spec_record(
-    study: &Study,
-    path: &Path,
-    lock: &lock::Lock,
-    resamples: usize,
-) -> serde_json::Value {
-    json!({"path": path.display().to_string(), "study": study.file, "lock": lock, "resamples": resamples})
-}
-
 /// The study files of a directory, sorted.
 pub(crate) fn studies_in(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     anyhow::ensure!(
@@ -84,7 +74,12 @@ pub(crate) fn factorial_cmd(a: FactorialArgs) -> Result<()> {
         locked_resamples(&study, &a.file, a.common.resamples)?;
         study_within_budget(&study, !a.common.serial, &a.common.budget)?;
         let jobs = factorial::jobs(&study);
-        let spec = factorial_spec_record(&study, &a.file, &l, study.file.resamples);
+        let spec = serde_json::to_value(factorial::SpecRecord {
+            path: a.file.display().to_string(),
+            study: &study.file,
+            lock: &l,
+            resamples: study.file.resamples,
+        })?;
         let n = crate::shard::write(
             out,
             "factorial",
@@ -140,11 +135,10 @@ pub(crate) fn finish_factorial(
         eprintln!("wrote {}", md.display());
     }
     if json {
-        let mut v = serde_json::to_value(r)?;
-        v.as_object_mut()
-            .expect("object")
-            .insert("tool".into(), report::tool());
-        return print_json(&v);
+        return print_record(&factorial::FactorialRecord {
+            result: r,
+            tool: report::tool(),
+        });
     }
     say!("{} — lock {}", r.title, r.lock.current());
     say_raw!("{}", terminal::factorial(r));

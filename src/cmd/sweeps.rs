@@ -46,26 +46,14 @@ pub(crate) fn write_sweep(s: &Sweep, dir: &Path, regenerate: &str) -> Result<()>
     write_atomic(
         &dir.join("sweep.md"),
         report::markdown::sweep(s, regenerate).as_bytes(),
-    )
+    )?;
+    Ok(())
 }
 
 /// How sweep reports name the command that rebuilds them: the same text for a single run and a
 /// merge of its shards, so both write the same bytes.
 pub(crate) const SWEEP_REGENERATE: &str =
     "rlvr-audit sweep with the config, levels and replicates recorded in this report";
-
-/// Everything a merge needs to rebuild a sweep.
-pub(crate) fn sweep_spec_record(spec: &SweepSpec) -> serde_json::Value {
-    json!({
-        "base": spec.base,
-        "levels": spec.levels,
-        "chain": spec.chain.arms.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
-        "replicates": spec.replicates,
-        "resamples": spec.resamples,
-        "share_tolerance": spec.share_tolerance,
-        "gate": spec.gate,
-    })
-}
 
 pub(crate) fn sweep_spec_from_record(v: &serde_json::Value) -> Result<SweepSpec> {
     let chain: Vec<String> = serde_json::from_value(v["chain"].clone())?;
@@ -88,14 +76,11 @@ pub(crate) fn sweep_spec_from_record(v: &serde_json::Value) -> Result<SweepSpec>
 
 pub(crate) fn print_sweep(s: &Sweep, json: bool, replicates: u64) -> Result<()> {
     if json {
-        let mut v = serde_json::to_value(s)?;
-        v.as_object_mut()
-            .expect("object")
-            .insert("tool".into(), report::tool());
-        v.as_object_mut()
-            .expect("object")
-            .insert("seeds".into(), seeds_record(&s.config, replicates));
-        return print_json(&v);
+        return print_record(&sweep::SweepRecord {
+            sweep: s,
+            tool: report::tool(),
+            seeds: Seeds::of(s.config.seed, replicates),
+        });
     }
     say!("{}", describe(&s.config, replicates));
     say_raw!("{}", terminal::sweep(s));
@@ -114,7 +99,7 @@ pub(crate) fn sweep_cmd(a: SweepArgs) -> Result<()> {
         let n = crate::shard::write(
             out,
             "sweep",
-            &sweep_spec_record(&spec),
+            &serde_json::to_value(spec.record())?,
             shard,
             jobs.len(),
             spec.parallel,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::study::Study;
-use crate::io::{now_utc, sha256_hex, write_atomic};
+use crate::io::{WriteError, now_utc, sha256_hex, write_atomic};
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -133,7 +133,7 @@ pub enum LockError {
     #[error("{0}: an amendment needs a reason (--why)")]
     NoReason(String),
     #[error(transparent)]
-    Io(#[from] anyhow::Error),
+    Write(#[from] WriteError),
 }
 
 pub fn lock_path(study: &Path) -> PathBuf {

@@ -16,6 +16,18 @@ use crate::sim::{Metrics, run};
 use analysis::Analysis;
 use study::{Cell, Outcome, Study};
 
+/// A study whose outcome has no value in some cell: no analysis can be run on it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{path}: the outcome `{outcome:?}` is undefined in cell {cell} (a share whose denominator is below tolerance); \
+     choose a term instead of a share"
+)]
+pub struct UndefinedOutcome {
+    pub path: String,
+    pub outcome: Outcome,
+    pub cell: usize,
+}
+
 /// A finished study.
 #[derive(Clone, Debug, Serialize)]
 pub struct FactorialResult {
@@ -99,6 +111,26 @@ pub fn job_value(s: &Study, (c, r): (usize, u64)) -> f64 {
     cell_value(&s.cells[c], s.outcome, r)
 }
 
+/// Everything a merge needs to rebuild a factorial study: the spec a shard file's header
+/// records (and hashes).
+#[derive(Serialize)]
+pub struct SpecRecord<'a> {
+    /// The study file's path as given.
+    pub path: String,
+    pub study: &'a study::StudyFile,
+    pub lock: &'a lock::Lock,
+    pub resamples: usize,
+}
+
+/// The `factorial --json` (and factorial `merge --json`) record: the result's own fields and the
+/// tool.
+#[derive(Serialize)]
+pub struct FactorialRecord<'a> {
+    #[serde(flatten)]
+    pub result: &'a FactorialResult,
+    pub tool: crate::io::Tool,
+}
+
 /// Runs a study whose lock has been verified.
 pub fn run_study(
     s: &Study,
@@ -107,7 +139,7 @@ pub fn run_study(
     resamples: usize,
     parallel: bool,
     progress: &ProgressBar,
-) -> anyhow::Result<FactorialResult> {
+) -> Result<FactorialResult, UndefinedOutcome> {
     let jobs = jobs(s);
     let one = |&job: &(usize, u64)| {
         let v = job_value(s, job);
@@ -129,7 +161,7 @@ pub fn assemble(
     lock: lock::Lock,
     resamples: usize,
     flat: &[f64],
-) -> anyhow::Result<FactorialResult> {
+) -> Result<FactorialResult, UndefinedOutcome> {
     let reps = s.file.replicates;
     let values: Vec<Vec<f64>> = flat.chunks(reps as usize).map(<[f64]>::to_vec).collect();
     if let Some((c, _)) = values
@@ -137,11 +169,11 @@ pub fn assemble(
         .enumerate()
         .find(|(_, v)| v.iter().any(|x| !x.is_finite()))
     {
-        anyhow::bail!(
-            "{path}: the outcome `{:?}` is undefined in cell {c} (a share whose denominator is below tolerance); \
-             choose a term instead of a share",
-            s.outcome
-        );
+        return Err(UndefinedOutcome {
+            path: path.to_string(),
+            outcome: s.outcome,
+            cell: c,
+        });
     }
     let codings: Vec<Vec<i8>> = s.cells.iter().map(|c| c.coding.clone()).collect();
     let seed = derive_seed(&[b"rlvr-audit/factorial/v1", s.canonical().as_bytes()]);

@@ -6,9 +6,50 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
+use super::FetchError;
 use super::extract::Table;
-use crate::io::{alive, remove_leftovers, write_atomic};
+use crate::io::{WriteError, alive, remove_leftovers, write_atomic};
+
+/// What can go wrong reading or writing the cache; every error names the file or directory.
+#[derive(Debug, Error)]
+pub enum CacheError {
+    #[error(transparent)]
+    Id(#[from] FetchError),
+    #[error(
+        "{}: another fetch of this paper holds the cache lock; try again when it ends",
+        .0.display()
+    )]
+    Busy(PathBuf),
+    #[error("{}: cannot create the cache lock ({})", .0.display(), .1)]
+    Lock(PathBuf, std::io::Error),
+    #[error("{}: no cached page for `{}` (offline mode reads the cache only)", .0.display(), .1)]
+    NoPage(PathBuf, String),
+    #[error("{}: the cache directory is not a directory", .0.display())]
+    NotADirectory(PathBuf),
+    #[error("{}: cannot create the cache directory ({})", .0.display(), .1)]
+    CreateCache(PathBuf, std::io::Error),
+    #[error("{}: cannot create ({})", .0.display(), .1)]
+    CreateTemp(PathBuf, std::io::Error),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error("cannot move {} aside to {} ({})", .0.display(), .1.display(), .2)]
+    MoveAside(PathBuf, PathBuf, std::io::Error),
+    #[error("cannot move {} into place as {} ({})", .0.display(), .1.display(), .2)]
+    MoveIn(PathBuf, PathBuf, std::io::Error),
+    #[error("{}: no cached tables for `{}`; run `rlvr-audit fetch {}` first", .0.display(), .1, .1)]
+    NoTables(PathBuf, String),
+    /// The index file and what is wrong with it.
+    #[error("{}: corrupt cache index ({}); fetch the paper again", .0.display(), .1)]
+    CorruptIndex(PathBuf, String),
+    #[error("{}: cannot read cached table ({})", .0.display(), .1)]
+    ReadTable(PathBuf, std::io::Error),
+    #[error("{}: corrupt cached table ({}); fetch the paper again", .0.display(), .1)]
+    CorruptTable(PathBuf, serde_json::Error),
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,7 +108,7 @@ pub fn to_csv(t: &Table) -> String {
 struct EntryLock(PathBuf);
 
 impl EntryLock {
-    fn take(cache: &Path, name: &str) -> anyhow::Result<EntryLock> {
+    fn take(cache: &Path, name: &str) -> Result<EntryLock, CacheError> {
         let p = cache.join(format!(".{name}.lock"));
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
         loop {
@@ -85,19 +126,12 @@ impl EntryLock {
                         let _ = fs::remove_file(&p);
                         continue;
                     }
-                    anyhow::ensure!(
-                        std::time::Instant::now() < deadline,
-                        "{}: another fetch of this paper holds the cache lock; try again when it ends",
-                        p.display()
-                    );
+                    if std::time::Instant::now() >= deadline {
+                        return Err(CacheError::Busy(p));
+                    }
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
-                Err(e) => {
-                    return Err(anyhow::anyhow!(
-                        "{}: cannot create the cache lock ({e})",
-                        p.display()
-                    ));
-                }
+                Err(e) => return Err(CacheError::Lock(p, e)),
             }
         }
     }
@@ -112,16 +146,11 @@ impl Drop for EntryLock {
 /// A cached page and the URL it came from (the page itself when no index records one), read
 /// under the entry's lock, so a concurrent fetch of the same paper never swaps the directory away
 /// mid-read.
-pub fn read_page(cache: &Path, id: &str) -> anyhow::Result<(String, String)> {
+pub fn read_page(cache: &Path, id: &str) -> Result<(String, String), CacheError> {
     crate::fetch::PaperId::parse(id)?;
     let dir = paper_dir(cache, id);
     let page = dir.join("page.html");
-    let missing = || {
-        anyhow::anyhow!(
-            "{}: no cached page for `{id}` (offline mode reads the cache only)",
-            page.display()
-        )
-    };
+    let missing = || CacheError::NoPage(page.clone(), id.to_string());
     if !page.is_file() {
         return Err(missing());
     }
@@ -145,20 +174,12 @@ pub fn write(
     retrieved: &str,
     html: &str,
     tables: &[Table],
-) -> anyhow::Result<PathBuf> {
+) -> Result<PathBuf, CacheError> {
     crate::fetch::PaperId::parse(id)?;
     if cache.exists() && !cache.is_dir() {
-        anyhow::bail!(
-            "{}: the cache directory is not a directory",
-            cache.display()
-        );
+        return Err(CacheError::NotADirectory(cache.to_path_buf()));
     }
-    fs::create_dir_all(cache).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: cannot create the cache directory ({e})",
-            cache.display()
-        )
-    })?;
+    fs::create_dir_all(cache).map_err(|e| CacheError::CreateCache(cache.to_path_buf(), e))?;
     let dest = paper_dir(cache, id);
     let name = dest
         .file_name()
@@ -168,9 +189,8 @@ pub fn write(
     remove_leftovers(cache, &name);
     let tmp = cache.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = fs::remove_dir_all(&tmp);
-    fs::create_dir_all(&tmp)
-        .map_err(|e| anyhow::anyhow!("{}: cannot create ({e})", tmp.display()))?;
-    let result = (|| -> anyhow::Result<()> {
+    fs::create_dir_all(&tmp).map_err(|e| CacheError::CreateTemp(tmp.clone(), e))?;
+    let result = (|| -> Result<(), CacheError> {
         write_atomic(&tmp.join("page.html"), html.as_bytes())?;
         let mut metas = Vec::new();
         for t in tables {
@@ -213,70 +233,45 @@ pub fn write(
     }
     let old = cache.join(format!(".{name}.old-{}", std::process::id()));
     if dest.exists() {
-        fs::rename(&dest, &old).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot move {} aside to {} ({e})",
-                dest.display(),
-                old.display()
-            )
-        })?;
+        fs::rename(&dest, &old).map_err(|e| CacheError::MoveAside(dest.clone(), old.clone(), e))?;
     }
     if let Err(e) = fs::rename(&tmp, &dest) {
         if old.exists() {
             let _ = fs::rename(&old, &dest);
         }
         let _ = fs::remove_dir_all(&tmp);
-        return Err(anyhow::anyhow!(
-            "cannot move {} into place as {} ({e})",
-            tmp.display(),
-            dest.display()
-        ));
+        return Err(CacheError::MoveIn(tmp, dest, e));
     }
     let _ = fs::remove_dir_all(&old);
     Ok(dest)
 }
 
 /// Reads a paper's index; a missing or corrupt cache is an error naming the file.
-pub fn read_index(cache: &Path, id: &str) -> anyhow::Result<PaperIndex> {
+pub fn read_index(cache: &Path, id: &str) -> Result<PaperIndex, CacheError> {
     crate::fetch::PaperId::parse(id)?;
     let p = paper_dir(cache, id).join("index.json");
-    let text = fs::read_to_string(&p).map_err(|_| {
-        anyhow::anyhow!(
-            "{}: no cached tables for `{id}`; run `rlvr-audit fetch {id}` first",
-            p.display()
-        )
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: corrupt cache index ({e}); fetch the paper again",
-            p.display()
-        )
-    })
+    let text =
+        fs::read_to_string(&p).map_err(|_| CacheError::NoTables(p.clone(), id.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| CacheError::CorruptIndex(p, e.to_string()))
 }
 
 /// Reads one cached table.
-pub fn read_table(cache: &Path, id: &str, meta: &TableMeta) -> anyhow::Result<Table> {
+pub fn read_table(cache: &Path, id: &str, meta: &TableMeta) -> Result<Table, CacheError> {
     // The index names the table's file: only `table-N.json` inside the paper's directory is read.
     let ok = meta
         .json
         .strip_prefix("table-")
         .and_then(|r| r.strip_suffix(".json"))
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    anyhow::ensure!(
-        ok,
-        "{}: corrupt cache index (table file `{}` is not table-N.json); fetch the paper again",
-        paper_dir(cache, id).join("index.json").display(),
-        meta.json
-    );
+    if !ok {
+        return Err(CacheError::CorruptIndex(
+            paper_dir(cache, id).join("index.json"),
+            format!("table file `{}` is not table-N.json", meta.json),
+        ));
+    }
     let p = paper_dir(cache, id).join(&meta.json);
-    let text = fs::read_to_string(&p)
-        .map_err(|e| anyhow::anyhow!("{}: cannot read cached table ({e})", p.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: corrupt cached table ({e}); fetch the paper again",
-            p.display()
-        )
-    })
+    let text = fs::read_to_string(&p).map_err(|e| CacheError::ReadTable(p.clone(), e))?;
+    serde_json::from_str(&text).map_err(|e| CacheError::CorruptTable(p, e))
 }
 
 /// The cached tables whose printed tag, display name or float id is `name`.

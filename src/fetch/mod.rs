@@ -106,6 +106,9 @@ pub enum FetchError {
         message: String,
         retryable: bool,
     },
+    /// The HTTP client could not be built (its TLS set-up failed).
+    #[error(transparent)]
+    Client(reqwest::Error),
 }
 
 /// One HTTP answer.
@@ -161,7 +164,7 @@ pub struct HttpFetcher {
 pub const MAX_REDIRECTS: usize = 5;
 
 impl HttpFetcher {
-    pub fn new(opts: &FetchOptions) -> anyhow::Result<HttpFetcher> {
+    pub fn new(opts: &FetchOptions) -> Result<HttpFetcher, FetchError> {
         // One process-wide TLS provider (ring); a second install is a harmless no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::blocking::Client::builder()
@@ -186,7 +189,8 @@ impl HttpFetcher {
                     attempt.follow()
                 }
             }))
-            .build()?;
+            .build()
+            .map_err(FetchError::Client)?;
         Ok(HttpFetcher {
             client,
             deadline: opts.read_timeout,

@@ -1,6 +1,7 @@
 //! Views of results: number formatting shared by every format, and terminal tables.
 
 pub mod audit;
+pub mod check;
 pub mod markdown;
 pub mod papers;
 pub mod svg;
@@ -25,8 +26,8 @@ pub fn share(e: &Option<Estimate>, digits: usize) -> String {
 }
 
 /// The tool's name and version, printed in every output.
-pub fn tool() -> serde_json::Value {
-    serde_json::json!({"name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")})
+pub fn tool() -> crate::io::Tool {
+    crate::io::TOOL
 }
 
 /// A factor level as written: strings without JSON quotes.

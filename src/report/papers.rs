@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use anyhow::Result;
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::audit::{answer_text, cell, pts, survival_text};
+use super::svg::{DrawError, err};
 use crate::audit::engine::{Attribution, Judgement, SurvivalVerdict};
 use crate::audit::{AuditResult, Provenance};
 use crate::decompose::Share;
@@ -29,11 +29,11 @@ pub struct NotAudited {
 }
 
 /// Reads the list of rows that cannot be audited; a missing file has none.
-pub fn read_not_audited(path: &Path) -> Result<Vec<NotAudited>> {
+pub fn read_not_audited(path: &Path) -> Result<Vec<NotAudited>, crate::yaml::LoadError> {
     if !path.exists() {
         return Ok(Vec::new());
     }
-    Ok(crate::yaml::load(path)?)
+    crate::yaml::load(path)
 }
 
 /// One paper: its audits and its rows that cannot be audited.
@@ -376,7 +376,7 @@ fn identified(j: &Judgement, s: Share) -> Option<crate::stats::Estimate> {
 }
 
 /// Dot-and-interval figure of each row's shares of the total gain, or `None` when no row has one.
-pub fn figure(p: &Paper) -> Result<Option<String>> {
+pub fn figure(p: &Paper) -> Result<Option<String>, DrawError> {
     let mut rows: Vec<FigureRow> = Vec::new();
     for r in &p.audits {
         for t in &r.targets {
@@ -485,8 +485,4 @@ pub fn figure(p: &Paper) -> Result<Option<String>> {
         root.present().map_err(err)?;
     }
     Ok(Some(out))
-}
-
-fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow::anyhow!("drawing the figure failed: {e:?}")
 }

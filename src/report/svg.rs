@@ -1,13 +1,20 @@
 //! Figures, drawn with plotters' SVG backend.
 
-use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 
 use crate::stats::Estimate;
 use crate::sweep::Sweep;
 
-fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("drawing the figure failed: {e:?}")
+/// A figure plotters could not draw, with the backend's own description of why.
+#[derive(Debug, thiserror::Error)]
+#[error("drawing the figure failed: {0}")]
+pub struct DrawError(String);
+
+pub(crate) type Result<T> = std::result::Result<T, DrawError>;
+
+/// Wraps any of plotters' drawing errors (they differ in type by backend and call).
+pub(crate) fn err<E: std::fmt::Debug>(e: E) -> DrawError {
+    DrawError(format!("{e:?}"))
 }
 
 /// The series legend every figure draws, in a light box at `at`.

@@ -225,11 +225,9 @@ mod tests {
 
     #[test]
     fn oversized_files_are_refused_before_reading() {
-        let path = std::env::temp_dir().join(format!("rlvr-audit-big-{}.yaml", std::process::id()));
-        let f = std::fs::File::create(&path).unwrap();
-        f.set_len(100 * 1024 * 1024).unwrap(); // sparse: 100 MB without writing them
-        let e = load::<Doc>(&path).unwrap_err();
+        let f = tempfile::Builder::new().suffix(".yaml").tempfile().unwrap();
+        f.as_file().set_len(100 * 1024 * 1024).unwrap(); // sparse: 100 MB without writing them
+        let e = load::<Doc>(f.path()).unwrap_err();
         assert!(e.message.contains("limited"), "{e}");
-        std::fs::remove_file(&path).unwrap();
     }
 }

@@ -1,0 +1,252 @@
+//! Writing a draft: the schema-2 YAML with every unknown a `TODO`, and the title and authors read
+//! from the cached page.
+
+use std::path::Path;
+
+use super::Draft;
+use crate::fetch::cache;
+
+/// The paper's title and first author, from the cached page (LaTeXML's title and author blocks).
+pub fn title_and_authors(cache_dir: &Path, paper: &str) -> (Option<String>, Option<String>) {
+    let page = cache::paper_dir(cache_dir, paper).join("page.html");
+    let Ok(html) = std::fs::read_to_string(page) else {
+        return (None, None);
+    };
+    let doc = scraper::Html::parse_document(&html);
+    let text = |sel: &str| -> Vec<String> {
+        let Ok(s) = scraper::Selector::parse(sel) else {
+            return Vec::new();
+        };
+        doc.select(&s)
+            .map(|e| crate::fetch::cell::normalise(&crate::fetch::extract::element_text(e).0))
+            .filter(|t| !t.is_empty())
+            .collect()
+    };
+    let title = text("h1.ltx_title_document").into_iter().next();
+    let names = text(".ltx_personname");
+    let authors = match names.len() {
+        0 => None,
+        1 => Some(names[0].clone()),
+        _ => Some(format!("{} et al.", names[0])),
+    };
+    (title, authors)
+}
+
+fn q(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// The draft as a schema-2 descriptor, every unknown a `TODO`.
+pub fn render(d: &Draft, title: Option<&str>, authors: Option<&str>) -> String {
+    let version = d
+        .paper
+        .rfind('v')
+        .map(|i| &d.paper[i..])
+        .filter(|v| v.len() > 1 && v[1..].bytes().all(|b| b.is_ascii_digit()));
+    let number = d.paper.split('v').next().unwrap_or(&d.paper);
+    let version_text = version.map_or(
+        "TODO: the paper version (the cache holds no version: fetch with one, e.g. v1)".into(),
+        str::to_string,
+    );
+    let mut y = String::new();
+    let push = |y: &mut String, s: &str| {
+        y.push_str(s);
+        y.push('\n');
+    };
+    push(
+        &mut y,
+        &format!(
+            "# Draft by `rlvr-audit new` from arXiv {} {} ({}). Check every arm's role, fill in each TODO,\n# then `rlvr-audit validate` (a TODO is an \"unfinished draft\" error).",
+            d.paper, d.table, d.layout
+        ),
+    );
+    push(&mut y, "schema: 2");
+    push(&mut y, &format!("id: {}", d.id));
+    push(&mut y, "descriptor_version: 1");
+    push(&mut y, "paper:");
+    push(
+        &mut y,
+        &format!("  title: {}", q(title.unwrap_or("TODO: the paper's title"))),
+    );
+    push(
+        &mut y,
+        &format!(
+            "  authors: {}",
+            q(authors.unwrap_or("TODO: the authors, e.g. \"Zhao et al.\""))
+        ),
+    );
+    push(&mut y, &format!("  arxiv: {}", q(number)));
+    push(&mut y, &format!("  version: {}", q(&version_text)));
+    push(
+        &mut y,
+        &format!(
+            "  url: {}",
+            q(&format!("https://arxiv.org/abs/{}", d.paper))
+        ),
+    );
+    push(
+        &mut y,
+        &format!(
+            "claim: {}",
+            q("TODO: the claim in one sentence, as the paper states it")
+        ),
+    );
+    push(
+        &mut y,
+        &format!(
+            "model: {}",
+            q(d.model
+                .as_deref()
+                .unwrap_or("TODO: the model (the table does not name it)"))
+        ),
+    );
+    push(&mut y, "benchmark:");
+    push(
+        &mut y,
+        &format!(
+            "  name: {}",
+            q(if d.benchmark.is_empty() {
+                "TODO: the benchmark (the table does not name it)"
+            } else {
+                &d.benchmark
+            })
+        ),
+    );
+    push(
+        &mut y,
+        "  n: TODO  # the number of items (a whole number, unquoted), or delete this line if the paper does not state it",
+    );
+    match &d.metric {
+        Some(m) => {
+            push(&mut y, &format!("  metric: {m}"));
+            push(
+                &mut y,
+                &format!(
+                    "  metric_note: {}",
+                    q(&if d.metric_from == "caption" {
+                        format!(
+                            "from the caption: {}",
+                            d.caption.chars().take(200).collect::<String>()
+                        )
+                    } else {
+                        format!("from the header: {}", d.arms[0].column)
+                    })
+                ),
+            );
+        }
+        None => {
+            push(&mut y, "  metric: pass@1");
+            push(
+                &mut y,
+                &format!(
+                    "  metric_note: {}",
+                    q(
+                        "TODO: the header names no metric; pass@1 assumed — state the metric and decoding"
+                    )
+                ),
+            );
+        }
+    }
+    push(&mut y, &format!("targets: [{}]", d.targets.join(", ")));
+    push(&mut y, "training:");
+    for (k, what) in [
+        ("algorithm", "the RL algorithm"),
+        ("group_size", "samples per prompt"),
+        ("learning_rate", "learning rate"),
+        ("steps", "training steps or epochs"),
+        ("kl", "KL coefficient"),
+        ("seeds", "seeds"),
+    ] {
+        push(
+            &mut y,
+            &format!(
+                "  {k}: {}",
+                q(&format!(
+                    "TODO: {what} (\"not stated\" when the paper does not say)"
+                ))
+            ),
+        );
+    }
+    push(&mut y, "arms:");
+    for a in &d.arms {
+        push(&mut y, &format!("  {}:", a.name));
+        push(
+            &mut y,
+            &format!(
+                "    role: {}  # {}",
+                a.role,
+                if a.recognised == a.role {
+                    format!("label matched the `{}` synonyms", a.role)
+                } else {
+                    a.recognised.clone()
+                }
+            ),
+        );
+        push(&mut y, &format!("    label: {}", q(&a.label)));
+        push(&mut y, &format!("    printed: {}", q(&a.printed)));
+        if d.gain_caption {
+            push(
+                &mut y,
+                &format!(
+                    "    unit: {}",
+                    q(&format!(
+                        "TODO: the caption speaks of changes — {} if this row is an accuracy, gain_points/gain_fraction if it is a change over base",
+                        d.unit
+                    ))
+                ),
+            );
+        } else {
+            push(&mut y, &format!("    unit: {}", d.unit));
+        }
+        if let Some(s) = &a.spread {
+            push(&mut y, &format!("    spread: {s}"));
+        }
+        push(
+            &mut y,
+            &format!(
+                "    source: {{version: {}, location: {}, row: {}, column: {}, read_from: table}}",
+                q(version.unwrap_or("TODO: the paper version")),
+                q(&d.table),
+                q(&a.row),
+                q(&a.column)
+            ),
+        );
+        push(
+            &mut y,
+            &format!(
+                "    cell: {{paper: {}, table: {}, row: {}, column: {}}}",
+                q(&d.paper),
+                q(&d.table_ref),
+                q(&a.cell_row),
+                q(&a.cell_column)
+            ),
+        );
+    }
+    let designed: Vec<&str> = d
+        .arms
+        .iter()
+        .filter(|a| a.role == "designed")
+        .map(|a| a.label.as_str())
+        .collect();
+    let mut notes = format!(
+        "Drafted from arXiv {} {} ({}): \"{}\". Roles from the arm synonyms.",
+        d.paper,
+        d.table,
+        d.layout,
+        d.caption.chars().take(200).collect::<String>()
+    );
+    if !designed.is_empty() {
+        notes.push_str(&format!(
+            " {} matched no other role and {} taken as the paper's own method (role designed, audited as {}).",
+            designed
+                .iter()
+                .map(|l| format!("\"{l}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if designed.len() == 1 { "is" } else { "are" },
+            if designed.len() == 1 { "a target" } else { "targets" }
+        ));
+    }
+    push(&mut y, &format!("notes: {}", q(&notes)));
+    y
+}

@@ -1,0 +1,64 @@
+//! The `check --json` record: a view of an audit's answers, every target's readings with their
+//! survival and attribution, and the CI verdict with its exit code.
+
+use serde::Serialize;
+
+use crate::audit::engine::{Answer, Survival, SurvivalVerdict};
+use crate::audit::{AuditResult, NullEvidence};
+
+/// The `check FILE --json` record.
+#[derive(Serialize)]
+pub struct CheckRecord<'a> {
+    pub id: &'a str,
+    /// The CI answer over every target and reading.
+    pub survival: SurvivalVerdict,
+    /// The process's exit code: 0 SURVIVES, 1 NOT_SHOWN, 3 UNDETERMINED.
+    pub exit_code: u8,
+    pub targets: Vec<CheckTarget<'a>>,
+    pub null_evidence: &'a [NullEvidence],
+}
+
+/// One audited target arm and its readings.
+#[derive(Serialize)]
+pub struct CheckTarget<'a> {
+    pub arm: &'a str,
+    pub readings: Vec<CheckReading<'a>>,
+}
+
+/// One reading of a target (one per combination of its arms' alternatives).
+#[derive(Serialize)]
+pub struct CheckReading<'a> {
+    pub reading: &'a str,
+    pub survival: &'a Survival,
+    pub three_way: &'a Answer,
+    pub two_way: &'a Answer,
+}
+
+impl<'a> CheckRecord<'a> {
+    pub fn of(r: &'a AuditResult) -> CheckRecord<'a> {
+        let survival = r.survival();
+        CheckRecord {
+            id: &r.id,
+            survival,
+            exit_code: survival.exit_code(),
+            targets: r
+                .targets
+                .iter()
+                .map(|t| CheckTarget {
+                    arm: &t.arm,
+                    readings: t
+                        .judgements
+                        .iter()
+                        .map(|j| CheckReading {
+                            reading: &j.reading,
+                            survival: &j.survival,
+                            three_way: &j.three_way,
+                            two_way: &j.two_way,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            null_evidence: &r.null_evidence,
+        }
+    }
+}
