@@ -76,7 +76,7 @@ fn report_files_are_byte_identical_on_rerun() {
     // The committed fit cache, copied: `report` must find every model-check run in it (so it
     // leaves the copy as it was) and write the committed reports from it.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
     let cache = dir.join("fit-cache.json");
     std::fs::copy(root.join("data/fit-cache.json"), &cache).unwrap();
     let run = |d: &std::path::Path, serial: bool| {
