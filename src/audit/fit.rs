@@ -91,6 +91,10 @@ pub enum Solve {
     Paper,
     /// The format-gated family's closed form at the member's q (unreachable when acc ≥ q).
     Gated,
+    /// The format-gated family with per-prompt priors p ~ Beta(p̄κ, (1 − p̄)κ): the mean p̄
+    /// whose expected base accuracy q·E[acc(p)] is the reported one, by bisection over a
+    /// quadrature of the Beta.
+    GatedBeta,
     /// The style model: style 1 answers with p, style 0 with the prior whose odds are
     /// [`STYLE_ODDS_RATIO`] times p's (the more accurate style); the base accuracy
     /// share·acc(p₀) + (1 − share)·acc(p) is solved for p by bisection.
@@ -117,6 +121,10 @@ pub const FORMAT_RATES: [f64; 7] = [0.03, 0.06, 0.1, 0.2, 0.35, 0.5, 0.7];
 /// Learning rates of the format-learning members: the paper's, and four times it (a budget
 /// four times longer, for a base that rarely formats).
 pub const FORMAT_LEARNING_RATES: [f64; 2] = [0.05, 0.2];
+/// Concentration of the per-prompt Beta prior of the heterogeneous format-learning members:
+/// prompts differ in difficulty, so some have a wrong latent mode and a majority vote trails the
+/// ground truth there.
+pub const PRIOR_CONCENTRATION: f64 = 2.0;
 /// Base shares of the accurate style in the clip-bias members: preferred, and not.
 pub const STYLE_SHARES: [f64; 2] = [0.65, 0.35];
 
@@ -155,6 +163,20 @@ pub fn class() -> Vec<Member> {
             },
         }));
     }
+    out.extend(FORMAT_RATES.iter().map(|&q| Member {
+        name: format!("format-gated q={q} κ={PRIOR_CONCENTRATION}"),
+        mechanism: Mechanism::FormatLearning,
+        solve: Solve::GatedBeta,
+        config: SimConfig {
+            family: Family::FormatGated,
+            format_rate: q,
+            prior_concentration: Some(PRIOR_CONCENTRATION),
+            lr: FORMAT_LEARNING_RATES[1],
+            steps: MAX_STEPS,
+            seed: SEED,
+            ..config::paper()
+        },
+    }));
     out.extend(STYLE_SHARES.iter().map(|&share| Member {
         name: format!("clip-bias share={share}"),
         mechanism: Mechanism::ClipBias,
@@ -195,6 +217,24 @@ pub fn solved(member: &Member, base_accuracy: f64) -> Option<SimConfig> {
     match member.solve {
         Solve::Paper => c.prior = prior_for_base(&c, base_accuracy),
         Solve::Gated => c.prior = prior_for_base_accuracy(&c, base_accuracy)?,
+        Solve::GatedBeta => {
+            let kappa = c.prior_concentration?;
+            let q = crate::sim::policy::effective_format_rate(&c, c.format_rate);
+            let f = |mean: f64| q * beta_mean_accuracy(&c, mean, kappa);
+            let (mut lo, mut hi) = (1e-4, 1.0 - 1e-4);
+            if !(f(lo) < base_accuracy && base_accuracy < f(hi)) {
+                return None;
+            }
+            for _ in 0..100 {
+                let mid = 0.5 * (lo + hi);
+                if f(mid) < base_accuracy {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            c.prior = 0.5 * (lo + hi);
+        }
         Solve::Style => {
             // Arithmetic only (no libm), so the solved prior has the same bits everywhere.
             let (mut lo, mut hi) = (1e-6, 1.0 - 1e-6);
@@ -214,6 +254,29 @@ pub fn solved(member: &Member, base_accuracy: f64) -> Option<SimConfig> {
         }
     }
     c.validate().ok().map(|_| c)
+}
+
+/// E[acc(p)] for p ~ Beta(mean·κ, (1 − mean)·κ), self-normalised. The density's end points
+/// can be singular (a parameter below 1), so each half is integrated in a variable that makes it
+/// regular: p = t^(1/a) on (0, ½] and 1 − p = t^(1/b) on [½, 1), where p^(a−1)·dp = dt/a; a
+/// midpoint rule on 2,048 points per half.
+fn beta_mean_accuracy(cfg: &SimConfig, mean: f64, kappa: f64) -> f64 {
+    const POINTS: usize = 2048;
+    let (a, b) = (mean * kappa, (1.0 - mean) * kappa);
+    let (mut num, mut den) = (0.0, 0.0);
+    for (shape, other, left) in [(a, b, true), (b, a, false)] {
+        let top = 0.5f64.powf(shape);
+        let dt = top / POINTS as f64;
+        for i in 0..POINTS {
+            let t = (i as f64 + 0.5) * dt;
+            let x = t.powf(1.0 / shape);
+            let p = if left { x } else { 1.0 - x };
+            let w = (1.0 - x).powf(other - 1.0) * dt / shape;
+            num += w * latent_accuracy(cfg, p);
+            den += w;
+        }
+    }
+    num / den
 }
 
 /// The largest random-reward gain a clip-bias member can produce at its solved config: the
@@ -882,6 +945,39 @@ mod tests {
                 let p = prior_for_base(&cfg, acc);
                 let got: f64 = base_distribution(&cfg, p)[..2].iter().sum();
                 assert!((got - acc).abs() < 1e-12, "f {f} acc {acc} got {got}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_member_is_solved_to_the_reported_base_accuracy() {
+        for acc in [0.02, 0.15, 0.4, 0.75] {
+            for m in class() {
+                let Some(c) = solved(&m, acc) else {
+                    // Only a format rate at or below the accuracy makes a member unreachable.
+                    assert!(
+                        matches!(m.solve, Solve::Gated | Solve::GatedBeta)
+                            && m.config.format_rate <= acc + 1e-9,
+                        "{} at {acc}",
+                        m.name
+                    );
+                    continue;
+                };
+                let got = match m.solve {
+                    // The realised accuracy of many drawn prompts (the Beta prior's mean accuracy).
+                    Solve::GatedBeta => crate::sim::policy::base_accuracy(&SimConfig {
+                        prompts: 20_000,
+                        ..c.clone()
+                    }),
+                    Solve::Style => style_accuracy(&c, c.prior),
+                    _ => crate::sim::policy::base_accuracy(&c),
+                };
+                let tol = if matches!(m.solve, Solve::GatedBeta) {
+                    0.01
+                } else {
+                    1e-9
+                };
+                assert!((got - acc).abs() < tol, "{} at {acc}: {got}", m.name);
             }
         }
     }
