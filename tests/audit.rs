@@ -651,11 +651,13 @@ fn a_misfit_still_prints_everything_the_reported_arms_identify() {
     // Regression: a misfit printed no number at all and `check` exited 0 ("survives") on an
     // empty list of judgements.
     let dir = Dir::new("misfit");
-    // Format learning from a low base: +60 points from a majority vote, beyond the fitted class.
+    // A majority vote gaining +60 points while the ground-truth reward gains +1: each within
+    // the fitted class's reach, never together (a label-free gain there comes from the latent
+    // mode or the format, both of which the ground truth rewards too).
     let arms = [
         arm("base", "base", "10.0", "percent"),
         arm("pv", "majority", "70.0", "percent"),
-        arm("gt", "true", "75.0", "percent"),
+        arm("gt", "true", "11.0", "percent"),
     ]
     .concat();
     let p = dir.write("mf", &descriptor("mf", "M", Some(500), "gt", &arms));
@@ -665,16 +667,17 @@ fn a_misfit_still_prints_everything_the_reported_arms_identify() {
         rlvr_audit::audit::fit::FitStatus::Misfit
     ));
     let j = &r.targets[0].judgements[0];
-    assert!((j.terms.total.as_ref().unwrap().estimate.mean - 0.65).abs() < 1e-9);
+    assert!((j.terms.total.as_ref().unwrap().estimate.mean - 0.01).abs() < 1e-9);
     assert!((j.terms.label_free.as_ref().unwrap().estimate.mean - 0.60).abs() < 1e-9);
-    assert!((j.terms.rd.as_ref().unwrap().estimate.mean - 0.05).abs() < 1e-9);
+    assert!((j.terms.rd.as_ref().unwrap().estimate.mean + 0.59).abs() < 1e-9);
     assert!(j.terms.null.is_none() && j.terms.naive.is_none());
-    assert_eq!(j.two_way.verdict, Attribution::LabelFreeDominated);
     assert_eq!(j.three_way.verdict, Attribution::Undetermined);
     let md = rlvr_audit::report::audit::report(&r);
-    assert!(md.contains("+65.0 [") && md.contains("Misfit"), "{md}");
+    assert!(md.contains("+1.0 [") && md.contains("Misfit"), "{md}");
+    assert!(md.contains("-59.0 [") || md.contains("−59.0 ["), "{md}");
     let summary = rlvr_audit::report::audit::summary(std::slice::from_ref(&r), "audits", &[]);
-    assert!(summary.contains("+65.0 [") && summary.contains("UNDETERMINED"));
+    assert!(summary.contains("+1.0 [") && summary.contains("UNDETERMINED"));
+    assert!(summary.contains("misfit: "), "{summary}");
     let json = serde_json::to_value(&r).unwrap();
     assert!(
         json["targets"][0]["judgements"][0]["terms"]["total"]["estimate"]["mean"]
