@@ -494,10 +494,14 @@ pub struct ReportArgs {
     /// The paper cache that descriptors' `cell:` references are read from.
     #[arg(long, default_value = paths::PAPER_CACHE)]
     pub paper_cache: std::path::PathBuf,
-    /// The model check's cached simulator runs: read if present, rewritten (atomically, only
-    /// the runs this report used) when it changed.
+    /// The model check's cached simulator runs: read if present, and rewritten atomically when
+    /// this report computed runs it did not hold (new runs are added; none is removed).
     #[arg(long, default_value = paths::FIT_CACHE)]
     pub fit_cache: std::path::PathBuf,
+    /// Keep in the fit cache only the runs this report used (after descriptors were removed or
+    /// changed).
+    #[arg(long)]
+    pub prune_fit_cache: bool,
     /// Print the complete record of the audits as JSON.
     #[arg(long)]
     pub json: bool,

@@ -921,6 +921,7 @@ fn report_json_writes_only_json_and_an_invalid_descriptor_writes_nothing() {
     let audits = dir.path().join("audits");
     let reports = dir.path().join("reports");
     let prereg = dir.path().join("prereg");
+    let fit_cache = dir.path().join("fit-cache.json");
     std::fs::create_dir_all(&audits).unwrap();
     std::fs::create_dir_all(&prereg).unwrap();
     std::fs::write(
@@ -943,6 +944,8 @@ fn report_json_writes_only_json_and_an_invalid_descriptor_writes_nothing() {
             reports.to_str().unwrap(),
             "--prereg-dir",
             prereg.to_str().unwrap(),
+            "--fit-cache",
+            fit_cache.to_str().unwrap(),
         ];
         if json {
             v.push("--json");
@@ -1229,6 +1232,8 @@ fn report_needs_its_directories_and_removes_reports_of_deleted_descriptors() {
             prereg.display().to_string(),
             "--not-audited".into(),
             dir.path().join("none.yaml").display().to_string(),
+            "--fit-cache".into(),
+            dir.path().join("fit-cache.json").display().to_string(),
         ]
     };
     let o = command()

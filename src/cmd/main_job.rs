@@ -48,7 +48,7 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
             .as_bytes(),
         )?;
         write_paper_pages(&a.reports_dir, &results, &missing)?;
-        if fits.save(&a.fit_cache)? {
+        if fits.save(&a.fit_cache, a.prune_fit_cache)? {
             note!(a.json, "wrote {}", a.fit_cache.display());
         }
         let evidence = audits::measured_nulls(&descriptors, &Thresholds::default());

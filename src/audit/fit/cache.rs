@@ -1,0 +1,320 @@
+//! The model check's runs, cached by content hash: what one simulated arm of one solved member
+//! is ([`Request`]), what it yields ([`Gains`]), and the cache file ([`FitCache`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::class::{class, solved};
+use super::{ARMS, DECIMALS, MAX_CACHE_BYTES, REPLICATES, STEP_GRID};
+use crate::sim::{Arm, SimConfig, run};
+
+fn arm_of(key: &str) -> Arm {
+    match key {
+        "random" => Arm::Random { gamma: 0.5 },
+        "majority" => Arm::Majority,
+        _ => Arm::True,
+    }
+}
+
+/// One simulated arm of one solved member: what the cache stores under [`Request::key`].
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub config: SimConfig,
+    pub arm: &'static str,
+}
+
+impl Request {
+    /// The simulator arm this request runs.
+    pub fn arm(&self) -> Arm {
+        arm_of(self.arm)
+    }
+
+    /// The content hash of everything the runs depend on.
+    pub fn key(&self) -> String {
+        let text = format!(
+            "{}\n{}\n{}\n{}\n{:?}",
+            crate::sim::VERSION,
+            self.config.canonical_json(),
+            arm_of(self.arm),
+            REPLICATES,
+            STEP_GRID
+        );
+        crate::io::sha256_hex(&text)[..32].to_string()
+    }
+
+    /// The budgets of [`STEP_GRID`] this request's runs reach (a member may run fewer than
+    /// [`MAX_STEPS`] steps).
+    pub fn budgets(&self) -> usize {
+        budgets(&self.config)
+    }
+
+    /// Runs the replicates: per budget of [`STEP_GRID`] up to the config's steps, the mean and
+    /// standard deviation of the gain over base, rounded.
+    pub fn compute(&self) -> Gains {
+        let arm = arm_of(self.arm);
+        let nb = self.budgets();
+        let per_rep: Vec<Vec<f64>> = (0..REPLICATES)
+            .map(|r| {
+                let res = run(&self.config, &arm, r, true);
+                STEP_GRID[..nb]
+                    .iter()
+                    .map(|&s| res.trajectory[s].accuracy - res.base.accuracy)
+                    .collect()
+            })
+            .collect();
+        let n = REPLICATES as f64;
+        let mean: Vec<f64> = (0..nb)
+            .map(|b| round(per_rep.iter().map(|v| v[b]).sum::<f64>() / n))
+            .collect();
+        let sd: Vec<f64> = (0..nb)
+            .map(|b| {
+                let m = per_rep.iter().map(|v| v[b]).sum::<f64>() / n;
+                let ss: f64 = per_rep.iter().map(|v| (v[b] - m).powi(2)).sum();
+                round((ss / (n - 1.0)).sqrt())
+            })
+            .collect();
+        Gains { mean, sd }
+    }
+}
+
+/// How many budgets of [`STEP_GRID`] a run of `cfg` reaches.
+pub(super) fn budgets(cfg: &SimConfig) -> usize {
+    STEP_GRID.iter().filter(|&&s| s <= cfg.steps).count()
+}
+
+fn round(x: f64) -> f64 {
+    let s = 10f64.powi(DECIMALS);
+    (x * s).round() / s
+}
+
+/// Simulated gains over base of one (member, arm), per budget of [`STEP_GRID`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gains {
+    pub mean: Vec<f64>,
+    /// Standard deviation over the replicates.
+    pub sd: Vec<f64>,
+}
+
+/// Every request a fit at `base_accuracy` needs.
+pub fn requests(base_accuracy: f64) -> Vec<Request> {
+    class()
+        .iter()
+        .filter_map(|m| solved(m, base_accuracy))
+        .flat_map(|c| {
+            ARMS.iter().map(move |&arm| Request {
+                config: c.clone(),
+                arm,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Error)]
+pub enum CacheError {
+    #[error("{path}: cannot read the fit cache: {msg}")]
+    Read { path: String, msg: String },
+    #[error(
+        "{path}:{line}:{column}: the fit cache is not valid ({msg}); delete it and `report` recomputes it"
+    )]
+    Corrupt {
+        path: String,
+        line: usize,
+        column: usize,
+        msg: String,
+    },
+    #[error(
+        "{path}: the fit cache entry `{key}` has {got} budgets, not {want}; delete the file and `report` recomputes it"
+    )]
+    Shape {
+        path: String,
+        key: String,
+        got: usize,
+        want: usize,
+    },
+    #[error("{path}: cannot write the fit cache: {msg}")]
+    Write { path: String, msg: String },
+}
+
+/// The on-disk form of the cache.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CacheFile {
+    /// Simulator version the entries were computed with; another version's file is ignored.
+    simulator: String,
+    runs: BTreeMap<String, Gains>,
+}
+
+/// Simulated gains by request key. Shared by the audits of one run; thread-safe.
+#[derive(Default)]
+pub struct FitCache {
+    entries: Mutex<BTreeMap<String, Gains>>,
+    /// Keys looked up since the cache was made (what a pruned save keeps).
+    used: Mutex<BTreeSet<String>>,
+    /// Keys as loaded from the file.
+    loaded: BTreeSet<String>,
+}
+
+impl FitCache {
+    /// Reads a cache file. A missing file is an empty cache; a file of another simulator
+    /// version is ignored (its entries are stale); a corrupt file is an error naming it.
+    pub fn load(path: &Path) -> Result<FitCache, CacheError> {
+        use std::io::Read as _;
+        let p = path.display().to_string();
+        let read = |e: std::io::Error| CacheError::Read {
+            path: p.clone(),
+            msg: e.to_string(),
+        };
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FitCache::default()),
+            Err(e) => return Err(read(e)),
+        };
+        if !meta.is_file() {
+            return Err(read(std::io::Error::other(
+                "not a regular file (a directory, device or pipe)",
+            )));
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_CACHE_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(read)?;
+        if bytes.len() as u64 > MAX_CACHE_BYTES {
+            return Err(read(std::io::Error::other(format!(
+                "larger than {MAX_CACHE_BYTES} bytes, the limit of a fit cache"
+            ))));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            read(std::io::Error::other(format!(
+                "not UTF-8 (byte {})",
+                e.utf8_error().valid_up_to()
+            )))
+        })?;
+        let file: CacheFile = serde_json::from_str(&text).map_err(|e| CacheError::Corrupt {
+            path: p.clone(),
+            line: e.line(),
+            column: e.column(),
+            msg: e.to_string(),
+        })?;
+        if file.simulator != crate::sim::VERSION {
+            return Ok(FitCache::default());
+        }
+        for (key, g) in &file.runs {
+            for v in [&g.mean, &g.sd] {
+                if v.is_empty()
+                    || v.len() > STEP_GRID.len()
+                    || v.len() != g.mean.len()
+                    || v.iter().any(|x| !x.is_finite())
+                {
+                    return Err(CacheError::Shape {
+                        path: p,
+                        key: key.clone(),
+                        got: v.len(),
+                        want: g.mean.len().clamp(1, STEP_GRID.len()),
+                    });
+                }
+            }
+        }
+        Ok(FitCache {
+            loaded: file.runs.keys().cloned().collect(),
+            entries: Mutex::new(file.runs),
+            used: Mutex::default(),
+        })
+    }
+
+    /// Writes the cache atomically when this run used an entry the file did not hold: every
+    /// entry loaded or used (another set of descriptors may need what this one did not), or with
+    /// `prune` only the entries used (then also when some loaded entry went unused). Returns
+    /// whether the file was written.
+    pub fn save(&self, path: &Path, prune: bool) -> Result<bool, CacheError> {
+        let used = self.used.lock().expect("no panics under the lock").clone();
+        let keep: BTreeSet<String> = if prune {
+            used.clone()
+        } else {
+            self.loaded.union(&used).cloned().collect()
+        };
+        if keep == self.loaded {
+            return Ok(false);
+        }
+        let entries = self.entries.lock().expect("no panics under the lock");
+        let file = CacheFile {
+            simulator: crate::sim::VERSION.to_string(),
+            runs: keep
+                .iter()
+                .filter_map(|k| entries.get(k).map(|g| (k.clone(), g.clone())))
+                .collect(),
+        };
+        let mut text = serde_json::to_string(&file).expect("plain data");
+        text.push('\n');
+        crate::io::write_atomic(path, text.as_bytes()).map_err(|e| CacheError::Write {
+            path: path.display().to_string(),
+            msg: e.to_string(),
+        })?;
+        Ok(true)
+    }
+
+    /// Runs every request not in the cache, in parallel; `tick` is called once per request
+    /// computed. Returns how many were computed.
+    pub fn fill(&self, requests: &[Request], tick: &(dyn Fn() + Sync)) -> usize {
+        let mut seen = BTreeSet::new();
+        let todo: Vec<(String, &Request)> = {
+            let entries = self.entries.lock().expect("no panics under the lock");
+            requests
+                .iter()
+                .map(|r| (r.key(), r))
+                .filter(|(k, _)| !entries.contains_key(k) && seen.insert(k.clone()))
+                .collect()
+        };
+        let done: Vec<(String, Gains)> = todo
+            .par_iter()
+            .map(|(k, r)| {
+                let g = r.compute();
+                tick();
+                (k.clone(), g)
+            })
+            .collect();
+        let n = done.len();
+        self.entries
+            .lock()
+            .expect("no panics under the lock")
+            .extend(done);
+        n
+    }
+
+    /// The gains of `request`, computed now if not cached.
+    pub fn get(&self, request: &Request) -> Gains {
+        let key = request.key();
+        self.used
+            .lock()
+            .expect("no panics under the lock")
+            .insert(key.clone());
+        if let Some(g) = self
+            .entries
+            .lock()
+            .expect("no panics under the lock")
+            .get(&key)
+        {
+            return g.clone();
+        }
+        let g = request.compute();
+        self.entries
+            .lock()
+            .expect("no panics under the lock")
+            .insert(key, g.clone());
+        g
+    }
+
+    /// How many entries the cache holds.
+    pub fn len(&self) -> usize {
+        self.entries.lock().expect("no panics under the lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
