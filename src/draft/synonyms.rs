@@ -6,18 +6,8 @@ use std::path::Path;
 use super::DraftError;
 use crate::yaml::tree::{Kind, Node};
 
-/// The roles a synonyms file may name.
-const ROLES: &[&str] = &[
-    "base",
-    "random",
-    "majority",
-    "true",
-    "designed",
-    "format",
-    "incorrect",
-    "format-random",
-    "baseline",
-];
+/// The roles a synonyms file may name: the descriptor's roles.
+use crate::audit::descriptor::ROLES;
 
 /// One label pattern: whole consecutive words, the last may be a prefix (`qwen*`).
 #[derive(Clone, Debug)]

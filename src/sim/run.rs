@@ -226,6 +226,30 @@ fn mean_metrics(per_prompt: &[Metrics]) -> Metrics {
     sum.scaled(1.0 / per_prompt.len() as f64)
 }
 
+impl RunResult {
+    /// A run's result before its first step: every metric at `base`, no counts, no trajectory.
+    pub fn at_start(
+        arm: &Arm,
+        replicate: u64,
+        seed: &Seed,
+        base: Metrics,
+        style_share: Option<f64>,
+    ) -> RunResult {
+        RunResult {
+            arm: arm.clone(),
+            replicate,
+            seed: rng::seed_hex(seed),
+            base,
+            final_metrics: base,
+            dropped_groups: 0,
+            updated_groups: 0,
+            clipped_samples: 0,
+            style_share,
+            trajectory: Vec::new(),
+        }
+    }
+}
+
 /// One run of `arm` on replicate `replicate`. The config must be valid.
 pub fn run(cfg: &SimConfig, arm: &Arm, replicate: u64, keep_trajectory: bool) -> RunResult {
     run_full(cfg, arm, replicate, keep_trajectory).0
@@ -423,18 +447,7 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
     if keep_trajectory {
         trajectory.push(base);
     }
-    let mut out = RunResult {
-        arm: arm.clone(),
-        replicate,
-        seed: rng::seed_hex(&seed),
-        base,
-        final_metrics: base,
-        dropped_groups: 0,
-        updated_groups: 0,
-        clipped_samples: 0,
-        style_share: None,
-        trajectory: Vec::new(),
-    };
+    let mut out = RunResult::at_start(arm, replicate, &seed, base, None);
     if !arm.trains() {
         if keep_trajectory {
             trajectory.resize(cfg.steps + 1, base);

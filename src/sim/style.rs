@@ -277,18 +277,7 @@ pub fn run(
         .expect("a config has a wrong answer");
 
     let base = metrics(cfg, &style, &probs, &correct);
-    let mut out = RunResult {
-        arm: arm.clone(),
-        replicate,
-        seed: rng::seed_hex(&seed),
-        base,
-        final_metrics: base,
-        dropped_groups: 0,
-        updated_groups: 0,
-        clipped_samples: 0,
-        style_share: Some(share),
-        trajectory: Vec::new(),
-    };
+    let mut out = RunResult::at_start(arm, replicate, &seed, base, Some(share));
     let mut trajectory = Vec::new();
     if keep_trajectory {
         trajectory.push(base);

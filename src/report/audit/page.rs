@@ -1,0 +1,460 @@
+//! One markdown report per descriptor: the two answers, the arms, the model check, each
+//! target's decomposition and figure.
+
+use std::fmt::Write;
+
+use crate::audit::engine::{Judgement, SurvivalVerdict};
+use crate::audit::{AuditResult, TargetResult};
+use crate::decompose::{Share, Term};
+
+use super::text::*;
+
+pub(crate) fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement) {
+    let _ = writeln!(m, "#### Reading: {}\n", j.reading);
+    let _ = writeln!(
+        m,
+        "| anchor | accuracy (%) [95% interval] | basis |\n|---|---|---|"
+    );
+    for (name, (e, b)) in ["base", "random", "majority", "target"]
+        .iter()
+        .filter_map(|k| j.arms.get(*k).map(|v| (k, v)))
+    {
+        let _ = writeln!(
+            m,
+            "| {name} | {:.1} [{:.1}, {:.1}] | {} |",
+            100.0 * e.mean,
+            100.0 * e.lo.unwrap_or(e.mean),
+            100.0 * e.hi.unwrap_or(e.mean),
+            basis_word(*b)
+        );
+    }
+    let _ = writeln!(m, "\n| term | definition | points |\n|---|---|---|");
+    for term in Term::ALL {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} |",
+            term.symbol(),
+            term.definition(),
+            term_text(j, term)
+        );
+    }
+    // The gate leaves the three-way shares as bounds; an imputed arm already marks the shares
+    // that need it as model-based, and the identified ones keep their points.
+    let bounded3 = j.gate == Some(crate::gate::Decision::Bounded);
+    let _ = writeln!(
+        m,
+        "\n| share | definition | convention | value |\n|---|---|---|---|"
+    );
+    for (s, conv, bounded) in [
+        (Share::NullOfTotal, "three-way", bounded3),
+        (Share::ElicitOfTotal, "three-way", bounded3),
+        (Share::RdOfTotal, "three-way and the seed's two-way", false),
+        (Share::LabelFreeOfTotal, "the seed's two-way", false),
+        (Share::RdOfNaive, "of the naive estimator", bounded3),
+        (Share::ElicitOfNaive, "of the naive estimator", bounded3),
+    ] {
+        let _ = writeln!(
+            m,
+            "| {} | {} | {conv} | {} |",
+            s.name(),
+            s.definition(),
+            share_text(j, s, bounded)
+        );
+    }
+    let _ = writeln!(m);
+    let naive = match (&j.survival.naive, &j.survival.model_estimate) {
+        (Some(n), _) => format!("Δ_naive = {}", pts(n)),
+        (None, Some(e)) => format!(
+            "Δ_naive from the imputed random arm would be {} — a model's estimate, not evidence",
+            match (e.lo, e.hi) {
+                (Some(lo), Some(hi)) => format!("[{}, {}]", p1(lo), p1(hi)),
+                _ => p1(e.mean),
+            }
+        ),
+        (None, None) => "Δ_naive is not identified".into(),
+    };
+    let _ = writeln!(
+        m,
+        "* **Survival: {}.** {naive}; {}.",
+        survival_text(j),
+        j.survival.reason
+    );
+    let _ = writeln!(m, "* **Break-even null:** {}.", break_even_text(r, j));
+    let _ = writeln!(
+        m,
+        "* **Attribution, three-way: {}** — {}.",
+        answer_text(&j.three_way),
+        j.three_way.reason
+    );
+    let _ = writeln!(
+        m,
+        "* **Attribution, the seed's two-way convention: {}** — {}.",
+        answer_text(&j.two_way),
+        j.two_way.reason
+    );
+    if let Some(g) = j.gate {
+        let _ = writeln!(m, "* Gate (Δ_elicit): {g}.");
+    }
+    for (name, a) in [("three-way", &j.three_way), ("two-way", &j.two_way)] {
+        if !a.distribution.is_empty() {
+            let d: Vec<String> = a
+                .distribution
+                .iter()
+                .map(|(k, v)| format!("{k} {}", prob(*v)))
+                .collect();
+            let _ = writeln!(m, "* Bootstrap draws by {name} class: {}.", d.join(", "));
+        }
+    }
+    for c in t.transfer_checks.iter().filter(|c| c.reading == j.reading) {
+        let _ = writeln!(
+            m,
+            "* With the borrowed arms carried on the {} scale instead: survival {}{}, three-way {}, two-way {}.",
+            c.scale,
+            c.survival,
+            c.naive
+                .as_ref()
+                .map_or(String::new(), |n| format!(" (Δ_naive = {})", pts(n))),
+            c.three_way,
+            c.two_way
+        );
+    }
+    let _ = writeln!(m);
+}
+
+/// The report of one audit.
+pub fn report(r: &AuditResult) -> String {
+    let mut m = String::new();
+    let _ = writeln!(m, "# Audit: {}\n", r.id);
+    let _ = writeln!(
+        m,
+        "rlvr-audit {} · descriptor `{}` version {} · SHA-256 `{}` · regenerate with `cargo run --release -- report`\n",
+        env!("CARGO_PKG_VERSION"),
+        r.path,
+        r.descriptor_version,
+        r.descriptor_hash
+    );
+    let p = &r.paper;
+    let _ = writeln!(
+        m,
+        "**Paper.** {} — {} ({}{}).\n",
+        p.title,
+        p.authors,
+        if p.arxiv.is_empty() {
+            String::new()
+        } else {
+            format!("arXiv {}, ", p.arxiv)
+        },
+        p.version
+    );
+    let _ = writeln!(m, "**Claim.** {}\n", r.claim.trim());
+    let _ = writeln!(
+        m,
+        "**Setting.** {} on {} (n = {}, {}{}); targets: {}.\n",
+        r.model,
+        r.benchmark.name,
+        r.benchmark.n.map_or("not stated".into(), |n| n.to_string()),
+        r.benchmark.metric,
+        if r.benchmark.metric_note.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", r.benchmark.metric_note)
+        },
+        r.targets
+            .iter()
+            .map(|t| format!("`{}`", t.arm))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(m, "**Noise model.** {}.\n", r.noise);
+    if !r.training.is_empty() {
+        let t: Vec<String> = r
+            .training
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        let _ = writeln!(m, "**Training.** {}.\n", t.join("; "));
+    }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(m, "**Warnings.**\n");
+        for w in &r.warnings {
+            let _ = writeln!(m, "* {w}");
+        }
+        let _ = writeln!(m);
+    }
+    let _ = writeln!(
+        m,
+        "## The two answers\n\nCI answer (`check`): **{}** (exit code {}).\n",
+        r.survival(),
+        r.survival().exit_code()
+    );
+    let _ = writeln!(
+        m,
+        "| target | reading | Δ_total (points) | survival | Δ_naive (points) | break-even null (points) | three-way attribution | two-way attribution (seed's convention) |\n|---|---|---|---|---|---|---|---|"
+    );
+    for t in &r.targets {
+        for j in &t.judgements {
+            let _ = writeln!(
+                m,
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                t.arm,
+                cell(&j.reading),
+                term_text(j, Term::Total),
+                survival_text(j),
+                j.survival.naive.as_ref().map_or("—".into(), pts),
+                break_even_cell(j),
+                answer_text(&j.three_way),
+                answer_text(&j.two_way)
+            );
+        }
+    }
+    let _ = writeln!(m);
+    if let Some(j) = r.targets.first().and_then(|t| t.judgements.first())
+        && j.survival.verdict == SurvivalVerdict::Undetermined
+    {
+        let _ = writeln!(m, "Survival is UNDETERMINED: {}.\n", break_even_text(r, j));
+    }
+    let _ = writeln!(
+        m,
+        "## Arms\n\n| arm | role | paper's label | provenance | value as printed | source |\n|---|---|---|---|---|---|"
+    );
+    for a in &r.arms {
+        let (kind, value, src) = provenance(&a.provenance);
+        let _ = writeln!(
+            m,
+            "| {} | {} | {} | {} | {} | {} |",
+            a.arm,
+            a.role,
+            cell(&a.label),
+            cell(&kind),
+            cell(&value),
+            cell(&src)
+        );
+    }
+    if let Some(f) = &r.fit {
+        model_check_md(&mut m, f);
+    }
+    let _ = writeln!(m, "\n## Decomposition\n");
+    for t in &r.targets {
+        let _ = writeln!(
+            m,
+            "### Target `{}` ({}{})\n",
+            t.arm,
+            t.role,
+            if t.label.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", t.label)
+            }
+        );
+        for j in &t.judgements {
+            judgement_md(&mut m, r, t, j);
+        }
+        let _ = writeln!(
+            m,
+            "![Waterfall of `{}`: base → the identified steps → target]({})\n",
+            t.arm,
+            figure_path(r, t)
+        );
+    }
+    if r.targets.len() > 1 {
+        let _ = writeln!(
+            m,
+            "## The targets compared\n\n| target | reading | Δ_total | Δ_rd (target − majority) | rd share | survival | three-way | two-way |\n|---|---|---|---|---|---|---|---|"
+        );
+        for t in &r.targets {
+            for j in &t.judgements {
+                let _ = writeln!(
+                    m,
+                    "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                    t.arm,
+                    cell(&j.reading),
+                    term_text(j, Term::Total),
+                    term_text(j, Term::Rd),
+                    share_text(j, Share::RdOfTotal, false),
+                    survival_text(j),
+                    answer_text(&j.three_way),
+                    answer_text(&j.two_way)
+                );
+            }
+        }
+        let _ = writeln!(m);
+    }
+    let _ = writeln!(m, "## Random-reward gains measured for {}\n", r.model);
+    if r.null_evidence.is_empty() {
+        let _ = writeln!(
+            m,
+            "No other descriptor reports a random-reward arm for this model. All measured nulls: `null-evidence.md`.\n"
+        );
+    } else {
+        let _ = writeln!(
+            m,
+            "| descriptor | benchmark | reading | Δ_null (points) | source |\n|---|---|---|---|---|"
+        );
+        for e in &r.null_evidence {
+            let _ = writeln!(
+                m,
+                "| [{}]({}.md) | {} | {} | {} | {}, {}, row {}, column {} |",
+                e.id,
+                e.id,
+                e.benchmark,
+                e.reading,
+                pts(&e.null),
+                e.source.version,
+                e.source.location,
+                e.source.row,
+                e.source.column
+            );
+        }
+        let _ = writeln!(m);
+    }
+    let _ = writeln!(m, "## Rules and thresholds\n");
+    let th = &r.thresholds;
+    let _ = writeln!(
+        m,
+        "* Survival: SURVIVES when the 95 % interval of Δ_naive = target − random lies above 0, NOT_SHOWN when it \
+         reaches 0 (P(Δ_naive > 0) printed), UNDETERMINED when no random arm is reported or borrowed (an imputed one \
+         never decides). Break-even null: the lower end of Δ_total's interval."
+    );
+    let _ = writeln!(
+        m,
+        "* Attribution: a class per bootstrap draw — the share above {} dominates (NULL_, ELICITATION_ or \
+         REWARD_DESIGN_DOMINATED three-way; LABEL_FREE_ or REWARD_DESIGN_DOMINATED two-way), MIXED otherwise, NO_GAIN \
+         when Δ_total is below {}. The verdict is the class most draws get, its probability their share; below {} it is \
+         marked \"most likely\". Three-way is BOUNDED when the gate ({}) fails or a partition arm is imputed, and \
+         UNDETERMINED without a random or majority arm; two-way needs no random arm.",
+        th.dominance,
+        th.share_tolerance,
+        th.settled,
+        th.gate.describe()
+    );
+    let _ = writeln!(
+        m,
+        "* Uncertainty: each printed number is the interval its printed precision implies (uniform), plus the binomial \
+         standard error over the benchmark's items and the seed spread where given (normal); a gain adds to the drawn \
+         base; a borrowed arm carries its lender's gain over the lender's own base (drawn with their noise); an imputed \
+         arm is uniform over its bound. {} seeded parametric-bootstrap draws (seed from the descriptor's SHA-256); \
+         intervals are 2.5–97.5 % percentiles.",
+        th.draws
+    );
+    if !r.notes.trim().is_empty() {
+        let _ = writeln!(m, "\n## Notes from the descriptor\n\n{}", r.notes.trim());
+    }
+    let _ = writeln!(m, "\n## How to read this\n");
+    let _ = writeln!(
+        m,
+        "Δ_total = Δ_null + Δ_elicit + Δ_rd exactly. Δ_null is what a random reward already gives; Δ_elicit is what a \
+         label-free majority vote adds on top; Δ_rd is what the reward under audit adds beyond that. The usual \"true \
+         minus random\" comparison is Δ_naive = Δ_elicit + Δ_rd. Survival asks whether Δ_naive is above 0; attribution \
+         asks which term carries Δ_total. Numbers are in percentage points of accuracy."
+    );
+    m
+}
+
+/// The model check: the fitted class, the consistent settings, each reported arm's residual, and
+/// "fits" or "misfit" with what the class can reach.
+pub(crate) fn model_check_md(m: &mut String, f: &crate::audit::fit::Fit) {
+    use crate::audit::fit::FitStatus;
+    let _ = writeln!(
+        m,
+        "\n## Model check: the simulator fitted to the reported arms\n"
+    );
+    let _ = writeln!(
+        m,
+        "* **{}**. {} of {} settings consistent{}. A fit is a model's account of the numbers, never evidence: \
+         an imputed arm decides nothing.",
+        f.verdict(),
+        f.settings_consistent,
+        f.settings_scanned,
+        if f.consistent_by_member.is_empty() {
+            String::new()
+        } else {
+            let by: Vec<String> = f
+                .consistent_by_member
+                .iter()
+                .map(|(k, n)| format!("`{k}` {n}"))
+                .collect();
+            format!(" ({})", by.join(", "))
+        }
+    );
+    let _ = writeln!(m, "* Class and method: {}.", f.method);
+    if let Some(b) = &f.best {
+        let g: Vec<String> = b
+            .gains
+            .iter()
+            .map(|(k, v)| format!("{k} {}", p1(*v)))
+            .collect();
+        let _ = writeln!(
+            m,
+            "* Closest setting: `{}`, p_s = {:.4}, {} steps; simulated gains over base (points, mean of the replicates) {}.",
+            b.member,
+            b.prior,
+            b.steps,
+            g.join(", ")
+        );
+    }
+    if !f.residuals.is_empty() {
+        let _ = writeln!(
+            m,
+            "\n| reported arm | reported gain | simulated at the closest setting (± 2 replicate s.e.) | residual (tolerances) | tolerance ± (reported + 2 simulated s.e.) | class reaches |\n|---|---|---|---|---|---|"
+        );
+        for (r, a) in f.residuals.iter().zip(&f.anchors) {
+            let reach = f.reach.get(&r.arm).copied().unwrap_or([f64::NAN; 2]);
+            let _ = writeln!(
+                m,
+                "| `{}` | {} | {} ± {:.1} | {:+.2} | {:.1} | {} to {} |",
+                r.arm,
+                p1(r.reported),
+                p1(r.simulated),
+                200.0 * r.simulated_se,
+                r.tolerances,
+                100.0 * (a.tolerance + 2.0 * r.simulated_se),
+                p1(reach[0]),
+                p1(reach[1])
+            );
+        }
+        let _ = writeln!(m);
+        for r in &f.residuals {
+            let reach = f.reach.get(&r.arm).copied().unwrap_or([f64::NAN; 2]);
+            if r.reported > reach[1] || r.reported < reach[0] {
+                let _ = writeln!(
+                    m,
+                    "* `{}`: the reported gain {} lies outside what any setting of the class reaches in the mean \
+                     ({} to {}); it is matched, if at all, only through the tolerance (the paper's sampling error and \
+                     the simulated replicates' spread), not reproduced.",
+                    r.arm,
+                    p1(r.reported),
+                    p1(reach[0]),
+                    p1(reach[1])
+                );
+            }
+        }
+    }
+    for (k, [lo, hi]) in &f.imputed {
+        let _ = writeln!(
+            m,
+            "* Imputed `{k}` (not run by the paper): gain over base in [{}, {}] points — the consistent settings and \
+             their neighbouring budgets, each ± 2 replicate standard errors.",
+            p1(*lo),
+            p1(*hi)
+        );
+    }
+    if f.status == FitStatus::Misfit {
+        let why = f
+            .misfit
+            .as_ref()
+            .map(|x| {
+                format!(
+                    " `{}` is off by {:.1} tolerances; {}.",
+                    x.arm,
+                    x.off_by.abs(),
+                    x.lacks
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            m,
+            "* **Misfit**: no setting of the fitted class matches the reported arms.{why} Only the quantities the \
+             reported arms identify are printed below; nothing is imputed."
+        );
+    }
+}
