@@ -1,4 +1,7 @@
 //! Command-line definitions (clap) and the overlay of simulator flags on a preset.
+//!
+//! The file is long because it is every command's flag list (with its help text) in one place;
+//! the commands' logic lives in `cmd/`.
 
 use clap::{Args, Parser, Subcommand};
 

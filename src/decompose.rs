@@ -11,6 +11,9 @@
 //! the last is TARGET, a RANDOM arm precedes a MAJORITY arm). Every term of one replicate comes
 //! from the same accuracies, so the identity holds per replicate to rounding. Shares are ratios of
 //! mean terms; a share whose denominator is below the tolerance is *undefined*.
+//!
+//! The file is long because the telescoping terms, their shares, the gate's inputs and the
+//! records built from them are one method (METHOD §3, §6) with its tests.
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,9 @@
 //! Audits: hand-computed decompositions, the two answers (survival, attribution) and their
 //! rules, rounding intervals, determinism, validation errors with locations, borrowing,
 //! imputation and misfits that hide nothing identified, and `check`'s exit codes.
+//!
+//! The file is long because it is the audit layer's acceptance suite: one test per rule or
+//! regression, sharing one descriptor builder.
 
 mod common;
 

@@ -11,6 +11,10 @@
 //! Terms and shares are those of [`crate::decompose`]; the gate is [`crate::gate::GateRule`].
 //! Every verdict's probability is the share of bootstrap draws that the verdict's own rule
 //! classifies the same way, so a label never contradicts its number.
+//!
+//! The file is long because the verdict rules (survival, three-way, two-way) and the bootstrap
+//! they are judged over must be read together: each label is defined by the same rule as its
+//! number.
 
 use std::collections::BTreeMap;
 

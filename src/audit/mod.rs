@@ -2,6 +2,10 @@
 //! simulated) → for each target and each reading of ambiguous numbers, the terms and shares the
 //! known arms identify, and the two answers (survival, attribution), with the break-even null and
 //! the random-reward gains measured elsewhere in the corpus as its evidence.
+//!
+//! The file is long because the audit of one descriptor — its arms' draws, borrowing, the model
+//! check, imputation and the judgement of each target and reading — is one recipe; loading is in
+//! `load`, the records in `result`.
 
 pub mod descriptor;
 pub mod engine;

@@ -1,5 +1,8 @@
 //! The pre-registration file: raw YAML structs, then a validated study whose cells are ready to
 //! run. Unknown keys fail with file:line:column; semantic errors name the field.
+//!
+//! The file is long because the study schema, its located parse errors and its semantic checks
+//! are one format's reader.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -2,6 +2,9 @@
 //! plain `<table>`, or the inline `span.ltx_tabular` form), its float (`figure.ltx_table`, with
 //! sub-table panels), caption and printed tag, and a grid with rowspan/colspan expanded before
 //! any header logic.
+//!
+//! The file is long because table extraction (headers, spans, panels, guessed header rows) is one
+//! algorithm over the page's tree, tested on committed pages.
 
 use scraper::{ElementRef, Html, Node};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,6 @@
 //! Figures, drawn with plotters' SVG backend.
+//!
+//! The file is long because every figure shares the same axis, label and escaping helpers.
 
 use plotters::prelude::*;
 

@@ -3,6 +3,9 @@
 //! In the format-gated family (answers `0..K` formatted, `K..2K` the same latent answers
 //! unformatted; see [`super::policy`]) the grader credits only a formatted correct answer, and
 //! a vote counts only formatted answers; each arm's doc says what it does there.
+//!
+//! The file is long because each arm's rule, its parser and its unit tests (including the gated
+//! family's votes) sit together.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,6 +1,10 @@
 //! Simulator configuration: the full set of parameters of one tabular-GRPO run, the named
 //! presets, and validation. A config never names a reward arm: arms of one replicate share the
 //! config's seeds (common random numbers).
+//!
+//! The file is long because every field of [`SimConfig`] carries its documentation, default and
+//! validation rule side by side, with the presets beside them; splitting them apart would
+//! separate a rule from the field it guards.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

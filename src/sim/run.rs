@@ -5,6 +5,9 @@
 //! every arm of a replicate (common random numbers); the reward draws are seeded by the arm as
 //! well. Each step consumes the same batch and sample draws whatever the arm does, so arms stay
 //! aligned draw for draw.
+//!
+//! The file is long because it is the hot loop in its compiled copies (baseline, AVX2, sized
+//! shapes) and the tests that they give the same bits.
 
 use rayon::prelude::*;
 use serde::Serialize;

@@ -15,6 +15,10 @@
 //! only its own group and the shared φ sees them all. A rollout batch is split into
 //! `minibatches` steps per inner epoch, so every step after the first sees φ moved (ratios ≠ 1)
 //! even at μ = 1.
+//!
+//! The file is long because it is one run loop (the style model's sampling, rewards, clipped
+//! two-token update and exact marginal metrics) with its finite-difference and determinism tests;
+//! its parts share every buffer.
 
 use super::arm::{self, Arm, PromptView};
 use super::config::{Family, Optimizer, RatioLevel, SimConfig, TieBreak};

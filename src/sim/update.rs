@@ -1,6 +1,9 @@
 //! Logit updates: group advantages, the on-policy policy gradient, the PPO-clipped surrogate and
 //! the two regularisers. Each gradient has its objective beside it so tests can check one against
 //! finite differences of the other.
+//!
+//! The file is long because every gradient the simulator ascends sits beside the objective it is
+//! the gradient of and the finite-difference test that ties them.
 
 use super::config::{Advantage, Regulariser};
 
