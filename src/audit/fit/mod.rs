@@ -144,6 +144,10 @@ pub struct Fit {
     /// Each simulated arm's [min, max] gain over every setting of the class.
     pub reach: BTreeMap<String, [f64; 2]>,
     pub misfit: Option<MisfitReason>,
+    /// The most a shared-style clip bias can give a random reward at this base accuracy: the
+    /// accurate style's share driven from its base value to 1, answers held fixed
+    /// ([`style_ceiling`] of the preferred-style member).
+    pub random_ceiling: Option<f64>,
     /// Missing arm → [lo, hi] of its gain over base across the consistent settings and their
     /// neighbouring budgets, each ± twice its replicate standard error.
     pub imputed: BTreeMap<String, [f64; 2]>,
@@ -396,6 +400,7 @@ pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &F
         residuals,
         reach,
         misfit,
+        random_ceiling: ceiling,
         imputed,
     }
 }

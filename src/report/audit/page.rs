@@ -420,11 +420,22 @@ pub(crate) fn model_check_md(m: &mut String, f: &crate::audit::fit::Fit) {
                     m,
                     "* `{}`: the reported gain {} lies outside what any setting of the class reaches in the mean \
                      ({} to {}); it is matched, if at all, only through the tolerance (the paper's sampling error and \
-                     the simulated replicates' spread), not reproduced.",
+                     the simulated replicates' spread), not reproduced.{}",
                     r.arm,
                     p1(r.reported),
                     p1(reach[0]),
-                    p1(reach[1])
+                    p1(reach[1]),
+                    match f.random_ceiling {
+                        Some(c) if r.arm == "random" && r.reported > reach[1] => format!(
+                            " Why it falls short: the class's random-reward gains come from its clip-bias members, which \
+                             move a behaviour shared by every prompt toward the one the base prefers; at most that \
+                             behaviour's share goes to 1 with answers held fixed, (1 − {})·(acc of the accurate style − \
+                             acc of the other) = {} points at this base accuracy.",
+                            crate::audit::fit::STYLE_SHARES[0],
+                            p1(c)
+                        ),
+                        _ => String::new(),
+                    }
                 );
             }
         }
