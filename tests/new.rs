@@ -2,6 +2,9 @@
 //! model groups; arms as columns; two guessed header levels with ± spreads), their numbers, roles
 //! and cell references (resolved by `validate --paper-cache`), and the TODOs that make a draft an
 //! "unfinished draft" until a user fills them in. Offline: pages are copied into a temp cache.
+//!
+//! The file is long because each committed table layout has its own drafting test, sharing one
+//! offline cache set-up.
 
 mod common;
 

@@ -1,5 +1,8 @@
 //! Cross-module checks of the simulator: invariants of the arms and the update, seeding,
 //! parallel/serial identity, and the seed paper's qualitative pattern.
+//!
+//! The file is long because it is the simulator's acceptance suite (golden bits, identities, the
+//! seed paper's pattern), sharing its config builders.
 
 use rlvr_audit::decompose::Chain;
 use rlvr_audit::decompose::simulate_decomposition;

@@ -1,5 +1,8 @@
 //! Recognising a table's arms: which rows or columns name training arms, their printed numbers
 //! and spreads, the metric, unit and model, and the drafts (one per model × benchmark) they give.
+//!
+//! The file is long because recognising a table's arms, numbers and metric is one pass over the
+//! table, its steps feeding each other.
 
 use super::synonyms::{Pattern, words};
 use super::{Draft, DraftArm, Synonyms, slug};
