@@ -187,13 +187,7 @@ pub(crate) fn load_with_neighbours(
 
 /// Runs the model-check runs missing from `fits`, with a progress bar.
 fn fill_fits(fits: &FitCache, requests: &[audits::fit::Request]) {
-    let missing = requests
-        .iter()
-        .map(|r| r.key())
-        .collect::<std::collections::BTreeSet<_>>()
-        .len()
-        .saturating_sub(fits.len());
-    let pb = progress::bar(missing as u64, "model-check runs");
+    let pb = progress::bar(fits.missing(requests) as u64, "model-check runs");
     fits.fill(requests, &|| pb.inc(1));
     pb.finish_and_clear();
 }

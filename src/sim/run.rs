@@ -229,6 +229,27 @@ fn mean_metrics(per_prompt: &[Metrics]) -> Metrics {
     sum.scaled(1.0 / per_prompt.len() as f64)
 }
 
+/// Tie-break ranks (`n × k`, row-major): a random permutation of each prompt's `k` answers
+/// (Fisher–Yates), drawn from a stream of the replicate so all arms see the same order; empty
+/// when ties are broken by fresh draws.
+pub(crate) fn tie_ranks(cfg: &SimConfig, seed: &Seed, n: usize, k: usize) -> Vec<u32> {
+    match cfg.tie_break {
+        TieBreak::Random => Vec::new(),
+        TieBreak::Shuffled => {
+            let mut ties_rng = rng::stream(seed, STREAM_TIES);
+            let mut ranks = Vec::with_capacity(n * k);
+            for _ in 0..n {
+                let mut perm: Vec<u32> = (0..k as u32).collect();
+                for i in (1..k).rev() {
+                    perm.swap(i, rng::below(&mut ties_rng, i + 1));
+                }
+                ranks.extend(perm);
+            }
+            ranks
+        }
+    }
+}
+
 impl RunResult {
     /// A run's result before its first step: every metric at `base`, no counts, no trajectory.
     pub fn at_start(
@@ -470,23 +491,7 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
         adv: vec![0.0; g],
         counts: vec![0; k],
     };
-    // Tie-break ranks: a random permutation of each prompt's answers (Fisher–Yates), drawn from a
-    // stream of the replicate so all arms see the same order.
-    let priority: Vec<u32> = match cfg.tie_break {
-        TieBreak::Random => Vec::new(),
-        TieBreak::Shuffled => {
-            let mut ties_rng = rng::stream(&seed, STREAM_TIES);
-            let mut ranks = Vec::with_capacity(n * k);
-            for _ in 0..n {
-                let mut perm: Vec<u32> = (0..k as u32).collect();
-                for i in (1..k).rev() {
-                    perm.swap(i, rng::below(&mut ties_rng, i + 1));
-                }
-                ranks.extend(perm);
-            }
-            ranks
-        }
-    };
+    let priority = tie_ranks(cfg, &seed, n, k);
     // Closures take the sizes by value: a captured reference would keep `k` in memory, and the
     // sized copies would lose their constant row length.
     let priority = priority.as_slice();

@@ -21,7 +21,7 @@
 //! its parts share every buffer.
 
 use super::arm::{self, Arm, PromptView};
-use super::config::{Family, Optimizer, RatioLevel, SimConfig, TieBreak};
+use super::config::{Family, Optimizer, RatioLevel, SimConfig};
 use super::policy::{Metrics, base_distribution, softmax, special_answer};
 use super::run::{RunResult, replicate_seed, reward_seed};
 use super::update::{self, Clip, is_clipped};
@@ -294,21 +294,7 @@ pub fn run(
         return (out, theta);
     }
 
-    let priority: Vec<u32> = match cfg.tie_break {
-        TieBreak::Random => Vec::new(),
-        TieBreak::Shuffled => {
-            let mut ties_rng = rng::stream(&seed, 3);
-            let mut ranks = Vec::with_capacity(n * k);
-            for _ in 0..n {
-                let mut perm: Vec<u32> = (0..k as u32).collect();
-                for i in (1..k).rev() {
-                    perm.swap(i, rng::below(&mut ties_rng, i + 1));
-                }
-                ranks.extend(perm);
-            }
-            ranks
-        }
-    };
+    let priority = crate::sim::run::tie_ranks(cfg, &seed, n, k);
     let priority_of = |q: usize| (!priority.is_empty()).then(|| &priority[q * k..(q + 1) * k]);
     let mut counts = vec![0u32; k];
     let fixed_labels: Vec<usize> = match arm {

@@ -258,6 +258,18 @@ impl FitCache {
         Ok(true)
     }
 
+    /// How many distinct requests of `requests` the cache does not hold (what [`FitCache::fill`]
+    /// would run).
+    pub fn missing(&self, requests: &[Request]) -> usize {
+        let entries = self.entries.lock().expect("no panics under the lock");
+        requests
+            .iter()
+            .map(|r| r.key())
+            .filter(|k| !entries.contains_key(k))
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
+
     /// Runs every request not in the cache, in parallel; `tick` is called once per request
     /// computed. Returns how many were computed.
     pub fn fill(&self, requests: &[Request], tick: &(dyn Fn() + Sync)) -> usize {
