@@ -505,6 +505,9 @@ pub struct ReportArgs {
     /// changed).
     #[arg(long)]
     pub prune_fit_cache: bool,
+    /// The evidence on the null read besides the descriptors.
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
     /// Print the complete record of the audits as JSON.
     #[arg(long)]
     pub json: bool,
@@ -538,6 +541,9 @@ pub struct AuditArgs {
     /// Where reports/<id>.md goes.
     #[arg(long, default_value = paths::REPORTS)]
     pub reports_dir: std::path::PathBuf,
+    /// The evidence on the null read besides the descriptors.
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
     /// Print the complete record as JSON.
     #[arg(long)]
     pub json: bool,
@@ -556,6 +562,13 @@ pub struct CheckArgs {
     /// The model check's cached simulator runs (read if present; runs not in it are computed).
     #[arg(long, default_value = paths::FIT_CACHE)]
     pub fit_cache: std::path::PathBuf,
+    /// The evidence on the null read besides the descriptors.
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
+    /// Exit 0 on a survival that rests on other papers' measured nulls alone (under every
+    /// transfer); by default such an answer exits 3, since the paper ran no random arm.
+    #[arg(long)]
+    pub accept_cross_paper: bool,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -697,4 +710,35 @@ pub struct NewArgs {
     /// Cache directory.
     #[arg(long, default_value = paths::PAPER_CACHE)]
     pub cache_dir: std::path::PathBuf,
+}
+
+/// Where the evidence on the null besides the descriptors is read from, and the seed-spread
+/// sensitivity.
+#[derive(Args, Debug, Clone)]
+pub struct EvidenceArgs {
+    /// Correctness-blind arms printed without a full descriptor (the project's built-in copy is
+    /// used when the default path is absent).
+    #[arg(long, default_value = paths::MEASURED_NULLS)]
+    pub measured_nulls: std::path::PathBuf,
+    /// Names that denote one model or one benchmark across papers.
+    #[arg(long, default_value = paths::ALIASES)]
+    pub aliases: std::path::PathBuf,
+    /// The training-seed spread, in points, at which every survival answer is recomputed to show
+    /// which answers it would change (default: the sample sd of TTRL's three printed reruns,
+    /// 1.96 points, rounded; 0 turns the sensitivity off).
+    #[arg(long, default_value_t = 2.0, value_parser = seed_sd_points)]
+    pub seed_sd: f64,
+}
+
+fn seed_sd_points(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of points"))?;
+    if v.is_finite() && (0.0..=50.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "`{s}`: the seed spread must be from 0 to 50 points"
+        ))
+    }
 }

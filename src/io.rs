@@ -23,6 +23,10 @@ pub mod paths {
     /// Label patterns that `new` recognises arms by.
     /// The model check's cached simulator runs (`report` keeps it current).
     pub const FIT_CACHE: &str = "data/fit-cache.json";
+    /// Correctness-blind arms printed without a full descriptor (measured nulls and controls).
+    pub const MEASURED_NULLS: &str = "data/measured-nulls.yaml";
+    /// Names that denote one model or benchmark across papers.
+    pub const ALIASES: &str = "data/aliases.yaml";
     pub const ARM_SYNONYMS: &str = "data/arm-synonyms.yaml";
 }
 

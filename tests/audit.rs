@@ -14,7 +14,7 @@ use rlvr_audit::audit::{AuditResult, audit, load_set};
 use rlvr_audit::decompose::Term;
 use rlvr_audit::gate::Decision;
 
-use common::{TempDir, cli, command, temp};
+use common::{TempDir, cli, command, stderr, stdout, temp};
 
 /// A temporary directory of descriptors (removed when dropped).
 struct Dir(TempDir);
@@ -41,9 +41,20 @@ fn arm(name: &str, role: &str, printed: &str, unit: &str) -> String {
 }
 
 fn descriptor(id: &str, model: &str, n: Option<u64>, targets: &str, arms: &str) -> String {
+    descriptor_on(id, model, "B", n, targets, arms)
+}
+
+fn descriptor_on(
+    id: &str,
+    model: &str,
+    bench: &str,
+    n: Option<u64>,
+    targets: &str,
+    arms: &str,
+) -> String {
     let n = n.map_or(String::new(), |n| format!("  n: {n}\n"));
     format!(
-        "schema: 2\nid: {id}\ndescriptor_version: 1\npaper:\n  title: T\n  authors: A\n  version: v1\nclaim: c\ntargets: [{targets}]\nmodel: {model}\nbenchmark:\n  name: B\n{n}  metric: pass@1\narms:\n{arms}"
+        "schema: 2\nid: {id}\ndescriptor_version: 1\npaper:\n  title: T\n  authors: A\n  version: v1\nclaim: c\ntargets: [{targets}]\nmodel: {model}\nbenchmark:\n  name: {bench}\n{n}  metric: pass@1\narms:\n{arms}"
     )
 }
 
@@ -562,7 +573,7 @@ fn no_random(dir: &Dir, id: &str, model: &str) -> PathBuf {
 }
 
 #[test]
-fn without_a_random_arm_survival_is_undetermined_and_the_two_way_split_is_a_point_answer() {
+fn without_a_random_arm_survival_reads_the_measured_null_and_the_two_way_split_is_a_point_answer() {
     let dir = Dir::new("norandom");
     let p = no_random(&dir, "nr", "M");
     // A measured null for the same model and benchmark elsewhere in the set.
@@ -578,8 +589,13 @@ fn without_a_random_arm_survival_is_undetermined_and_the_two_way_split_is_a_poin
     );
     let r = audit_file(&dir, "nr");
     let j = &r.targets[0].judgements[0];
-    assert_eq!(j.survival.verdict, SurvivalVerdict::Undetermined);
-    assert!(j.survival.naive.is_none() && j.survival.p_positive.is_none());
+    // The other descriptor's +12.0 carried to this base (66.4) is not shown to be below 66.0.
+    assert_eq!(j.survival.verdict, SurvivalVerdict::NotShown);
+    assert_eq!(
+        j.survival.basis,
+        rlvr_audit::audit::engine::SurvivalBasis::CrossPaper
+    );
+    assert!(j.survival.naive.is_none() && j.survival.p_positive.is_some());
     // Two-way by hand: label-free (63.6 − 54.4) / (66.0 − 54.4) = 0.793; rd 0.207.
     let lf = j.shares.label_free_of_total.as_ref().unwrap();
     assert!(!lf.model_based);
@@ -599,17 +615,18 @@ fn without_a_random_arm_survival_is_undetermined_and_the_two_way_split_is_a_poin
         text.contains("survives any null") && text.contains("+12.0") && text.contains("`other`"),
         "{text}"
     );
-    // check: exit 3 with the break-even figure and the evidence.
+    // check: exit 1 (a measured null of its model and benchmark is not beaten), with the
+    // break-even figure and the evidence.
     let o = cli(&[
         "check",
         p.to_str().unwrap(),
         "--audits-dir",
         dir.path().to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        out.contains("UNDETERMINED") && out.contains("survives any null") && out.contains("+12.0"),
+        out.contains("NOT_SHOWN") && out.contains("survives any null") && out.contains("+12.0"),
         "{out}"
     );
     // Without any measured null for the model the sentence says so.
@@ -848,11 +865,17 @@ fn verdict_labels_never_contradict_their_probabilities() {
             chain[2] = None;
         }
         let seed = rlvr_audit::rng::derive_seed(&[b"property", &(case as u64).to_le_bytes()]);
-        let j = judge("p", &chain, &thr, &seed, &seed, true);
-        // Survival: UNDETERMINED exactly when there is no random arm; otherwise the label and
+        let j = judge("p", &chain, &thr, &seed, &seed);
+        // Survival: UNDETERMINED exactly when there is no random arm or no known sampling noise
+        // (no n and no spread on the random or the target arm); otherwise the label and
         // P(Δ_naive > 0) agree.
+        let noise = |k: usize| chain[k].as_ref().is_some_and(|(d, _)| d.noise_known());
         match j.survival.verdict {
-            SurvivalVerdict::Undetermined => assert!(chain[1].is_none()),
+            SurvivalVerdict::Undetermined => assert!(chain[1].is_none() || !(noise(1) && noise(3))),
+            SurvivalVerdict::Fails => {
+                assert!(j.survival.naive.unwrap().hi.unwrap() < 0.0);
+                assert!(j.survival.p_positive.unwrap() <= 0.025 + 1.0 / 800.0 + 1e-9);
+            }
             SurvivalVerdict::Survives => {
                 assert!(j.survival.naive.unwrap().lo.unwrap() > 0.0);
                 assert!(j.terms.total.as_ref().unwrap().estimate.lo.unwrap() > 0.0);
@@ -993,7 +1016,7 @@ fn the_readme_example_descriptor_validates_and_audits_as_documented() {
         .unwrap()
         .mean;
     assert!((lf - 9.2 / 14.0).abs() < 1e-9, "{lf}");
-    assert_eq!(r.survival().exit_code(), 3);
+    assert_eq!(r.ci(false).exit_code, 3);
 }
 
 #[test]
@@ -1180,18 +1203,25 @@ fn check_borrows_from_the_audits_dir_too() {
         ),
     )
     .unwrap();
-    let o = cli(&[
-        "check",
-        p.to_str().unwrap(),
-        "--audits-dir",
-        lenders.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    // The lender's random arm is a measured null of another paper: survival on it exits 3 by
+    // default and 0 when cross-paper evidence is accepted.
+    for (extra, code) in [(None, 3), (Some("--accept-cross-paper"), 0)] {
+        let mut args = vec![
+            "check",
+            p.to_str().unwrap(),
+            "--audits-dir",
+            lenders.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let o = cli(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
 }
 
 #[test]
@@ -1209,7 +1239,11 @@ fn free_text_cannot_break_a_markdown_table() {
     );
     let r = audit_file(&dir, "d");
     let summary = rlvr_audit::report::audit::summary(std::slice::from_ref(&r), "audits", &[]);
-    let row = summary.lines().find(|l| l.starts_with("| [d]")).unwrap();
+    // The claims table names the model; the full table links the audit.
+    let row = summary
+        .lines()
+        .find(|l| l.ends_with("[d](d.md) |"))
+        .unwrap();
     assert!(row.contains("A \\| B"), "{row}");
 }
 
@@ -1402,4 +1436,395 @@ fn an_imputed_range_is_an_interval_over_settings_and_replicate_noise() {
         )),
         "{md}"
     );
+}
+
+// ---- Survival from all the evidence (METHOD §7) ----
+
+fn check_in(dir: &Dir, id: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let p = dir.path().join(format!("{id}.yaml"));
+    let mut args = vec![
+        "check",
+        p.to_str().unwrap(),
+        "--audits-dir",
+        dir.path().to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = cli(&args);
+    (o.status.code(), format!("{}{}", stdout(&o), stderr(&o)))
+}
+
+#[test]
+fn a_printed_gain_carries_the_noise_of_its_base() {
+    // Regression: a gain arm was drawn as base_draw + gain, so the base's variance cancelled in
+    // Δ_total and Δ_null; a printed gain is the difference of two evaluations.
+    let dir = Dir::new("gainnoise");
+    dir.write(
+        "g",
+        &descriptor(
+            "g",
+            "M",
+            Some(500),
+            "gt",
+            &four("49.4", "+21.4", "+26.5", "+29.1", "gain_points"),
+        ),
+    );
+    let r = audit_file(&dir, "g");
+    let j = &r.targets[0].judgements[0];
+    let (b, a): (f64, f64) = (0.494, 0.494 + 0.214);
+    let sd = (b * (1.0 - b) / 500.0 + a * (1.0 - a) / 500.0).sqrt();
+    let null = j.terms.null.as_ref().unwrap().estimate;
+    let width = null.hi.unwrap() - null.lo.unwrap();
+    // Two evaluations: ±1.96 sd (the printed precision adds a little); the base-free rule gave
+    // only the random arm's ±1.96·0.0203.
+    assert!(
+        (width / (2.0 * 1.96 * sd) - 1.0).abs() < 0.06,
+        "width {width} vs {}",
+        2.0 * 1.96 * sd
+    );
+    // The measured-null list draws it the same way.
+    let m = rlvr_audit::audit::evidence::from_descriptors(std::slice::from_ref(
+        &load_set(&[dir.path().join("g.yaml")], Path::new("data/papers")).0[0],
+    ));
+    let listed = rlvr_audit::audit::NullEvidence::of(&m[0], &Thresholds::default());
+    let w2 = listed.null.hi.unwrap() - listed.null.lo.unwrap();
+    assert!((w2 / width - 1.0).abs() < 0.06, "{w2} vs {width}");
+}
+
+#[test]
+fn tiny_benchmarks_are_drawn_from_a_beta_and_never_survive_on_nothing() {
+    // Regression: normal draws gave 0 % a standard error of 0, so n = 30 with base and random at
+    // 0/30 and the target at 4/30 passed `check` (Fisher's exact one-sided p = 0.056), and n = 1
+    // with 0 → 100 % survived too.
+    let dir = Dir::new("beta");
+    for (id, n, base, target) in [("thirty", 30, "0.0", "13.3"), ("one", 1, "0.0", "100.0")] {
+        let arms = [
+            arm("base", "base", base, "percent"),
+            arm("random", "random", base, "percent"),
+            arm("gt", "true", target, "percent"),
+        ]
+        .concat();
+        dir.write(id, &descriptor(id, "M", Some(n), "gt", &arms));
+        let (code, out) = check_in(&dir, id, &[]);
+        assert_eq!(code, Some(1), "{id}: {out}");
+        assert!(out.contains("NOT_SHOWN"), "{out}");
+    }
+    // Draws stay within [0, 1] and keep the Beta's skew: the interval of a 0/30 base is [0, x].
+    let r = audit_file(&dir, "thirty");
+    let (e, _) = &r.targets[0].judgements[0].arms["base"];
+    assert!(e.lo.unwrap() >= 0.0 && e.lo.unwrap() < 0.001 && e.hi.unwrap() > 0.02);
+}
+
+#[test]
+fn a_claim_smaller_than_its_models_measured_null_fails_and_names_the_lender() {
+    // Regression: a claim whose whole interval lay below the random-reward gain measured for its
+    // model and benchmark in another paper left `check` at "undetermined" (exit 3).
+    let dir = Dir::new("fails");
+    dir.write(
+        "lender",
+        &descriptor_on(
+            "lender",
+            "Qwen2.5-Math-7B",
+            "MATH-500",
+            Some(500),
+            "gt",
+            &four("49.4", "+21.4", "+26.5", "+29.1", "gain_points"),
+        ),
+    );
+    let arms = [
+        arm("base", "base", "50.0", "percent"),
+        arm("ours", "designed", "56.0", "percent"),
+    ]
+    .concat();
+    // Another paper's names for the same model and benchmark (data/aliases.yaml).
+    dir.write(
+        "small",
+        &descriptor_on("small", "Qwen-Math-7B", "MATH500", Some(500), "ours", &arms),
+    );
+    let (code, out) = check_in(&dir, "small", &[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAILS") && out.contains("lender"), "{out}");
+    assert!(out.contains("cross-paper"), "{out}");
+    let r = audit_file(&dir, "small");
+    let s = &r.targets[0].judgements[0].survival;
+    assert_eq!(s.verdict, SurvivalVerdict::Fails);
+    assert_eq!(
+        s.basis,
+        rlvr_audit::audit::engine::SurvivalBasis::CrossPaper
+    );
+    assert_eq!(s.decided_by, vec!["lender".to_string()]);
+    // Both transfers are computed and agree here.
+    let e = &s.evidence[0];
+    assert_eq!(e.comparisons.len(), 2);
+    assert!(!e.transfer_sensitive);
+}
+
+#[test]
+fn cross_paper_survival_exits_3_unless_accepted_and_never_0_without_in_paper_evidence() {
+    let dir = Dir::new("cross");
+    dir.write(
+        "lender",
+        &descriptor_on(
+            "lender",
+            "M7",
+            "MATH-500",
+            Some(500),
+            "gt",
+            &four("49.4", "+2.0", "+26.5", "+29.1", "gain_points"),
+        ),
+    );
+    let arms = [
+        arm("base", "base", "50.0", "percent"),
+        arm("ours", "designed", "80.0", "percent"),
+    ]
+    .concat();
+    dir.write(
+        "big",
+        &descriptor_on("big", "M7", "MATH500", Some(500), "ours", &arms),
+    );
+    let (code, out) = check_in(&dir, "big", &[]);
+    assert_eq!(code, Some(3), "{out}");
+    assert!(out.contains("SURVIVES") && out.contains("lender"), "{out}");
+    let (code, _) = check_in(&dir, "big", &["--accept-cross-paper"]);
+    assert_eq!(code, Some(0));
+    // No measured null for this model and benchmark: UNDETERMINED, exit 3, whatever the option.
+    dir.write(
+        "alone",
+        &descriptor_on("alone", "M7", "AIME24", Some(30), "ours", &arms),
+    );
+    let (code, out) = check_in(&dir, "alone", &["--accept-cross-paper"]);
+    assert_eq!(code, Some(3), "{out}");
+    assert!(out.contains("UNDETERMINED"), "{out}");
+}
+
+#[test]
+fn a_borrowed_random_arm_gives_the_same_survival_evidence_as_none() {
+    // Regression: borrowing was opt-in, so two descriptors of one model and benchmark got
+    // different survival evidence (and exit codes) depending on whether they borrowed.
+    let dir = Dir::new("borrow");
+    dir.write(
+        "lender",
+        &descriptor(
+            "lender",
+            "M",
+            Some(500),
+            "gt",
+            &four("49.4", "+21.4", "+26.5", "+29.1", "gain_points"),
+        ),
+    );
+    let plain = [
+        arm("base", "base", "50.6", "percent"),
+        arm("maj", "majority", "84.2", "percent"),
+    ]
+    .concat();
+    let borrowing = format!("{plain}  random:\n    role: random\n    borrow: {{from: lender}}\n");
+    dir.write("a", &descriptor("a", "M", Some(500), "maj", &plain));
+    dir.write("b", &descriptor("b", "M", Some(500), "maj", &borrowing));
+    let (ra, rb) = (audit_file(&dir, "a"), audit_file(&dir, "b"));
+    let ids = |r: &AuditResult| -> Vec<String> {
+        r.targets[0].judgements[0]
+            .survival
+            .evidence
+            .iter()
+            .map(|e| e.id.clone())
+            .collect()
+    };
+    assert_eq!(ids(&ra), ids(&rb));
+    assert_eq!(ra.ci(false).exit_code, rb.ci(false).exit_code);
+    assert_eq!(
+        ra.targets[0].judgements[0].survival.verdict,
+        rb.targets[0].judgements[0].survival.verdict
+    );
+    // The borrow still serves the attribution: b's Δ_null is identified, a's only a model's.
+    assert!(
+        !rb.targets[0].judgements[0]
+            .terms
+            .null
+            .as_ref()
+            .unwrap()
+            .model_based
+    );
+    assert!(
+        ra.targets[0].judgements[0]
+            .terms
+            .null
+            .as_ref()
+            .is_none_or(|v| v.model_based)
+    );
+}
+
+#[test]
+fn a_lender_without_sampling_noise_never_counts_as_noise_known() {
+    // Regression (hardening round three, 8): a borrowed arm whose lender states no `n` was drawn
+    // without sampling noise while the borrower's own `n` counted as "noise known": exit 0.
+    let dir = Dir::new("lendernoise");
+    let lender = [
+        arm("base", "base", "50.0", "percent"),
+        arm("random", "random", "51.0", "percent"),
+        arm("gt", "true", "60.0", "percent"),
+    ]
+    .concat();
+    dir.write("lender", &descriptor("lender", "M", None, "gt", &lender));
+    let borrower = format!(
+        "{}  random:\n    role: random\n    borrow: {{from: lender}}\n",
+        [
+            arm("base", "base", "50.0", "percent"),
+            arm("gt", "true", "58.5", "percent"),
+        ]
+        .concat()
+    );
+    dir.write(
+        "borrower",
+        &descriptor("borrower", "M", Some(500), "gt", &borrower),
+    );
+    let (code, out) = check_in(&dir, "borrower", &[]);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("noise"), "{out}");
+}
+
+#[test]
+fn a_reported_random_arm_without_noise_says_why_it_is_undetermined() {
+    // Regression (hardening round three, 12): exit 3 said "no random arm reported or borrowed"
+    // when the random arm was reported but no n or spread was given.
+    let dir = Dir::new("nonoise");
+    dir.write(
+        "q",
+        &descriptor(
+            "q",
+            "Mq",
+            None,
+            "gt",
+            &four("40.0", "45.0", "60.0", "70.0", "percent"),
+        ),
+    );
+    let (code, out) = check_in(&dir, "q", &[]);
+    assert_eq!(code, Some(3), "{out}");
+    assert!(
+        out.contains("benchmark size") && !out.contains("no random arm"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_in_paper_random_arm_larger_than_the_claim_fails() {
+    let dir = Dir::new("inpaperfail");
+    dir.write(
+        "f",
+        &descriptor(
+            "f",
+            "M",
+            Some(500),
+            "gt",
+            &four("40.0", "70.0", "60.0", "55.0", "percent"),
+        ),
+    );
+    let (code, out) = check_in(&dir, "f", &[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAILS") && out.contains("in-paper"), "{out}");
+}
+
+#[test]
+fn the_papers_own_controls_are_answered_and_can_fail_the_claim() {
+    let dir = Dir::new("controls");
+    let arms = [
+        arm("base", "base", "50.0", "percent"),
+        arm("rf", "format-random", "73.0", "percent"),
+        arm("ours", "designed", "74.0", "percent"),
+    ]
+    .concat();
+    dir.write("c", &descriptor("c", "Mc", Some(500), "ours", &arms));
+    let r = audit_file(&dir, "c");
+    let s = &r.targets[0].judgements[0].survival;
+    assert_eq!(s.verdict, SurvivalVerdict::NotShown);
+    assert_eq!(s.basis, rlvr_audit::audit::engine::SurvivalBasis::Control);
+    assert_eq!(s.evidence.len(), 1);
+    let (code, _) = check_in(&dir, "c", &[]);
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn the_seed_spread_sensitivity_moves_a_borderline_answer() {
+    let dir = Dir::new("seedsd");
+    // Δ_naive = +8 points on n = 2000: survives on evaluation noise alone (sd ≈ 1.6) and at the
+    // default 2-point seed spread (sd ≈ 3.2), not with a 4-point one on each trained arm (≈ 5.9).
+    dir.write(
+        "s",
+        &descriptor(
+            "s",
+            "M",
+            Some(2000),
+            "gt",
+            &four("40.0", "50.0", "52.0", "58.0", "percent"),
+        ),
+    );
+    let r = audit_file(&dir, "s");
+    let s = &r.targets[0].judgements[0].survival;
+    assert_eq!(s.verdict, SurvivalVerdict::Survives);
+    assert_eq!(s.under_seed_sd.unwrap().verdict, SurvivalVerdict::Survives);
+    let (code, out) = check_in(&dir, "s", &["--seed-sd", "4", "--json"]);
+    assert_eq!(code, Some(0), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["targets"][0]["readings"][0]["survival"]["under_seed_sd"]["verdict"],
+        "NOT_SHOWN"
+    );
+}
+
+#[test]
+fn a_broken_measured_nulls_file_is_an_error_naming_it() {
+    let dir = Dir::new("nullsfile");
+    dir.write(
+        "h",
+        &descriptor(
+            "h",
+            "M",
+            Some(500),
+            "gt",
+            &four("40.0", "45.0", "60.0", "70.0", "percent"),
+        ),
+    );
+    let bad = dir.path().join("nulls.yaml");
+    std::fs::write(&bad, "schema: 1\nnulls:\n  - id: x\n    bogus: 1\n").unwrap();
+    let (code, out) = check_in(&dir, "h", &["--measured-nulls", bad.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("nulls.yaml") && out.contains("bogus"), "{out}");
+    let missing = dir.path().join("absent.yaml");
+    let (code, out) = check_in(&dir, "h", &["--aliases", missing.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("absent.yaml"), "{out}");
+}
+
+#[test]
+fn shipped_claims_read_the_measured_nulls_of_their_model_and_benchmark() {
+    // The acceptance cases of the survival-evidence work, on the shipped descriptors.
+    let (code, out) = {
+        let o = cli(&["check", "audits/empo-jun2025-qwen25-math-7b-math500.yaml"]);
+        (o.status.code(), stdout(&o))
+    };
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("spurious-rewards-v1-qwen25-math-7b-math500"),
+        "{out}"
+    );
+    assert!(out.contains("Rand Format"), "{out}");
+    let mut codes = Vec::new();
+    let mut lenders = Vec::new();
+    for id in [
+        "ttrl-v1-qwen25-math-7b-math500",
+        "ttrl-v2v3-qwen25-math-7b-math500",
+    ] {
+        let o = cli(&["check", &format!("audits/{id}.yaml"), "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        codes.push(o.status.code());
+        let ev: Vec<String> = v["targets"][0]["readings"][0]["survival"]["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "cross_paper")
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect();
+        lenders.push(ev);
+    }
+    assert_eq!(codes[0], codes[1]);
+    assert_eq!(lenders[0], lenders[1]);
+    assert!(!lenders[0].is_empty());
 }

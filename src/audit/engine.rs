@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use rand_distr::{Distribution, Normal};
+use rand_distr::{Beta, Distribution, Normal};
 use serde::Serialize;
 
 use crate::decompose::{Anchor, Share, Term};
@@ -40,7 +40,18 @@ pub struct Thresholds {
     pub gate: GateRule,
     /// Shares are undefined when their denominator is below this (accuracy units).
     pub share_tolerance: f64,
+    /// The sensitivity's training-seed spread (accuracy units): added to every trained arm whose
+    /// paper prints no spread. 0 in the main answers, which are conditional on one training run.
+    pub seed_sd: f64,
+    /// The seed spread at which every survival answer is recomputed, to show which answers a
+    /// realistic training-seed variance would change (0: no sensitivity).
+    pub sensitivity_sd: f64,
 }
+
+/// The default of the seed-spread sensitivity, in accuracy units: the sample standard deviation
+/// of the corpus's only printed reruns (TTRL's three runs of Qwen2.5-Math-7B on AIME 2024: 43.3,
+/// 43.3 and 46.7, sd 1.96 points), rounded to 2 points.
+pub const DEFAULT_SENSITIVITY_SD: f64 = 0.02;
 
 impl Default for Thresholds {
     fn default() -> Self {
@@ -50,6 +61,8 @@ impl Default for Thresholds {
             draws: 4000,
             gate: GateRule::default(),
             share_tolerance: crate::decompose::DEFAULT_SHARE_TOLERANCE,
+            seed_sd: 0.0,
+            sensitivity_sd: DEFAULT_SENSITIVITY_SD,
         }
     }
 }
@@ -75,16 +88,28 @@ impl Basis {
 /// How to draw one arm's accuracy.
 #[derive(Clone, Debug)]
 pub enum Draw {
-    /// An accuracy printed directly: value ± half-width (uniform), seed spread and binomial
-    /// noise (normal), all in accuracy units; `n` is the number of independent items.
+    /// An accuracy printed directly, in accuracy units: see [`draw_printed`] for its noise; `n`
+    /// is the number of independent items.
     Direct {
         value: f64,
         half_width: f64,
         spread: f64,
         n: Option<u64>,
     },
-    /// A gain over the base draw, with the same noise terms.
+    /// A gain printed over the descriptor's printed base. The two are evaluations of two models,
+    /// so the arm's accuracy is the printed base plus the gain, drawn as an evaluation of its own
+    /// (independent of the base's draw): a printed gain carries the base's noise and its own.
+    /// `base_half_width` is the base's printed precision, which the sum inherits.
     Gain {
+        value: f64,
+        half_width: f64,
+        base_half_width: f64,
+        spread: f64,
+        n: Option<u64>,
+    },
+    /// A gain printed with no base at all (a measured null that only states its gain): the
+    /// difference of two evaluations of `n` items, placed at the base it is carried to.
+    GainOnly {
         value: f64,
         half_width: f64,
         spread: f64,
@@ -105,10 +130,85 @@ pub enum Draw {
     },
 }
 
-fn binomial_se(p: f64, n: Option<u64>) -> f64 {
+/// The variance of an accuracy `p` evaluated over `n` independent items, p(1 − p)/n (0 when `n`
+/// is unknown): the one place the sampling noise of a printed number is sized, for the model
+/// check's tolerances as for the draws' scale.
+pub fn binomial_var(p: f64, n: Option<u64>) -> f64 {
     n.map_or(0.0, |n| {
-        (p.clamp(0.0, 1.0) * (1.0 - p.clamp(0.0, 1.0)) / n as f64).sqrt()
+        p.clamp(0.0, 1.0) * (1.0 - p.clamp(0.0, 1.0)) / n as f64
     })
+}
+
+/// Which distribution an evaluation over n items is drawn from (k = value·n items right).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tail {
+    /// The Jeffreys posterior Beta(k + ½, n − k + ½): the decomposition's terms and shares.
+    Centre,
+    /// Beta(k, n − k + 1), the lower Clopper–Pearson confidence distribution: an arm that must be
+    /// shown to be higher (the target, in a survival comparison).
+    Low,
+    /// Beta(k + 1, n − k), the upper one: an arm that must be shown to be lower (the null, the
+    /// control, and the base a claimed gain must exceed). Paired with `Low`, a survival comparison
+    /// is as conservative as an exact test: 4/30 against 0/30 has P(target > null) ≈ 0.94, where
+    /// Fisher's one-sided p is 0.056.
+    High,
+}
+
+impl Tail {
+    fn flip(self) -> Tail {
+        match self {
+            Tail::Centre => Tail::Centre,
+            Tail::Low => Tail::High,
+            Tail::High => Tail::Low,
+        }
+    }
+}
+
+/// One draw of a printed accuracy (METHOD §7), the one noise function of every printed number:
+/// the printed value moved within each printed precision it inherits (uniform over ± each
+/// half-width), then the evaluation over `n` items from a Beta in k = value·n (see [`Tail`]: so
+/// 0 %, 100 % and small n keep their skew and stay within [0, 1]), then the seed spread (normal,
+/// standard deviation `spread`). Without `n` there is no evaluation term.
+pub fn draw_printed(
+    value: f64,
+    halves: &[f64],
+    spread: f64,
+    n: Option<u64>,
+    tail: Tail,
+    r: &mut rng::SimRng,
+) -> f64 {
+    let mut v = value;
+    for h in halves {
+        v += (2.0 * rng::uniform(r) - 1.0) * h;
+    }
+    let v = v.clamp(0.0, 1.0);
+    let p = match n {
+        Some(n) if n > 0 => {
+            let (k, n) = (v * n as f64, n as f64);
+            let (a, b) = match tail {
+                Tail::Centre => (k + 0.5, n - k + 0.5),
+                Tail::Low => (k, n - k + 1.0),
+                Tail::High => (k + 1.0, n - k),
+            };
+            // A shape of 0 is the point mass at that end (k = 0 drawn low, k = n drawn high).
+            if a <= 0.0 {
+                0.0
+            } else if b <= 0.0 {
+                1.0
+            } else {
+                match Beta::new(a, b) {
+                    Ok(d) => d.sample(r),
+                    Err(_) => v,
+                }
+            }
+        }
+        _ => v,
+    };
+    let z = match Normal::new(0.0, spread) {
+        Ok(d) if spread > 0.0 => d.sample(r),
+        _ => 0.0,
+    };
+    p + z
 }
 
 fn logit(p: f64) -> f64 {
@@ -140,7 +240,7 @@ impl Draw {
     pub fn point(&self, base: f64) -> f64 {
         match self {
             Draw::Direct { value, .. } => *value,
-            Draw::Gain { value, .. } => base + value,
+            Draw::Gain { value, .. } | Draw::GainOnly { value, .. } => base + value,
             Draw::GainRange { lo, hi } => base + 0.5 * (lo + hi),
             Draw::Given { point, .. } => *point,
             Draw::SameAs(_) => unreachable!("resolved by judge"),
@@ -155,15 +255,46 @@ impl Draw {
         }
     }
 
-    fn sample(&self, base_draw: f64, base_point: f64, i: usize, r: &mut rng::SimRng) -> f64 {
-        let noise = |r: &mut rng::SimRng, half: f64, spread: f64, se: f64| {
-            let u = (2.0 * rng::uniform(r) - 1.0) * half;
-            let sd = (spread * spread + se * se).sqrt();
-            let z = match Normal::new(0.0, sd) {
-                Ok(n) if sd > 0.0 => n.sample(r),
-                _ => 0.0,
-            };
-            u + z
+    /// Whether the draw's sampling noise is known: a benchmark size or a seed spread behind every
+    /// printed number it rests on (a lender's too). Simulated replicates carry their own noise;
+    /// an imputed range is a model's estimate, not a measurement.
+    pub fn noise_known(&self) -> bool {
+        match self {
+            Draw::Direct { spread, n, .. } | Draw::Gain { spread, n, .. } => {
+                n.is_some() || *spread > 0.0
+            }
+            Draw::GainOnly { n, .. } => n.is_some(),
+            Draw::GainRange { .. } => false,
+            Draw::Given { .. } => true,
+            Draw::SameAs(_) => true,
+            Draw::Transfer {
+                lender_base,
+                lender_arm,
+                ..
+            } => lender_base.noise_known() && lender_arm.noise_known(),
+        }
+    }
+
+    /// One draw. `base_draw` and `base_point` are this chain's base (drawn and printed);
+    /// `seed_sd` is the sensitivity's training-seed spread, added to a trained arm (`trained`)
+    /// whose paper prints no spread of its own; `tail` the evaluation's distribution.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sample(
+        &self,
+        base_draw: f64,
+        base_point: f64,
+        i: usize,
+        trained: bool,
+        seed_sd: f64,
+        tail: Tail,
+        r: &mut rng::SimRng,
+    ) -> f64 {
+        let sd = |spread: f64| {
+            if trained && spread == 0.0 {
+                seed_sd
+            } else {
+                spread
+            }
         };
         match self {
             Draw::Direct {
@@ -171,16 +302,32 @@ impl Draw {
                 half_width,
                 spread,
                 n,
-            } => value + noise(r, *half_width, *spread, binomial_se(*value, *n)),
+            } => draw_printed(*value, &[*half_width], sd(*spread), *n, tail, r),
             Draw::Gain {
+                value,
+                half_width,
+                base_half_width,
+                spread,
+                n,
+            } => draw_printed(
+                base_point + value,
+                &[*half_width, *base_half_width],
+                sd(*spread),
+                *n,
+                tail,
+                r,
+            ),
+            Draw::GainOnly {
                 value,
                 half_width,
                 spread,
                 n,
             } => {
-                base_draw
-                    + value
-                    + noise(r, *half_width, *spread, binomial_se(base_point + value, *n))
+                // The lender's base is not printed: its evaluation noise is sized at this base.
+                let arm =
+                    draw_printed(base_point + value, &[*half_width], sd(*spread), *n, tail, r);
+                let base = draw_printed(base_point, &[], 0.0, *n, tail.flip(), r);
+                base_draw + arm - base
             }
             Draw::GainRange { lo, hi } => base_draw + lo + (hi - lo) * rng::uniform(r),
             Draw::Given { draws, .. } => draws[i],
@@ -191,8 +338,8 @@ impl Draw {
                 scale,
             } => {
                 let lbp = lender_base.point(0.0);
-                let lb = lender_base.sample(0.0, lbp, i, r);
-                let la = lender_arm.sample(lb, lbp, i, r);
+                let lb = lender_base.sample(0.0, lbp, i, false, seed_sd, tail.flip(), r);
+                let la = lender_arm.sample(lb, lbp, i, trained, seed_sd, tail, r);
                 carry(base_draw, lb, la, *scale)
             }
         }
@@ -262,15 +409,19 @@ impl Shares {
     }
 }
 
-/// The answer to "does the gain survive the null term?".
+/// The answer to "does the gain survive the null term?", from one piece of evidence or from the
+/// ladder of all of them (METHOD §7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SurvivalVerdict {
-    /// The 95 % intervals of Δ_naive and of Δ_total lie above 0.
+    /// The 95 % intervals of target − null and of Δ_total lie above 0.
     Survives,
-    /// Either interval reaches 0 (or lies below it).
+    /// The 95 % interval of target − null lies wholly below 0: the claimed gain is smaller than
+    /// the null.
+    Fails,
+    /// Neither: inconclusive (P(target − null > 0) printed beside it).
     NotShown,
-    /// No random arm reported, borrowed or simulated, or the numbers' sampling noise unknown.
+    /// No evidence on the null, or its sampling noise unknown.
     Undetermined,
 }
 
@@ -278,29 +429,131 @@ impl std::fmt::Display for SurvivalVerdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             SurvivalVerdict::Survives => "SURVIVES",
+            SurvivalVerdict::Fails => "FAILS",
             SurvivalVerdict::NotShown => "NOT_SHOWN",
             SurvivalVerdict::Undetermined => "UNDETERMINED",
         })
     }
 }
 
-impl SurvivalVerdict {
-    /// `check`'s exit code: 0 survives, 1 not shown, 3 undetermined.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            SurvivalVerdict::Survives => 0,
-            SurvivalVerdict::NotShown => 1,
-            SurvivalVerdict::Undetermined => 3,
-        }
+/// Which evidence a survival answer rests on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurvivalBasis {
+    /// The paper's own random arm (same evaluation and base), or the simulator's for a simulated
+    /// audit: the primary answer, which decides where it exists.
+    InPaper,
+    /// A random-reward gain measured for the same model and benchmark in another paper, carried
+    /// to this base.
+    CrossPaper,
+    /// The paper's own correctness-blind control (format-only, random + format): not the null,
+    /// but a gain that does not beat it has not shown that its reward's information about
+    /// correctness matters.
+    Control,
+    /// No evidence bears on the null.
+    None,
+}
+
+impl std::fmt::Display for SurvivalBasis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SurvivalBasis::InPaper => "in-paper random arm",
+            SurvivalBasis::CrossPaper => "cross-paper measured null",
+            SurvivalBasis::Control => "in-paper correctness-blind control",
+            SurvivalBasis::None => "no evidence",
+        })
     }
+}
+
+/// `check`'s exit code for one answer: the paper's own random arm decides (0 SURVIVES, 1 FAILS or
+/// NOT_SHOWN); without it FAILS or NOT_SHOWN from any other evidence exits 1, a cross-paper
+/// survival exits 3 unless `accept_cross_paper`, and UNDETERMINED exits 3.
+pub fn exit_code(verdict: SurvivalVerdict, basis: SurvivalBasis, accept_cross_paper: bool) -> u8 {
+    match (verdict, basis) {
+        (SurvivalVerdict::Fails | SurvivalVerdict::NotShown, _) => 1,
+        (SurvivalVerdict::Survives, SurvivalBasis::InPaper) => 0,
+        (SurvivalVerdict::Survives, SurvivalBasis::CrossPaper) if accept_cross_paper => 0,
+        _ => 3,
+    }
+}
+
+/// The survival word of one comparison: FAILS when the interval of target − null lies below 0,
+/// SURVIVES when it and Δ_total's lie above 0 (a claimed gain that is not itself shown survives
+/// nothing), NOT_SHOWN otherwise.
+pub fn survival_word(delta: &Estimate, total: &Estimate) -> SurvivalVerdict {
+    if delta.hi.is_some_and(|hi| hi < 0.0) {
+        SurvivalVerdict::Fails
+    } else if delta.lo.is_some_and(|lo| lo > 0.0) && total.lo.is_some_and(|lo| lo > 0.0) {
+        SurvivalVerdict::Survives
+    } else {
+        SurvivalVerdict::NotShown
+    }
+}
+
+/// One comparison of the target with one null or control, on one transfer scale.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    /// The scale a cross-paper gain was carried on (`None` for an in-paper arm).
+    pub transfer: Option<crate::audit::descriptor::Transfer>,
+    /// The null's (or control's) gain over this base, as carried.
+    pub null_gain: Estimate,
+    /// target − null.
+    pub delta: Estimate,
+    /// P(target − null > 0) over the draws.
+    pub p_positive: f64,
+    /// P(target − base > 0) over the same draws: SURVIVES also needs the gain itself shown.
+    pub p_gain: f64,
+    pub verdict: SurvivalVerdict,
+}
+
+/// The kind of one piece of survival evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// The paper's own random arm.
+    InPaperRandom,
+    /// A correctness-blind control of the paper's own table.
+    Control,
+    /// A random-reward gain of another paper, same model and benchmark.
+    CrossPaper,
+}
+
+/// One piece of survival evidence: the target compared with one arm, under each transfer that
+/// applies, and its word (transfer-sensitive when the scales disagree: then NOT_SHOWN).
+#[derive(Clone, Debug, Serialize)]
+pub struct Evidence {
+    pub kind: EvidenceKind,
+    /// The descriptor or measured-null id the arm comes from (this descriptor's for in-paper
+    /// evidence).
+    pub id: String,
+    /// The paper's title.
+    pub paper: String,
+    /// The arm's label, as the paper names it.
+    pub arm: String,
+    /// Which reading, when the arm's number is ambiguous ("as printed" otherwise).
+    pub reading: String,
+    /// What a reader needs beside it: the lender's model, benchmark, evaluation, training budget.
+    pub details: String,
+    pub comparisons: Vec<Comparison>,
+    pub verdict: SurvivalVerdict,
+    /// The two transfers give different words.
+    pub transfer_sensitive: bool,
+    /// Why the verdict is what it is (noise unknown, transfer-sensitive, …).
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Survival {
     pub verdict: SurvivalVerdict,
-    /// Δ_naive from identified arms, when there is one.
+    /// The evidence the verdict rests on.
+    pub basis: SurvivalBasis,
+    /// The ids of the evidence that decided it (the lending descriptors or measured nulls for a
+    /// cross-paper answer, the control arm for a control answer).
+    pub decided_by: Vec<String>,
+    /// Δ_naive from identified arms, when there is one (the paper's own random arm, or one a
+    /// descriptor borrows for its attribution).
     pub naive: Option<Estimate>,
-    /// P(Δ_naive > 0) over the bootstrap draws (identified arms only).
+    /// P(target − null > 0) of the deciding evidence.
     pub p_positive: Option<f64>,
     /// P(Δ_total > 0): SURVIVES also needs the claimed gain itself to be shown.
     pub p_gain: Option<f64>,
@@ -309,8 +562,21 @@ pub struct Survival {
     /// The largest random-reward gain the claimed gain would survive: the lower end of the
     /// interval of Δ_total (accuracy units). `None` when Δ_total has no interval.
     pub break_even_null: Option<f64>,
+    /// Every piece of evidence on the null, each answered separately.
+    pub evidence: Vec<Evidence>,
+    /// The answer with a training-seed spread on every trained arm whose paper prints none.
+    pub under_seed_sd: Option<SeedSensitivity>,
     /// Why the verdict is what it is, in words.
     pub reason: String,
+}
+
+/// A survival answer recomputed under the seed-spread sensitivity.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SeedSensitivity {
+    /// The seed standard deviation added (accuracy units).
+    pub seed_sd: f64,
+    pub verdict: SurvivalVerdict,
+    pub basis: SurvivalBasis,
 }
 
 /// A class of a draw, and the verdicts built from them.
@@ -464,15 +730,16 @@ fn not_a_class(verdict: Attribution, classes: &[Attribution], reason: String) ->
 /// Judges one reading: `chain` holds the draw rule and basis of base, random, majority and
 /// target ([`Anchor::ALL`] order); random and majority may be unknown. The shared anchors draw
 /// from `shared`, the target from `target`, so every target of a descriptor sees the same draws
-/// of its base, random and majority arms. `noise_known` says whether the sampling noise of the
-/// numbers is known (a benchmark size or seed spreads): without it survival is not decided.
+/// of its base, random and majority arms. Survival is answered here from the chain's own random
+/// arm only when it is the paper's (reported) or the simulator's; a borrowed one serves the
+/// attribution, and the evidence ladder (`audit::survival`) answers survival from every piece of
+/// evidence.
 pub fn judge(
     reading: &str,
     chain: &[Option<(Draw, Basis)>; 4],
     thr: &Thresholds,
     shared: &Seed,
     target: &Seed,
-    noise_known: bool,
 ) -> Judgement {
     let mut r = rng::stream(shared, 0);
     let mut rt = rng::stream(target, 0);
@@ -487,26 +754,40 @@ pub fn judge(
             None => f64::NAN,
         };
     }
-    // An accuracy lies in [0, 1]: a draw past either end (a printed 100 plus its rounding, the
-    // normal approximation at small n) is held at the end.
+    // An accuracy lies in [0, 1]: a draw past either end (a printed 100 plus its rounding, a
+    // seed spread) is held at the end.
     let draws: Vec<[f64; 4]> = (0..thr.draws)
         .map(|i| {
             let b = chain[0]
                 .as_ref()
-                .map_or(0.0, |(d, _)| d.sample(0.0, base_point, i, &mut r))
+                .map_or(0.0, |(d, _)| {
+                    d.sample(0.0, base_point, i, false, thr.seed_sd, Tail::Centre, &mut r)
+                })
                 .clamp(0.0, 1.0);
             let mut a = [b, f64::NAN, f64::NAN, f64::NAN];
             for k in 1..4 {
                 let stream = if k == 3 { &mut rt } else { &mut r };
                 a[k] = match &chain[k] {
                     Some((Draw::SameAs(j), _)) => a[*j],
-                    Some((d, _)) => d.sample(b, base_point, i, stream).clamp(0.0, 1.0),
+                    Some((d, _)) => d
+                        .sample(b, base_point, i, true, thr.seed_sd, Tail::Centre, stream)
+                        .clamp(0.0, 1.0),
                     None => f64::NAN,
                 };
             }
             a
         })
         .collect();
+    let noise_of = |k: usize| match &chain[k] {
+        Some((Draw::SameAs(j), _)) => chain[*j].as_ref().is_some_and(|(d, _)| d.noise_known()),
+        Some((d, _)) => d.noise_known(),
+        None => false,
+    };
+    let noise_known = noise_of(Anchor::Random as usize) && noise_of(Anchor::Target as usize);
+    let in_paper = matches!(
+        basis[Anchor::Random as usize],
+        Some(Basis::Reported | Basis::Simulated)
+    );
     let needs = |t: Term| {
         let (p, m) = t.anchors();
         (known[p as usize] && known[m as usize]).then(|| {
@@ -575,56 +856,74 @@ pub fn judge(
         .as_ref()
         .expect("base and target are always known");
     let break_even_null = total.estimate.lo;
-    let p_gain =
-        draws.iter().filter(|a| Term::Total.of(a) > 0.0).count() as f64 / draws.len().max(1) as f64;
-    let gain_shown = total.estimate.lo.is_some_and(|lo| lo > 0.0);
+    let undetermined = |naive: Option<Estimate>, model: Option<Estimate>, reason: &str| Survival {
+        verdict: SurvivalVerdict::Undetermined,
+        basis: SurvivalBasis::None,
+        decided_by: Vec::new(),
+        naive,
+        p_positive: None,
+        p_gain: None,
+        model_estimate: model,
+        break_even_null,
+        evidence: Vec::new(),
+        under_seed_sd: None,
+        reason: reason.into(),
+    };
     let survival = match &terms.naive {
-        Some(v) if !v.model_based && noise_known => {
-            let p = draws.iter().filter(|a| Term::Naive.of(a) > 0.0).count() as f64
-                / draws.len().max(1) as f64;
-            let above = v.estimate.lo.is_some_and(|lo| lo > 0.0);
-            let below = v.estimate.hi.is_some_and(|hi| hi < 0.0);
+        Some(v) if !v.model_based && in_paper && noise_known => {
+            // The survival comparison draws target and null as an exact test would (see
+            // [`compare`]); the terms above keep the symmetric draws.
+            let draw_of = |k: usize| match &chain[k] {
+                Some((Draw::SameAs(j), _)) => chain[*j].as_ref().map(|c| &c.0),
+                other => other.as_ref().map(|c| &c.0),
+            };
+            let c = compare(
+                draw_of(Anchor::Base as usize).expect("the base is known"),
+                draw_of(Anchor::Target as usize).expect("the target is known"),
+                draw_of(Anchor::Random as usize).expect("the random arm is known"),
+                None,
+                thr,
+                &rng::derive_seed(&[shared, target, b"survival"]),
+            );
+            let verdict = c.verdict;
             Survival {
-                verdict: if above && gain_shown {
-                    SurvivalVerdict::Survives
-                } else {
-                    SurvivalVerdict::NotShown
-                },
-                naive: Some(v.estimate),
-                p_positive: Some(p),
-                p_gain: Some(p_gain),
+                verdict,
+                basis: SurvivalBasis::InPaper,
+                decided_by: Vec::new(),
+                naive: Some(c.delta),
+                p_positive: Some(c.p_positive),
+                p_gain: Some(c.p_gain),
                 model_estimate: None,
                 break_even_null,
-                reason: match (above, below, gain_shown) {
-                    (true, _, true) => "the 95 % interval of Δ_naive = target − random lies above 0".into(),
-                    (true, _, false) => "Δ_naive lies above 0, but the claimed gain itself is not shown: the 95 % interval of Δ_total = target − base reaches 0".into(),
-                    (false, true, _) => "the 95 % interval of Δ_naive = target − random lies below 0: the random reward does better".into(),
-                    (false, false, _) => "the 95 % interval of Δ_naive = target − random reaches 0".into(),
+                evidence: Vec::new(),
+                under_seed_sd: None,
+                reason: match verdict {
+                    SurvivalVerdict::Survives => "the 95 % interval of Δ_naive = target − random lies above 0".into(),
+                    SurvivalVerdict::Fails => "the 95 % interval of Δ_naive = target − random lies below 0: the claimed gain is smaller than the null".into(),
+                    _ if c.delta.lo.is_some_and(|lo| lo > 0.0) => "Δ_naive lies above 0, but the claimed gain itself is not shown: the 95 % interval of Δ_total = target − base reaches 0".into(),
+                    _ => "the 95 % interval of Δ_naive = target − random reaches 0".into(),
                 },
             }
         }
-        Some(v) if !v.model_based => Survival {
-            verdict: SurvivalVerdict::Undetermined,
-            naive: Some(v.estimate),
-            p_positive: None,
-            p_gain: None,
-            model_estimate: None,
-            break_even_null,
-            reason: "the benchmark size is not stated and no seed spread is given, so the sampling noise of Δ_naive is unknown (its interval reflects printed precision only)".into(),
-        },
-        other => Survival {
-            verdict: SurvivalVerdict::Undetermined,
-            naive: None,
-            p_positive: None,
-            p_gain: None,
-            model_estimate: other.as_ref().map(|v| v.estimate),
-            break_even_null,
-            reason: if other.is_some() {
-                "no random arm reported or borrowed: the random arm shown is the simulator's estimate, which never decides survival".into()
+        Some(v) if !v.model_based && in_paper => undetermined(
+            Some(v.estimate),
+            None,
+            "the paper's random arm is reported, but the benchmark size is not stated and no seed spreads are given for the target and random arms, so the sampling noise of Δ_naive is unknown (its interval reflects printed precision only)",
+        ),
+        Some(v) if !v.model_based => undetermined(
+            Some(v.estimate),
+            None,
+            "the random arm is borrowed from another descriptor for the attribution; survival is answered from the measured nulls below",
+        ),
+        other => undetermined(
+            None,
+            other.as_ref().map(|v| v.estimate),
+            if other.is_some() {
+                "the paper ran no random arm: the random arm shown is the simulator's estimate, which never decides survival"
             } else {
-                "no random arm reported or borrowed".into()
+                "the paper ran no random arm"
             },
-        },
+        ),
     };
     // Attribution.
     let classes3: Vec<Attribution> = draws
@@ -715,5 +1014,57 @@ pub fn judge(
         survival,
         three_way,
         two_way,
+    }
+}
+
+/// Compares the target with one null or control arm (METHOD §7): `thr.draws` seeded draws of the
+/// base, the target and the arm (each printed number with its own noise, [`draw_printed`]), the
+/// interval of target − arm, and the word of [`survival_word`] — UNDETERMINED when the sampling
+/// noise of the target or of the arm is unknown.
+pub fn compare(
+    base: &Draw,
+    target: &Draw,
+    null: &Draw,
+    transfer: Option<crate::audit::descriptor::Transfer>,
+    thr: &Thresholds,
+    seed: &Seed,
+) -> Comparison {
+    let mut r = rng::stream(seed, 0);
+    let bp = base.point(0.0);
+    let (tp, np) = (target.point(bp), null.point(bp));
+    let mut draws = Vec::with_capacity(thr.draws);
+    for i in 0..thr.draws {
+        // The target drawn from its lower confidence distribution, the base and the null from
+        // their upper ones: a survival is shown as an exact test would show it.
+        let b = base
+            .sample(0.0, bp, i, false, thr.seed_sd, Tail::High, &mut r)
+            .clamp(0.0, 1.0);
+        let t = target
+            .sample(b, bp, i, true, thr.seed_sd, Tail::Low, &mut r)
+            .clamp(0.0, 1.0);
+        let z = null
+            .sample(b, bp, i, true, thr.seed_sd, Tail::High, &mut r)
+            .clamp(0.0, 1.0);
+        draws.push([b, z, t]);
+    }
+    let interval = |point: f64, f: &dyn Fn(&[f64; 3]) -> f64| {
+        percentile_interval(point, draws.iter().map(|a| Some(f(a))), 0.025)
+    };
+    let delta = interval(tp - np, &|a| a[2] - a[1]);
+    let total = interval(tp - bp, &|a| a[2] - a[0]);
+    let share = |f: &dyn Fn(&[f64; 3]) -> bool| {
+        draws.iter().filter(|a| f(a)).count() as f64 / draws.len().max(1) as f64
+    };
+    Comparison {
+        transfer,
+        null_gain: interval(np - bp, &|a| a[1] - a[0]),
+        delta,
+        p_positive: share(&|a| a[2] - a[1] > 0.0),
+        p_gain: share(&|a| a[2] - a[0] > 0.0),
+        verdict: if target.noise_known() && null.noise_known() {
+            survival_word(&delta, &total)
+        } else {
+            SurvivalVerdict::Undetermined
+        },
     }
 }

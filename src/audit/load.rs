@@ -82,8 +82,9 @@ pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadEr
                 bad.push(i);
                 continue;
             };
-            if match_key(&l.model) != match_key(&d.model)
-                || match_key(&l.benchmark.name) != match_key(&d.benchmark.name)
+            let names = &super::evidence::NullSet::builtin().aliases;
+            if names.model(&l.model) != names.model(&d.model)
+                || names.benchmark(&l.benchmark.name) != names.benchmark(&d.benchmark.name)
             {
                 errors.push(fail(format!(
                     "`{from}` is {} on {}, not {} on {}",

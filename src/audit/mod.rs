@@ -9,9 +9,11 @@
 
 pub mod descriptor;
 pub mod engine;
+pub mod evidence;
 pub mod fit;
 mod load;
 mod result;
+pub mod survival;
 
 pub use load::{descriptor_files, load_set};
 pub use result::*;
@@ -27,7 +29,9 @@ use crate::sim::{Arm, SimConfig, config, run_many};
 use crate::stats::{Bootstrap, Estimate};
 use crate::yaml::LoadError;
 use descriptor::{ArmDef, ArmSpec, Descriptor, Printed, Role, Source, Transfer, Unit, match_key};
-use engine::{Attribution, Basis, Draw, Judgement, SurvivalVerdict, Thresholds};
+use engine::{
+    Attribution, Basis, Draw, Judgement, Survival, SurvivalBasis, SurvivalVerdict, Thresholds,
+};
 use fit::{Anchor as FitAnchor, Fit, FitCache};
 
 /// The lender's arm a borrow names: by name, or the lender's arm of the same role.
@@ -55,16 +59,10 @@ fn lent<'a>(a: &ArmDef, all: &'a [Descriptor]) -> Option<(&'a Descriptor, &'a Ar
 /// the items and the seed spread).
 fn base_range(p: &Printed, unit: Unit, spread: Option<f64>, n: Option<u64>) -> (f64, f64) {
     let v = p.value * unit.scale();
-    let se = engine_se(v, n);
+    let se = engine::binomial_var(v, n).sqrt();
     let s = spread.unwrap_or(0.0) * unit.scale();
     let half = p.half_width * unit.scale() + 1.96 * (se * se + s * s).sqrt();
     (v - half, v + half)
-}
-
-fn engine_se(p: f64, n: Option<u64>) -> f64 {
-    n.map_or(0.0, |n| {
-        (p.clamp(0.0, 1.0) * (1.0 - p.clamp(0.0, 1.0)) / n as f64).sqrt()
-    })
 }
 
 fn base_spread(d: &Descriptor) -> Option<f64> {
@@ -74,34 +72,15 @@ fn base_spread(d: &Descriptor) -> Option<f64> {
     }
 }
 
-fn to_draw(p: &Printed, unit: Unit, spread: Option<f64>, n: Option<u64>) -> Draw {
-    let s = unit.scale();
-    let (value, half_width, spread) = (p.value * s, p.half_width * s, spread.unwrap_or(0.0) * s);
-    if unit.is_gain() {
-        Draw::Gain {
-            value,
-            half_width,
-            spread,
-            n,
-        }
-    } else {
-        Draw::Direct {
-            value,
-            half_width,
-            spread,
-            n,
-        }
-    }
-}
-
 /// The base arm's draw rule.
 fn base_draw(d: &Descriptor) -> Option<Draw> {
     let (p, unit) = d.base_reading()?;
-    Some(to_draw(
+    Some(evidence::printed_draw(
         p,
         unit,
         base_spread(d),
         d.benchmark.metric.independent_units(d.benchmark.n),
+        None,
     ))
 }
 
@@ -124,7 +103,7 @@ fn options_of(
             .map(|p| {
                 (
                     format!("{} = {}", a.name, p.raw),
-                    to_draw(p, *unit, *spread, n),
+                    evidence::printed_draw(p, *unit, *spread, n, d.base_reading()),
                     Basis::Reported,
                 )
             })
@@ -150,7 +129,13 @@ fn options_of(
                 String::new(),
                 Draw::Transfer {
                     lender_base: Box::new(lb),
-                    lender_arm: Box::new(to_draw(&readings[0], *unit, *spread, ln)),
+                    lender_arm: Box::new(evidence::printed_draw(
+                        &readings[0],
+                        *unit,
+                        *spread,
+                        ln,
+                        l.base_reading(),
+                    )),
                     scale: scale.unwrap_or(*transfer),
                 },
                 Basis::Borrowed,
@@ -222,10 +207,22 @@ pub fn fit_requests(d: &Descriptor) -> Vec<fit::Request> {
     }
 }
 
-/// [`audit`] with the model check's runs taken from (and added to) `cache`.
+/// [`audit`] with the model check's runs taken from (and added to) `cache`, and the project's
+/// built-in measured nulls and aliases.
 pub fn audit_with(
     d: &Descriptor,
     all: &[Descriptor],
+    thr: &Thresholds,
+    cache: &FitCache,
+) -> AuditResult {
+    audit_in(d, all, evidence::NullSet::builtin(), thr, cache)
+}
+
+/// [`audit_with`] reading the measured nulls and aliases of `set`.
+pub fn audit_in(
+    d: &Descriptor,
+    all: &[Descriptor],
+    set: &evidence::NullSet,
     thr: &Thresholds,
     cache: &FitCache,
 ) -> AuditResult {
@@ -256,25 +253,33 @@ pub fn audit_with(
         targets: Vec::new(),
         null_evidence: Vec::new(),
     };
+    // Every measured null of this model (same benchmark first), the paper's own excluded.
+    let own = set.aliases.model(&d.model);
+    let bench = set.aliases.benchmark(&d.benchmark.name);
+    let mut nulls: Vec<evidence::MeasuredNull> = set
+        .all(all)
+        .into_iter()
+        .filter(|m| m.id != d.id && set.aliases.model(&m.model) == own)
+        .collect();
+    nulls.sort_by(|a, b| {
+        (set.aliases.benchmark(&a.benchmark) != bench)
+            .cmp(&(set.aliases.benchmark(&b.benchmark) != bench))
+            .then(a.id.cmp(&b.id))
+            .then(a.reading.cmp(&b.reading))
+    });
+    let same: Vec<&evidence::MeasuredNull> = nulls
+        .iter()
+        .filter(|m| set.aliases.benchmark(&m.benchmark) == bench)
+        .collect();
     match &d.simulation {
         Some(sim) => simulated(&mut result, sim, thr, &seed),
-        None => reported(&mut result, d, all, thr, cache),
+        None => reported(&mut result, d, all, &same, thr, cache),
     }
-    // Only the same model's descriptors are judged: the evidence is theirs.
-    let own = match_key(&d.model);
-    let mut ev: Vec<NullEvidence> = measured_nulls(
-        all.iter()
-            .filter(|o| o.id != d.id && match_key(&o.model) == own),
-        thr,
-    );
-    let bench = match_key(&d.benchmark.name);
-    ev.sort_by(|a, b| {
-        (match_key(&a.benchmark) != bench)
-            .cmp(&(match_key(&b.benchmark) != bench))
-            .then(b.null.mean.total_cmp(&a.null.mean))
-            .then(a.id.cmp(&b.id))
-    });
-    result.null_evidence = ev;
+    result.null_evidence = nulls
+        .iter()
+        .filter(|m| m.control == evidence::Control::Random)
+        .map(|m| NullEvidence::of(m, thr))
+        .collect();
     result
 }
 
@@ -333,21 +338,16 @@ fn simulated(
         arm: "true".into(),
         role: Role::True,
         label: "ground-truth reward (simulated)".into(),
-        judgements: vec![engine::judge(&reading, &chain, thr, seed, seed, true)],
+        judgements: vec![engine::judge(&reading, &chain, thr, seed, seed)],
         transfer_checks: Vec::new(),
     });
-}
-
-fn binomial_var(p: f64, n: Option<u64>) -> f64 {
-    n.map_or(0.0, |n| {
-        p.clamp(0.0, 1.0) * (1.0 - p.clamp(0.0, 1.0)) / n as f64
-    })
 }
 
 fn reported(
     result: &mut AuditResult,
     d: &Descriptor,
     all: &[Descriptor],
+    same: &[&evidence::MeasuredNull],
     thr: &Thresholds,
     cache: &FitCache,
 ) {
@@ -402,7 +402,7 @@ fn reported(
                 let gain = 0.5 * (lo + hi);
                 let half = readings.iter().map(|p| p.half_width).fold(0.0, f64::max);
                 let acc = base_acc + gain;
-                let se = (binomial_var(acc, n) + binomial_var(base_acc, n)).sqrt();
+                let se = (engine::binomial_var(acc, n) + engine::binomial_var(base_acc, n)).sqrt();
                 let tol = 2.0 * se
                     + half * s
                     + 0.5 * (hi - lo)
@@ -417,23 +417,65 @@ fn reported(
         }
         let f = fit::fit(base_acc, &anchors, &missing, cache);
         imputed = f.imputed.clone();
-        for key in &missing {
-            result.arms.push(ArmRow {
-                arm: key.clone(),
-                role: key.clone(),
-                label: "not run by the paper".into(),
-                provenance: match f.imputed.get(key) {
-                    Some(&[lo, hi]) => Provenance::Imputed { lo, hi },
-                    None => Provenance::Missing,
-                },
-            });
-        }
         result.fit = Some(f);
+    }
+    let base_opts = options_of(d.role(Role::Base).expect("validated"), d, all, None);
+    let base0 = base_opts[0].1.clone();
+    // The measured nulls of this model and benchmark (and a lender the descriptor borrows its
+    // random arm from, a deliberate choice even on another model or benchmark), every one read.
+    let mut cross: Vec<evidence::MeasuredNull> = same
+        .iter()
+        .filter(|m| m.control == evidence::Control::Random)
+        .map(|m| (*m).clone())
+        .collect();
+    if let Some((l, _)) = random.and_then(|a| lent(a, all))
+        && !cross.iter().any(|m| m.id == l.id)
+    {
+        cross.extend(
+            evidence::from_descriptors([l])
+                .into_iter()
+                .filter(|m| m.control == evidence::Control::Random),
+        );
+    }
+    // An imputed random arm that a measured null of this model and benchmark contradicts (their
+    // intervals do not meet) is a model estimate the data refute: flagged, and not used.
+    let contradicted: Vec<String> = match imputed.get("random") {
+        Some(&[lo, hi]) => cross
+            .iter()
+            .filter(|m| {
+                m.carried(Transfer::Additive).is_some_and(|null| {
+                    let g = survival::carried_gain(&base0, &null, thr);
+                    g.hi.is_some_and(|h| h < lo) || g.lo.is_some_and(|l| l > hi)
+                })
+            })
+            .map(|m| m.id.clone())
+            .collect(),
+        None => Vec::new(),
+    };
+    for key in &missing {
+        result.arms.push(ArmRow {
+            arm: key.clone(),
+            role: key.clone(),
+            label: "not run by the paper".into(),
+            provenance: match imputed.get(key) {
+                Some(&[lo, hi]) => Provenance::Imputed {
+                    lo,
+                    hi,
+                    contradicted_by: if key == "random" {
+                        contradicted.clone()
+                    } else {
+                        Vec::new()
+                    },
+                },
+                None => Provenance::Missing,
+            },
+        });
     }
     let shared = |role: Role, key: &str, scale: Option<Transfer>| -> Vec<(String, Draw, Basis)> {
         match d.role(role) {
             Some(a) => options_of(a, d, all, scale),
             None => match imputed.get(key) {
+                Some(_) if key == "random" && !contradicted.is_empty() => Vec::new(),
                 Some(&[lo, hi]) => {
                     vec![(String::new(), Draw::GainRange { lo, hi }, Basis::Imputed)]
                 }
@@ -441,11 +483,25 @@ fn reported(
             },
         }
     };
-    let base_opts = options_of(d.role(Role::Base).expect("validated"), d, all, None);
+    // The paper's own correctness-blind controls (reported, not borrowed), one per reading.
+    let controls: Vec<(&ArmDef, String, Draw)> = d
+        .arms
+        .iter()
+        .filter(|a| {
+            matches!(a.role, Role::Format | Role::FormatRandom)
+                && matches!(a.spec, ArmSpec::Reported { .. })
+        })
+        .flat_map(|a| {
+            let opts = options_of(a, d, all, None);
+            let single = opts.len() == 1;
+            opts.into_iter().map(move |(label, draw, _)| {
+                (a, if single { "as printed".into() } else { label }, draw)
+            })
+        })
+        .collect();
     for t in &d.targets {
         let ta = d.arm(t).expect("validated: targets are arms");
-        let noise_known = noise_known(d, ta, random, all);
-        let judge_all = |scale: Option<Transfer>| -> Vec<(Judgement, bool)> {
+        let judge_all = |scale: Option<Transfer>, thr: &Thresholds| -> Vec<(Judgement, bool)> {
             let same_as = if Some(ta.name.as_str()) == majority.map(|m| m.name.as_str()) {
                 Some(Anchor::Majority as usize)
             } else if Some(ta.name.as_str()) == random.map(|m| m.name.as_str()) {
@@ -493,14 +549,44 @@ fn reported(
                     continue;
                 }
                 let (shared, target) = chain_seeds(&chain);
-                out.push((
-                    engine::judge(&reading, &chain, thr, &shared, &target, noise_known),
-                    borrowed,
-                ));
+                let mut j = engine::judge(&reading, &chain, thr, &shared, &target);
+                // The target's own draw rule (the anchor it is, for a target that is one).
+                let target_draw = match &chain[3] {
+                    Some((Draw::SameAs(k), _)) => chain[*k].as_ref().map(|(d, _)| d.clone()),
+                    other => other.as_ref().map(|(d, _)| d.clone()),
+                }
+                .expect("the target is known");
+                let base = &chain[0].as_ref().expect("the base is known").0;
+                j.survival = survival::ladder(
+                    d,
+                    j.survival,
+                    j.terms.null.as_ref().map(|v| v.estimate),
+                    random,
+                    base,
+                    &target_draw,
+                    &controls,
+                    &cross,
+                    thr,
+                );
+                out.push((j, borrowed));
             }
             out
         };
-        let judged = judge_all(None);
+        let mut judged = judge_all(None, thr);
+        if thr.sensitivity_sd > 0.0 {
+            // The same answers with a training-seed spread on every trained arm that prints none.
+            let sens = Thresholds {
+                seed_sd: thr.sensitivity_sd,
+                ..*thr
+            };
+            for ((j, _), (s, _)) in judged.iter_mut().zip(judge_all(None, &sens)) {
+                j.survival.under_seed_sd = Some(engine::SeedSensitivity {
+                    seed_sd: thr.sensitivity_sd,
+                    verdict: s.survival.verdict,
+                    basis: s.survival.basis,
+                });
+            }
+        }
         let borrowed = judged.iter().any(|(_, b)| *b);
         let mut checks = Vec::new();
         if borrowed {
@@ -513,7 +599,7 @@ fn reported(
                     _ => None,
                 })
                 .unwrap_or(Transfer::Additive);
-            for (j, _) in judge_all(Some(declared.other())) {
+            for (j, _) in judge_all(Some(declared.other()), thr) {
                 checks.push(TransferCheck {
                     reading: j.reading.clone(),
                     scale: declared.other(),
@@ -544,76 +630,4 @@ fn chain_seeds(chain: &[Option<(Draw, Basis)>; 4]) -> (crate::rng::Seed, crate::
     ]);
     let target = derive_seed(&[&shared, format!("{:?}", chain[3]).as_bytes()]);
     (shared, target)
-}
-
-/// Whether the sampling noise of Δ_naive is known: a stated benchmark size, or seed spreads on
-/// both the target and the random arm.
-fn noise_known(
-    d: &Descriptor,
-    target: &ArmDef,
-    random: Option<&ArmDef>,
-    all: &[Descriptor],
-) -> bool {
-    if d.benchmark.n.is_some() {
-        return true;
-    }
-    let spread = |a: &ArmDef| {
-        match &a.spec {
-        ArmSpec::Reported { spread, .. } => spread.is_some_and(|s| s > 0.0),
-        ArmSpec::Borrowed { from, arm, .. } => all
-            .iter()
-            .find(|o| &o.id == from)
-            .is_some_and(|l| l.benchmark.n.is_some() || lender_arm(l, arm, a.role).is_some_and(|la| matches!(&la.spec, ArmSpec::Reported { spread: Some(s), .. } if *s > 0.0))),
-    }
-    };
-    spread(target) && random.is_some_and(spread)
-}
-
-/// Every random-reward gain reported (not borrowed) by the given descriptors: Δ_null with its
-/// interval, one per reading of the random arm.
-pub fn measured_nulls<'a>(
-    ds: impl IntoIterator<Item = &'a Descriptor>,
-    thr: &Thresholds,
-) -> Vec<NullEvidence> {
-    let mut out = Vec::new();
-    for d in ds {
-        let Some(ra) = d.role(Role::Random) else {
-            continue;
-        };
-        let ArmSpec::Reported { source, .. } = &ra.spec else {
-            continue;
-        };
-        let Some(base) = base_draw(d) else { continue };
-        // A reported arm's draw rules need no other descriptor.
-        for (reading, draw, basis) in options_of(ra, d, &[], None) {
-            let chain = [
-                Some((base.clone(), Basis::Reported)),
-                None,
-                None,
-                Some((draw, basis)),
-            ];
-            let (shared, target) = chain_seeds(&chain);
-            let j = engine::judge(&reading, &chain, thr, &shared, &target, true);
-            let null = j.terms.total.expect("base and random are known").estimate;
-            out.push(NullEvidence {
-                id: d.id.clone(),
-                paper: d.paper.title.clone(),
-                model: d.model.clone(),
-                benchmark: d.benchmark.name.clone(),
-                arm_label: ra.label.clone(),
-                reading: if reading.contains(" = ") && ra_is_ambiguous(ra) {
-                    reading
-                } else {
-                    "as printed".into()
-                },
-                null,
-                source: source.clone(),
-            });
-        }
-    }
-    out
-}
-
-fn ra_is_ambiguous(a: &ArmDef) -> bool {
-    matches!(&a.spec, ArmSpec::Reported { readings, .. } if readings.len() > 1)
 }

@@ -26,6 +26,9 @@ pub enum Provenance {
     Imputed {
         lo: f64,
         hi: f64,
+        /// The measured nulls of this model and benchmark whose carried gain lies wholly outside
+        /// this range: a model estimate the data contradict, not used anywhere.
+        contradicted_by: Vec<String>,
     },
     Simulated {
         config: SimConfig,
@@ -43,20 +46,49 @@ pub struct ArmRow {
     pub provenance: Provenance,
 }
 
-/// A random-reward gain measured (reported) in some descriptor: the evidence a break-even
-/// null is read against.
+/// A random-reward gain measured for the same model in some paper (a descriptor's random arm or an
+/// entry of the measured-nulls file): the evidence survival reads.
 #[derive(Clone, Debug, Serialize)]
 pub struct NullEvidence {
     pub id: String,
     pub paper: String,
     pub model: String,
     pub benchmark: String,
+    /// Items of the benchmark, when stated.
+    pub n: Option<u64>,
+    pub control: evidence::Control,
     pub arm_label: String,
     /// Which reading, when the random arm's number is ambiguous.
     pub reading: String,
-    /// Δ_null = acc(random) − acc(base), with its interval.
+    /// Δ_null = acc(random) − acc(base), with its interval (both evaluations' noise). A gain
+    /// printed without a base is sized at the base that makes its noise largest.
     pub null: Estimate,
+    /// The paper's base, the training budget and the evaluation, in words.
+    pub details: String,
+    pub caveat: String,
     pub source: Source,
+    /// From the measured-nulls file (no audit page of its own).
+    pub listed: bool,
+}
+
+impl NullEvidence {
+    pub fn of(m: &evidence::MeasuredNull, thr: &Thresholds) -> NullEvidence {
+        NullEvidence {
+            id: m.id.clone(),
+            paper: m.paper.clone(),
+            model: m.model.clone(),
+            benchmark: m.benchmark.clone(),
+            n: m.n,
+            control: m.control,
+            arm_label: m.label.clone(),
+            reading: m.reading.clone(),
+            null: survival::own_gain(m, thr),
+            details: m.details.clone(),
+            caveat: m.caveat.clone(),
+            source: m.source.clone(),
+            listed: m.listed,
+        }
+    }
 }
 
 /// How one reading's answers move when borrowed arms are carried on the other scale.
@@ -106,23 +138,56 @@ pub struct AuditResult {
 }
 
 impl AuditResult {
-    /// The CI answer over every target and reading: NOT_SHOWN if any is, else UNDETERMINED if
-    /// any is, else SURVIVES (never SURVIVES without a computed Δ_naive).
-    pub fn survival(&self) -> SurvivalVerdict {
-        let all: Vec<SurvivalVerdict> = self
+    /// The CI answer over every target and reading (see [`Ci`]).
+    pub fn ci(&self, accept_cross_paper: bool) -> Ci {
+        let all: Vec<&Survival> = self
             .targets
             .iter()
-            .flat_map(|t| t.judgements.iter().map(|j| j.survival.verdict))
+            .flat_map(|t| t.judgements.iter().map(|j| &j.survival))
             .collect();
-        if all.is_empty() {
-            SurvivalVerdict::Undetermined
-        } else if all.contains(&SurvivalVerdict::NotShown) {
-            SurvivalVerdict::NotShown
-        } else if all.contains(&SurvivalVerdict::Undetermined) {
-            SurvivalVerdict::Undetermined
-        } else {
-            SurvivalVerdict::Survives
+        let code = |s: &Survival| engine::exit_code(s.verdict, s.basis, accept_cross_paper);
+        let worst = all.iter().map(|s| code(s)).max_by_key(|c| match c {
+            1 => 2,
+            3 => 1,
+            _ => 0,
+        });
+        let Some(exit_code) = worst else {
+            return Ci {
+                verdict: SurvivalVerdict::Undetermined,
+                basis: SurvivalBasis::None,
+                decided_by: Vec::new(),
+                exit_code: 3,
+            };
+        };
+        let of_code: Vec<&&Survival> = all.iter().filter(|s| code(s) == exit_code).collect();
+        // The answer named: the most cautious word among the readings with the deciding code.
+        let pick = of_code
+            .iter()
+            .max_by_key(|s| match s.verdict {
+                SurvivalVerdict::Fails => 3,
+                SurvivalVerdict::NotShown => 2,
+                SurvivalVerdict::Undetermined => 1,
+                SurvivalVerdict::Survives => 0,
+            })
+            .expect("some reading has the code");
+        let mut decided_by: Vec<String> = of_code
+            .iter()
+            .filter(|s| s.verdict == pick.verdict && s.basis == pick.basis)
+            .flat_map(|s| s.decided_by.iter().cloned())
+            .collect();
+        decided_by.sort();
+        decided_by.dedup();
+        Ci {
+            verdict: pick.verdict,
+            basis: pick.basis,
+            decided_by,
+            exit_code,
         }
+    }
+
+    /// The overall survival word (as `check` prints it by default).
+    pub fn survival(&self) -> SurvivalVerdict {
+        self.ci(false).verdict
     }
 
     /// Short provenance code per arm: R reported, B borrowed, I imputed, S simulated, - missing.
@@ -149,4 +214,16 @@ impl AuditResult {
             .iter()
             .filter(|e| match_key(&e.benchmark) == match_key(&self.benchmark.name))
     }
+}
+
+/// `check`'s answer over every target and reading: exit 1 if any reading's evidence says FAILS or
+/// NOT_SHOWN, else 3 if any is UNDETERMINED or survives on cross-paper evidence only (0 for the
+/// latter with `accept_cross_paper`), else 0 — never 0 without evidence the answer names.
+#[derive(Clone, Debug, Serialize)]
+pub struct Ci {
+    pub verdict: SurvivalVerdict,
+    pub basis: SurvivalBasis,
+    /// The lenders (measured-null ids) or control arms that decided it, when not in-paper.
+    pub decided_by: Vec<String>,
+    pub exit_code: u8,
 }

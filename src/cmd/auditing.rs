@@ -9,6 +9,7 @@ pub(crate) fn audit_dir(
     dir: &Path,
     cache: &Path,
     fits: &FitCache,
+    ev: &EvidenceArgs,
 ) -> Result<(Vec<audits::descriptor::Descriptor>, Vec<AuditResult>)> {
     anyhow::ensure!(
         dir.is_dir(),
@@ -25,13 +26,15 @@ pub(crate) fn audit_dir(
             list.join("\n")
         );
     }
+    let nulls = load_nulls(ev)?;
+    let thr = thresholds(ev);
     let requests: Vec<_> = descriptors.iter().flat_map(audits::fit_requests).collect();
     fill_fits(fits, &requests);
     let pb = progress::bar(descriptors.len() as u64, "audits");
     let results = descriptors
         .iter()
         .map(|d| {
-            let r = audits::audit_with(d, &descriptors, &Thresholds::default(), fits);
+            let r = audits::audit_in(d, &descriptors, &nulls, &thr, fits);
             pb.inc(1);
             r
         })
@@ -197,8 +200,33 @@ pub(crate) fn load_fits(path: &Path) -> Result<FitCache> {
     Ok(FitCache::load(path)?)
 }
 
+/// The measured nulls and aliases the evidence flags name (an error names the file and line).
+pub(crate) fn load_nulls(ev: &EvidenceArgs) -> Result<audits::evidence::NullSet> {
+    let default = ev.measured_nulls == Path::new(crate::io::paths::MEASURED_NULLS)
+        && ev.aliases == Path::new(crate::io::paths::ALIASES);
+    Ok(audits::evidence::NullSet::load(
+        &ev.measured_nulls,
+        &ev.aliases,
+        default,
+    )?)
+}
+
+/// The verdict thresholds with the evidence flags' seed-spread sensitivity.
+pub(crate) fn thresholds(ev: &EvidenceArgs) -> Thresholds {
+    Thresholds {
+        sensitivity_sd: ev.seed_sd / 100.0,
+        ..Thresholds::default()
+    }
+}
+
 /// The descriptor `file` audited against the descriptors of its directory and of `dir`.
-pub(crate) fn audit_one(file: &Path, dir: &Path, cache: &Path, fits: &Path) -> Result<AuditResult> {
+pub(crate) fn audit_one(
+    file: &Path,
+    dir: &Path,
+    cache: &Path,
+    fits: &Path,
+    ev: &EvidenceArgs,
+) -> Result<AuditResult> {
     anyhow::ensure!(file.exists(), "{}: no such file", file.display());
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (descriptors, own) = load_with_neighbours(&[file.to_path_buf()], Some(dir), cache)?;
@@ -211,12 +239,14 @@ pub(crate) fn audit_one(file: &Path, dir: &Path, cache: &Path, fits: &Path) -> R
         .iter()
         .find(|d| canon(&d.path) == me)
         .ok_or_else(|| anyhow::anyhow!("{}: not loaded", file.display()))?;
+    let nulls = load_nulls(ev)?;
     let fits = load_fits(fits)?;
     fill_fits(&fits, &audits::fit_requests(d));
-    Ok(audits::audit_with(
+    Ok(audits::audit_in(
         d,
         &descriptors,
-        &Thresholds::default(),
+        &nulls,
+        &thresholds(ev),
         &fits,
     ))
 }
@@ -274,7 +304,13 @@ pub(crate) fn validate_cmd(a: ValidateArgs) -> Result<()> {
 }
 
 pub(crate) fn audit_cmd(a: AuditArgs) -> Result<()> {
-    let r = audit_one(&a.file, &a.audits_dir, &a.paper_cache, &a.fit_cache)?;
+    let r = audit_one(
+        &a.file,
+        &a.audits_dir,
+        &a.paper_cache,
+        &a.fit_cache,
+        &a.evidence,
+    )?;
     let md = write_audit(&r, &a.reports_dir)?;
     if a.json {
         return print_json(&r);
@@ -287,14 +323,22 @@ pub(crate) fn audit_cmd(a: AuditArgs) -> Result<()> {
     Ok(())
 }
 
-/// `check`: 0 SURVIVES, 1 NOT_SHOWN, 3 UNDETERMINED (errors exit 2 from `main`).
+/// `check`: 0 SURVIVES on the paper's own random arm (or, with `--accept-cross-paper`, on other
+/// papers' measured nulls under every transfer), 1 FAILS or NOT_SHOWN on any evidence, 3
+/// otherwise (errors exit 2 from `main`).
 pub(crate) fn check_cmd(a: CheckArgs) -> Result<u8> {
-    let r = audit_one(&a.file, &a.audits_dir, &a.paper_cache, &a.fit_cache)?;
-    let verdict = r.survival();
+    let r = audit_one(
+        &a.file,
+        &a.audits_dir,
+        &a.paper_cache,
+        &a.fit_cache,
+        &a.evidence,
+    )?;
+    let ci = r.ci(a.accept_cross_paper);
     if a.json {
-        print_record(&report::check::CheckRecord::of(&r))?;
+        print_record(&report::check::CheckRecord::of(&r, a.accept_cross_paper))?;
     } else {
-        say_raw!("{}", report::audit::check_text(&r));
+        say_raw!("{}", report::audit::check_text(&r, a.accept_cross_paper));
     }
-    Ok(verdict.exit_code())
+    Ok(ci.exit_code)
 }

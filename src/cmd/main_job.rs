@@ -7,7 +7,7 @@ use super::*;
 /// only the JSON record of the audits; progress goes to stderr.
 pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
     let fits = load_fits(&a.fit_cache)?;
-    let (descriptors, results) = audit_dir(&a.audits_dir, &a.paper_cache, &fits)?;
+    let (descriptors, results) = audit_dir(&a.audits_dir, &a.paper_cache, &fits, &a.evidence)?;
     let missing = report::papers::read_not_audited(&a.not_audited)?;
     let studies = studies_in(&a.prereg_dir)?;
     for study in &studies {
@@ -51,7 +51,12 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
         if fits.save(&a.fit_cache, a.prune_fit_cache)? {
             note!(a.json, "wrote {}", a.fit_cache.display());
         }
-        let evidence = audits::measured_nulls(&descriptors, &Thresholds::default());
+        let thr = thresholds(&a.evidence);
+        let evidence: Vec<audits::NullEvidence> = load_nulls(&a.evidence)?
+            .all(&descriptors)
+            .iter()
+            .map(|m| audits::NullEvidence::of(m, &thr))
+            .collect();
         write_atomic(
             &a.reports_dir.join("null-evidence.md"),
             report::audit::null_evidence(&evidence).as_bytes(),

@@ -45,9 +45,9 @@ pub fn stdout_failed(e: std::io::Error) -> ! {
 
 pub(crate) use crate::audit::{self as audits, AuditResult, engine::Thresholds, fit::FitCache};
 pub(crate) use crate::cli::{
-    AuditArgs, BenchArgs, CheckArgs, Cli, Command, DecomposeArgs, EntropyArgs, FactorialArgs,
-    FetchArgs, MergeArgs, PreregCommand, ReportArgs, SimulateArgs, SweepArgs, TablesArgs,
-    ValidateArgs,
+    AuditArgs, BenchArgs, CheckArgs, Cli, Command, DecomposeArgs, EntropyArgs, EvidenceArgs,
+    FactorialArgs, FetchArgs, MergeArgs, PreregCommand, ReportArgs, SimulateArgs, SweepArgs,
+    TablesArgs, ValidateArgs,
 };
 pub(crate) use crate::decompose::{
     self, ArmSummary, Chain, DecomposeRecord, SimulateRecord, SimulatedArm,

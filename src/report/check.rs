@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::audit::engine::{Answer, Survival, SurvivalVerdict};
+use crate::audit::engine::{Answer, Survival, SurvivalBasis, SurvivalVerdict};
 use crate::audit::{AuditResult, NullEvidence};
 
 /// The `check FILE --json` record.
@@ -12,7 +12,12 @@ pub struct CheckRecord<'a> {
     pub id: &'a str,
     /// The CI answer over every target and reading.
     pub survival: SurvivalVerdict,
-    /// The process's exit code: 0 SURVIVES, 1 NOT_SHOWN, 3 UNDETERMINED.
+    /// The evidence it rests on.
+    pub basis: SurvivalBasis,
+    /// The measured nulls or controls that decided it, when not the paper's own random arm.
+    pub decided_by: Vec<String>,
+    /// The process's exit code: 0 SURVIVES on the paper's own random arm (or on cross-paper
+    /// evidence with `--accept-cross-paper`), 1 FAILS or NOT_SHOWN, 3 otherwise.
     pub exit_code: u8,
     pub targets: Vec<CheckTarget<'a>>,
     pub null_evidence: &'a [NullEvidence],
@@ -35,12 +40,14 @@ pub struct CheckReading<'a> {
 }
 
 impl<'a> CheckRecord<'a> {
-    pub fn of(r: &'a AuditResult) -> CheckRecord<'a> {
-        let survival = r.survival();
+    pub fn of(r: &'a AuditResult, accept_cross_paper: bool) -> CheckRecord<'a> {
+        let ci = r.ci(accept_cross_paper);
         CheckRecord {
             id: &r.id,
-            survival,
-            exit_code: survival.exit_code(),
+            survival: ci.verdict,
+            basis: ci.basis,
+            decided_by: ci.decided_by,
+            exit_code: ci.exit_code,
             targets: r
                 .targets
                 .iter()

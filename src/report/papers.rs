@@ -118,6 +118,7 @@ pub fn group<'a>(results: &'a [AuditResult], missing: &'a [NotAudited]) -> Vec<P
 pub struct Counts {
     pub claims: usize,
     pub survives: usize,
+    pub fails: usize,
     pub not_shown: usize,
     pub undetermined: usize,
     pub null: usize,
@@ -142,6 +143,7 @@ impl Counts {
                     c.claims += 1;
                     match j.survival.verdict {
                         SurvivalVerdict::Survives => c.survives += 1,
+                        SurvivalVerdict::Fails => c.fails += 1,
                         SurvivalVerdict::NotShown => c.not_shown += 1,
                         SurvivalVerdict::Undetermined => c.undetermined += 1,
                     }
@@ -167,6 +169,7 @@ impl Counts {
         Counts {
             claims: self.claims + o.claims,
             survives: self.survives + o.survives,
+            fails: self.fails + o.fails,
             not_shown: self.not_shown + o.not_shown,
             undetermined: self.undetermined + o.undetermined,
             null: self.null + o.null,
@@ -183,11 +186,12 @@ impl Counts {
     /// The counts as one markdown row after `label`.
     pub fn row(&self, label: &str) -> String {
         format!(
-            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             self.claims + self.not_audited,
             self.claims,
             self.not_audited,
             self.survives,
+            self.fails,
             self.not_shown,
             self.undetermined,
             self.null,
@@ -200,7 +204,7 @@ impl Counts {
         )
     }
 
-    pub const HEADER: &'static str = "| paper | printed rows | audited claims | not auditable | survive | not shown | undetermined | null-dominated | elicitation-dominated | reward-design-dominated | mixed | no point verdict (bounded, undetermined, no gain) | label-free-dominated (two-way) | reward-design-dominated (two-way) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+    pub const HEADER: &'static str = "| paper | printed rows | audited claims | not auditable | survive | fail | not shown | undetermined | null-dominated | elicitation-dominated | reward-design-dominated | mixed | no point verdict (bounded, undetermined, no gain) | label-free-dominated (two-way) | reward-design-dominated (two-way) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 }
 
 fn short(t: &str) -> String {

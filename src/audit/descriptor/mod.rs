@@ -100,7 +100,7 @@ impl std::fmt::Display for Role {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     Percent,
@@ -223,6 +223,11 @@ impl Metric {
             _ => n,
         }
     }
+}
+
+/// Parses a metric as a descriptor writes it (`pass@1`, `avg@16`, `maj@k`, `pass@k`, `exact`).
+pub fn parse_metric(s: &str) -> Result<Metric, String> {
+    Metric::parse(s)
 }
 
 /// Where a printed number stands in the paper.

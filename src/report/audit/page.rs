@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::audit::engine::{Judgement, SurvivalVerdict};
+use crate::audit::engine::{EvidenceKind, Judgement, SurvivalVerdict};
 use crate::audit::{AuditResult, TargetResult};
 use crate::decompose::{Share, Term};
 
@@ -79,6 +79,18 @@ pub(crate) fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j:
         survival_text(j),
         j.survival.reason
     );
+    if let Some(sens) = &j.survival.under_seed_sd {
+        let _ = writeln!(
+            m,
+            "* **Under a training-seed spread** of {:.1} points on every trained arm that prints none (the README's sensitivity; the answers above are conditional on one training run): {}.",
+            100.0 * sens.seed_sd,
+            if sens.verdict == j.survival.verdict && sens.basis == j.survival.basis {
+                "unchanged".to_string()
+            } else {
+                format!("{} ({})", sens.verdict, sens.basis)
+            }
+        );
+    }
     let _ = writeln!(m, "* **Break-even null:** {}.", break_even_text(r, j));
     let _ = writeln!(
         m,
@@ -95,8 +107,13 @@ pub(crate) fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j:
     if let Some(g) = j.gate {
         let _ = writeln!(m, "* Gate (Δ_elicit): {g}.");
     }
+    let model_based = Term::ALL
+        .iter()
+        .any(|t| j.terms.get(*t).is_some_and(|v| v.model_based));
     for (name, a) in [("three-way", &j.three_way), ("two-way", &j.two_way)] {
-        if !a.distribution.is_empty() {
+        // Draws that rest on an imputed arm are a model's, not a verdict's probability.
+        let model_bounds = model_based && a.probability.is_none();
+        if !a.distribution.is_empty() && !model_bounds {
             let d: Vec<String> = a
                 .distribution
                 .iter()
@@ -105,6 +122,7 @@ pub(crate) fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j:
             let _ = writeln!(m, "* Bootstrap draws by {name} class: {}.", d.join(", "));
         }
     }
+    evidence_md(m, j);
     for c in t.transfer_checks.iter().filter(|c| c.reading == j.reading) {
         let _ = writeln!(
             m,
@@ -119,6 +137,80 @@ pub(crate) fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j:
         );
     }
     let _ = writeln!(m);
+}
+
+/// Every piece of evidence on the null, one row per comparison (METHOD §7).
+fn evidence_md(m: &mut String, j: &Judgement) {
+    if j.survival.evidence.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        m,
+        "\nEvidence on the null, each answered separately (points, `mean [95% interval]`):\n\n| evidence | arm | from | transfer | its gain over this base | target − it | P(> 0) | answer | details |\n|---|---|---|---|---|---|---|---|---|"
+    );
+    for e in &j.survival.evidence {
+        let kind = match e.kind {
+            EvidenceKind::InPaperRandom => "in-paper random arm",
+            EvidenceKind::Control => "in-paper control",
+            EvidenceKind::CrossPaper => "cross-paper measured null",
+        };
+        for c in &e.comparisons {
+            let _ = writeln!(
+                m,
+                "| {kind} | {}{} | {} (`{}`) | {} | {} | {} | {} | {}{} | {} |",
+                cell(&e.arm),
+                if e.reading == "as printed" {
+                    String::new()
+                } else {
+                    format!(" ({})", cell(&e.reading))
+                },
+                cell(&short_title(&e.paper)),
+                e.id,
+                c.transfer.map_or("—".into(), |t| t.to_string()),
+                if c.null_gain.mean.is_finite() {
+                    pts(&c.null_gain)
+                } else {
+                    "—".into()
+                },
+                pts(&c.delta),
+                if c.p_positive.is_finite() {
+                    prob(c.p_positive)
+                } else {
+                    "—".into()
+                },
+                e.verdict,
+                if e.transfer_sensitive {
+                    " (transfer-sensitive)"
+                } else {
+                    ""
+                },
+                cell(&format!("{}; {}", e.reason, e.details))
+            );
+        }
+    }
+}
+
+/// `check`'s answer in one sentence: the word, its basis (naming the lenders of a cross-paper
+/// answer) and the exit codes.
+pub(crate) fn ci_sentence(r: &AuditResult) -> String {
+    let ci = r.ci(false);
+    let accepted = r.ci(true).exit_code;
+    format!(
+        "CI answer (`check`): **{}** — {}{} (exit code {}{}).",
+        ci.verdict,
+        ci.basis,
+        if ci.decided_by.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", ci.decided_by.join(", "))
+        },
+        ci.exit_code,
+        if accepted != ci.exit_code {
+            format!("; {accepted} with `--accept-cross-paper`")
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// The report of one audit.
@@ -165,7 +257,11 @@ pub fn report(r: &AuditResult) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let _ = writeln!(m, "**Noise model.** {}.\n", r.noise);
+    let _ = writeln!(
+        m,
+        "**Noise model.** {}. Each printed accuracy is drawn as an evaluation of its own: its printed precision, the Jeffreys Beta over the n items, and the seed spread the paper prints; a printed gain is the difference of two evaluations and carries both. The intervals are conditional on one training run per arm unless a spread is printed (the sensitivity line of each reading shows the answer under a realistic seed spread).\n",
+        r.noise
+    );
     if !r.training.is_empty() {
         let t: Vec<String> = r
             .training
@@ -181,12 +277,7 @@ pub fn report(r: &AuditResult) -> String {
         }
         let _ = writeln!(m);
     }
-    let _ = writeln!(
-        m,
-        "## The two answers\n\nCI answer (`check`): **{}** (exit code {}).\n",
-        r.survival(),
-        r.survival().exit_code()
-    );
+    let _ = writeln!(m, "## The two answers\n\n{}\n", ci_sentence(r));
     let _ = writeln!(
         m,
         "| target | reading | Δ_total (points) | survival | Δ_naive (points) | break-even null (points) | three-way attribution | two-way attribution (seed's convention) |\n|---|---|---|---|---|---|---|---|"
@@ -283,26 +374,31 @@ pub fn report(r: &AuditResult) -> String {
     if r.null_evidence.is_empty() {
         let _ = writeln!(
             m,
-            "No other descriptor reports a random-reward arm for this model. All measured nulls: `null-evidence.md`.\n"
+            "No other paper in the corpus prints a random-reward arm for this model. All measured nulls: `null-evidence.md`.\n"
         );
     } else {
         let _ = writeln!(
             m,
-            "| descriptor | benchmark | reading | Δ_null (points) | source |\n|---|---|---|---|---|"
+            "Every random-reward gain measured for this model (same benchmark first); those on this benchmark are read as evidence above.\n\n| from | benchmark (n) | reading | Δ_null (points) | details | source |\n|---|---|---|---|---|---|"
         );
         for e in &r.null_evidence {
             let _ = writeln!(
                 m,
-                "| [{}]({}.md) | {} | {} | {} | {}, {}, row {}, column {} |",
-                e.id,
-                e.id,
+                "| {} | {} ({}) | {} | {} | {} | {}, {}, row {}, column {} |",
+                null_link(e, ""),
                 e.benchmark,
+                e.n.map_or("—".into(), |n| n.to_string()),
                 e.reading,
                 pts(&e.null),
-                e.source.version,
-                e.source.location,
-                e.source.row,
-                e.source.column
+                cell(&if e.caveat.is_empty() {
+                    e.details.clone()
+                } else {
+                    format!("{}; caveat: {}", e.details, e.caveat)
+                }),
+                cell(&e.source.version),
+                cell(&e.source.location),
+                cell(&e.source.row),
+                cell(&e.source.column)
             );
         }
         let _ = writeln!(m);
@@ -311,9 +407,19 @@ pub fn report(r: &AuditResult) -> String {
     let th = &r.thresholds;
     let _ = writeln!(
         m,
-        "* Survival: SURVIVES when the 95 % interval of Δ_naive = target − random lies above 0, NOT_SHOWN when it \
-         reaches 0 (P(Δ_naive > 0) printed), UNDETERMINED when no random arm is reported or borrowed (an imputed one \
-         never decides). Break-even null: the lower end of Δ_total's interval."
+        "* Survival, from every piece of evidence on the null, each answered separately: the paper's own random arm \
+         (it decides where it exists), its own correctness-blind controls (format-only, random + format), and the \
+         random-reward gains measured for the same model and benchmark in other papers (names matched through \
+         `data/aliases.yaml`), carried to this base additively and in log-odds with both papers' noise. Words: \
+         SURVIVES when the 95 % interval of target − null lies above 0 (and Δ_total's too), FAILS when it lies wholly \
+         below 0 (the claimed gain is smaller than the null), NOT_SHOWN otherwise (P printed; also when the two \
+         transfers disagree: transfer-sensitive), UNDETERMINED without evidence or with unknown sampling noise. Without \
+         an in-paper random arm the most cautious word of the other evidence is the answer. `check` exits 0 only on an \
+         in-paper SURVIVES (or a cross-paper one under every transfer with `--accept-cross-paper`), 1 on FAILS or \
+         NOT_SHOWN, 3 otherwise. An imputed random arm never decides, and one a measured null contradicts is not used. \
+         Break-even null: the lower end of Δ_total's interval. Sensitivity: every answer is recomputed with a \
+         training-seed spread of {:.1} points on each trained arm that prints none.",
+        100.0 * th.sensitivity_sd
     );
     let _ = writeln!(
         m,
@@ -329,10 +435,12 @@ pub fn report(r: &AuditResult) -> String {
     );
     let _ = writeln!(
         m,
-        "* Uncertainty: each printed number is the interval its printed precision implies (uniform), plus the binomial \
-         standard error over the benchmark's items and the seed spread where given (normal); a gain adds to the drawn \
-         base; a borrowed arm carries its lender's gain over the lender's own base (drawn with their noise); an imputed \
-         arm is uniform over its bound. {} seeded parametric-bootstrap draws (seed from the descriptor's SHA-256); \
+        "* Uncertainty: each printed number is an evaluation of its own: the interval its printed precision implies \
+         (uniform), the Jeffreys posterior Beta(k + ½, n − k + ½) over the benchmark's n items (k = value × n), and the \
+         seed spread where given (normal); a printed gain is the difference of two evaluations (the base's and the \
+         arm's) and carries both; a borrowed or cross-paper arm carries its lender's gain over the lender's own base \
+         (both drawn with their noise); an imputed arm is uniform over its bound. {} seeded parametric-bootstrap draws, \
+         seeded from what the arms say (their numbers, units, spreads and sizes), not from the file's bytes; \
          intervals are 2.5–97.5 % percentiles.",
         th.draws
     );

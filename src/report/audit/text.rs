@@ -1,6 +1,6 @@
 //! The cells and phrases every audit view shares: terms, shares, answers, provenance.
 
-use crate::audit::engine::{Answer, Basis, Judgement, ShareValue, SurvivalVerdict};
+use crate::audit::engine::{Answer, Basis, Judgement, ShareValue, SurvivalBasis, SurvivalVerdict};
 use crate::audit::{AuditResult, NullEvidence, Provenance, TargetResult};
 use crate::decompose::{Share, Term};
 use crate::stats::Estimate;
@@ -81,25 +81,45 @@ pub fn prob(p: f64) -> String {
     format!("{:.2}", (p * 100.0 + 1e-9).floor() / 100.0)
 }
 
-/// "SURVIVES (P(Δ_naive > 0) = 1.00)".
+/// The survival word with its basis and probability: "SURVIVES (in-paper random arm,
+/// P(Δ_naive > 0) = 1.00)", "FAILS (cross-paper measured null: spurious-…, P = 0.00)".
 pub fn survival_text(j: &Judgement) -> String {
-    match (j.survival.verdict, j.survival.p_positive) {
-        (v, Some(p)) => match j.survival.p_gain {
+    let s = &j.survival;
+    let v = s.verdict;
+    let basis = match s.basis {
+        SurvivalBasis::None => return v.to_string(),
+        SurvivalBasis::InPaper => "in-paper random arm".to_string(),
+        b => format!("{b}: {}", s.decided_by.join(", ")),
+    };
+    match (s.p_positive, s.basis) {
+        (Some(p), SurvivalBasis::InPaper) => match s.p_gain {
             Some(g)
                 if v == SurvivalVerdict::NotShown
-                    && j.survival
-                        .naive
-                        .is_some_and(|n| n.lo.is_some_and(|lo| lo > 0.0)) =>
+                    && s.naive.is_some_and(|n| n.lo.is_some_and(|lo| lo > 0.0)) =>
             {
                 format!(
-                    "{v} (P(Δ_naive > 0) = {}, but P(Δ_total > 0) = {})",
+                    "{v} ({basis}, P(Δ_naive > 0) = {}, but P(Δ_total > 0) = {})",
                     prob(p),
                     prob(g)
                 )
             }
-            _ => format!("{v} (P(Δ_naive > 0) = {})", prob(p)),
+            _ => format!("{v} ({basis}, P(Δ_naive > 0) = {})", prob(p)),
         },
-        (v, None) => v.to_string(),
+        (Some(p), _) => format!("{v} ({basis}, P(target − null > 0) = {})", prob(p)),
+        (None, _) => format!("{v} ({basis})"),
+    }
+}
+
+/// The survival word and basis only, for narrow tables: "FAILS — cross-paper (spurious-…)".
+pub fn survival_short(j: &Judgement) -> String {
+    let s = &j.survival;
+    match s.basis {
+        SurvivalBasis::None => s.verdict.to_string(),
+        SurvivalBasis::InPaper => format!("{} — in-paper", s.verdict),
+        SurvivalBasis::CrossPaper => {
+            format!("{} — cross-paper ({})", s.verdict, s.decided_by.join(", "))
+        }
+        SurvivalBasis::Control => format!("{} — own control", s.verdict),
     }
 }
 
@@ -147,6 +167,16 @@ pub fn break_even_text(r: &AuditResult, j: &Judgement) -> String {
     format!("{be}; {ev}")
 }
 
+/// A measured null's id, linked to its audit page when it has one (`prefix` is the path to the
+/// reports directory).
+pub(crate) fn null_link(e: &NullEvidence, prefix: &str) -> String {
+    if e.listed {
+        format!("`{}` (data/measured-nulls.yaml)", e.id)
+    } else {
+        format!("[{}]({prefix}{}.md)", e.id, e.id)
+    }
+}
+
 pub(crate) fn cite(e: &NullEvidence) -> String {
     format!(
         "`{}`, {}, {}, row {}, column {}",
@@ -192,7 +222,28 @@ pub(crate) fn provenance(p: &Provenance) -> (String, String, String) {
                 source.version, source.location, source.row, source.column, source.read_from
             ),
         ),
-        Provenance::Imputed { lo, hi } => (
+        Provenance::Imputed {
+            lo,
+            hi,
+            contradicted_by,
+        } if !contradicted_by.is_empty() => (
+            format!(
+                "imputed by the simulator fit, contradicted by the measured null{} {}: not used",
+                if contradicted_by.len() > 1 { "s" } else { "" },
+                contradicted_by
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "gain over base in [{}, {}] points, which the measured gain of this model and benchmark lies outside",
+                p1(*lo),
+                p1(*hi)
+            ),
+            "simulator fit (see below)".into(),
+        ),
+        Provenance::Imputed { lo, hi, .. } => (
             "imputed by the simulator fit (a model's estimate, never evidence)".into(),
             format!("gain over base in [{}, {}] points", p1(*lo), p1(*hi)),
             "simulator fit (see below)".into(),
