@@ -439,7 +439,9 @@ pub fn report(r: &AuditResult) -> String {
          (uniform), the Jeffreys posterior Beta(k + ½, n − k + ½) over the benchmark's n items (k = value × n), and the \
          seed spread where given (normal); a printed gain is the difference of two evaluations (the base's and the \
          arm's) and carries both; a borrowed or cross-paper arm carries its lender's gain over the lender's own base \
-         (both drawn with their noise); an imputed arm is uniform over its bound. {} seeded parametric-bootstrap draws, \
+         (both drawn with their noise); an imputed arm is uniform over its bound. A survival comparison draws the target \
+         from its lower and the null, control and base from their upper Clopper–Pearson confidence distributions \
+         (as conservative as an exact test). {} seeded parametric-bootstrap draws, \
          seeded from what the arms say (their numbers, units, spreads and sizes), not from the file's bytes; \
          intervals are 2.5–97.5 % percentiles.",
         th.draws
