@@ -233,6 +233,15 @@ impl Aliases {
         Aliases::key(&self.models, name)
     }
 
+    /// The name a model's group is listed under (its first name), or the name itself.
+    pub fn model_name(&self, name: &str) -> String {
+        let k = match_key(name);
+        self.models
+            .iter()
+            .find(|g| g.iter().any(|a| match_key(a) == k))
+            .map_or_else(|| name.to_string(), |g| g[0].clone())
+    }
+
     /// The key two benchmark names share when they name one benchmark.
     pub fn benchmark(&self, name: &str) -> String {
         Aliases::key(&self.benchmarks, name)

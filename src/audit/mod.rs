@@ -7,6 +7,7 @@
 //! check, imputation and the judgement of each target and reading — is one recipe; loading is in
 //! `load`, the records in `result`.
 
+pub mod calibration;
 pub mod descriptor;
 pub mod engine;
 pub mod evidence;
@@ -351,7 +352,6 @@ fn reported(
     thr: &Thresholds,
     cache: &FitCache,
 ) {
-    let n = d.benchmark.metric.independent_units(d.benchmark.n);
     let (base_printed, base_unit) = d.base_reading().expect("validated: one reported base");
     let base_acc = base_printed.value * base_unit.scale();
     for a in &d.arms {
@@ -372,53 +372,6 @@ fn reported(
     if majority.is_none() {
         missing.push("majority".into());
     }
-    let imputed: BTreeMap<String, [f64; 2]>;
-    {
-        // The model check runs for every reported audit. Anchors: reported single-reading gains of the arms the simulator can express.
-        let mut anchors = Vec::new();
-        for (role, key) in [
-            (Role::True, "true"),
-            (Role::Random, "random"),
-            (Role::Majority, "majority"),
-        ] {
-            // Ambiguous readings anchor the fit at their midpoint, with a tolerance that covers
-            // every reading.
-            if let Some(ArmSpec::Reported { readings, unit, .. }) = d.role(role).map(|a| &a.spec)
-                && !readings.is_empty()
-            {
-                let s = unit.scale();
-                let gain_of = |p: &Printed| {
-                    if unit.is_gain() {
-                        p.value * s
-                    } else {
-                        p.value * s - base_acc
-                    }
-                };
-                let lo = readings.iter().map(gain_of).fold(f64::INFINITY, f64::min);
-                let hi = readings
-                    .iter()
-                    .map(gain_of)
-                    .fold(f64::NEG_INFINITY, f64::max);
-                let gain = 0.5 * (lo + hi);
-                let half = readings.iter().map(|p| p.half_width).fold(0.0, f64::max);
-                let acc = base_acc + gain;
-                let se = (engine::binomial_var(acc, n) + engine::binomial_var(base_acc, n)).sqrt();
-                let tol = 2.0 * se
-                    + half * s
-                    + 0.5 * (hi - lo)
-                    + base_printed.half_width * base_unit.scale()
-                    + fit::MODEL_TOLERANCE;
-                anchors.push(FitAnchor {
-                    arm: key.into(),
-                    gain,
-                    tolerance: tol,
-                });
-            }
-        }
-        let f = fit::fit(base_acc, &anchors, &missing, cache);
-        imputed = f.imputed.clone();
-        result.fit = Some(f);
-    }
     let base_opts = options_of(d.role(Role::Base).expect("validated"), d, all, None);
     let base0 = base_opts[0].1.clone();
     // The measured nulls of this model and benchmark (and a lender the descriptor borrows its
@@ -436,6 +389,18 @@ fn reported(
                 .into_iter()
                 .filter(|m| m.control == evidence::Control::Random),
         );
+    }
+    let imputed: BTreeMap<String, [f64; 2]>;
+    {
+        // A claim whose paper ran no random arm is anchored on the random-reward gains measured
+        // for its model and benchmark in other papers, so its imputed arm matches them.
+        let mut anchors = reported_anchors(d, None);
+        if random.is_none() {
+            anchors.extend(null_anchors(&base0, &cross, thr));
+        }
+        let f = fit::fit(base_acc, &anchors, &missing, cache);
+        imputed = f.imputed.clone();
+        result.fit = Some(f);
     }
     // An imputed random arm that a measured null of this model and benchmark contradicts (their
     // intervals do not meet) is a model estimate the data refute: flagged, and not used.
@@ -618,6 +583,111 @@ fn reported(
             transfer_checks: checks,
         });
     }
+}
+
+/// The model check's anchors of a reported descriptor: the reported single-printed gains of the
+/// arms the simulator can express (true, random, majority), each with its tolerance (two
+/// evaluations' sampling error, printed precision and [`fit::MODEL_TOLERANCE`]); `hide` leaves
+/// one role out (the calibration's hidden arm).
+pub(crate) fn reported_anchors(d: &Descriptor, hide: Option<Role>) -> Vec<FitAnchor> {
+    let n = d.benchmark.metric.independent_units(d.benchmark.n);
+    let Some((base_printed, base_unit)) = d.base_reading() else {
+        return Vec::new();
+    };
+    let base_acc = base_printed.value * base_unit.scale();
+    let mut anchors = Vec::new();
+    for (role, key) in [
+        (Role::True, "true"),
+        (Role::Random, "random"),
+        (Role::Majority, "majority"),
+    ] {
+        if hide == Some(role) {
+            continue;
+        }
+        // Ambiguous readings anchor the fit at their midpoint, with a tolerance that covers
+        // every reading.
+        if let Some(ArmSpec::Reported { readings, unit, .. }) = d.role(role).map(|a| &a.spec)
+            && !readings.is_empty()
+        {
+            let s = unit.scale();
+            let gain_of = |p: &Printed| {
+                if unit.is_gain() {
+                    p.value * s
+                } else {
+                    p.value * s - base_acc
+                }
+            };
+            let lo = readings.iter().map(gain_of).fold(f64::INFINITY, f64::min);
+            let hi = readings
+                .iter()
+                .map(gain_of)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let gain = 0.5 * (lo + hi);
+            let half = readings.iter().map(|p| p.half_width).fold(0.0, f64::max);
+            let acc = base_acc + gain;
+            let se = (engine::binomial_var(acc, n) + engine::binomial_var(base_acc, n)).sqrt();
+            let tol = 2.0 * se
+                + half * s
+                + 0.5 * (hi - lo)
+                + base_printed.half_width * base_unit.scale()
+                + fit::MODEL_TOLERANCE;
+            anchors.push(FitAnchor {
+                arm: key.into(),
+                gain,
+                tolerance: tol,
+                lender: None,
+            });
+        }
+    }
+    anchors
+}
+
+/// The measured random-reward nulls of `cross` as anchors of the random arm, for a claim whose
+/// paper ran none: each lender's gain carried additively to this base (`base`, this paper's base
+/// draw), its tolerance the 95 % half-width of the carried gain (both papers' evaluations and
+/// printed precision, as survival reads it) plus [`fit::MODEL_TOLERANCE`]. The versions of one
+/// paper and the readings of an ambiguous number anchor once, at their midpoint, with a tolerance
+/// that covers them all. A null whose noise is unknown anchors nothing (it could not be sized).
+pub(crate) fn null_anchors(
+    base: &Draw,
+    cross: &[evidence::MeasuredNull],
+    thr: &Thresholds,
+) -> Vec<FitAnchor> {
+    // One paper's versions (and an ambiguous number's readings) are one measurement.
+    // Per paper: its lenders' ids and each carried gain with its 95 % half-width.
+    type Lent<'a> = (Vec<&'a str>, Vec<(f64, f64)>);
+    let mut by_paper: BTreeMap<&str, Lent> = BTreeMap::new();
+    for m in cross
+        .iter()
+        .filter(|m| m.control == evidence::Control::Random)
+    {
+        let Some(null) = m.carried(Transfer::Additive) else {
+            continue;
+        };
+        let g = survival::carried_gain(base, &null, thr);
+        if let (Some(lo), Some(hi)) = (g.lo, g.hi) {
+            let e = by_paper.entry(m.paper.as_str()).or_default();
+            if !e.0.contains(&m.id.as_str()) {
+                e.0.push(m.id.as_str());
+            }
+            e.1.push((g.mean, (hi - g.mean).max(g.mean - lo)));
+        }
+    }
+    by_paper
+        .into_values()
+        .map(|(mut ids, v)| {
+            ids.sort_unstable();
+            let lo = v.iter().map(|x| x.0).fold(f64::INFINITY, f64::min);
+            let hi = v.iter().map(|x| x.0).fold(f64::NEG_INFINITY, f64::max);
+            let half = v.iter().map(|x| x.1).fold(0.0, f64::max);
+            FitAnchor {
+                arm: "random".into(),
+                gain: 0.5 * (lo + hi),
+                tolerance: half + 0.5 * (hi - lo) + fit::MODEL_TOLERANCE,
+                lender: Some(ids.join(", ")),
+            }
+        })
+        .collect()
 }
 
 /// The seeds of one reading: the shared anchors' from what they are (their draw rules: numbers,

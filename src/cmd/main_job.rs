@@ -48,6 +48,7 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
             .as_bytes(),
         )?;
         write_paper_pages(&a.reports_dir, &results, &missing)?;
+        write_calibration(&descriptors, &fits, &a)?;
         if fits.save(&a.fit_cache, a.prune_fit_cache)? {
             note!(a.json, "wrote {}", a.fit_cache.display());
         }
@@ -91,5 +92,26 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
     if a.json {
         print_json(&results)?;
     }
+    Ok(())
+}
+
+/// `calibration.md`: every reported random and majority arm hidden and imputed from the rest of
+/// its row, under the row's own arms and under the audit's rule (with measured nulls).
+fn write_calibration(
+    descriptors: &[audits::descriptor::Descriptor],
+    fits: &FitCache,
+    a: &ReportArgs,
+) -> Result<()> {
+    use audits::calibration::{Rule, hidden_arms};
+    let nulls = load_nulls(&a.evidence)?;
+    let thr = thresholds(&a.evidence);
+    let own = hidden_arms(descriptors, &nulls, &thr, fits, Rule::OwnArms);
+    let anchored = hidden_arms(descriptors, &nulls, &thr, fits, Rule::MeasuredNulls);
+    let path = a.reports_dir.join("calibration.md");
+    write_atomic(
+        &path,
+        report::calibration::markdown(&own, &anchored).as_bytes(),
+    )?;
+    note!(a.json, "wrote {}", path.display());
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Views of results: number formatting shared by every format, and terminal tables.
 
 pub mod audit;
+pub mod calibration;
 pub mod check;
 pub mod markdown;
 pub mod papers;

@@ -64,6 +64,11 @@ pub struct Anchor {
     pub arm: String,
     pub gain: f64,
     pub tolerance: f64,
+    /// The measured null this anchor carries over from another paper (its ids, one per version
+    /// of that paper, joined by ", "), for a claim whose paper ran no random arm; `None` for the
+    /// paper's own reported arm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lender: Option<String>,
 }
 
 /// One setting: a member at one budget.
@@ -469,6 +474,7 @@ mod tests {
             arm: "true".into(),
             gain: 0.10,
             tolerance: 0.05,
+            lender: None,
         }];
         let missing = ["random".to_string()];
         let fresh = FitCache::default();

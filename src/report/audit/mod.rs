@@ -4,7 +4,7 @@
 
 mod page;
 mod summary;
-mod text;
+pub(crate) mod text;
 
 pub use page::report;
 pub use summary::{check_text, null_evidence, summary, terminal_summary};

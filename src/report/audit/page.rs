@@ -509,10 +509,18 @@ pub(crate) fn model_check_md(m: &mut String, f: &crate::audit::fit::Fit) {
         );
         for (r, a) in f.residuals.iter().zip(&f.anchors) {
             let reach = f.reach.get(&r.arm).copied().unwrap_or([f64::NAN; 2]);
+            let arm = match &a.lender {
+                Some(l) => format!(
+                    "`{}` (measured null of `{}`, carried additively)",
+                    r.arm,
+                    l.replace(", ", "`, `")
+                ),
+                None => format!("`{}`", r.arm),
+            };
             let _ = writeln!(
                 m,
-                "| `{}` | {} | {} ± {:.1} | {:+.2} | {:.1} | {} to {} |",
-                r.arm,
+                "| {} | {} | {} ± {:.1} | {:+.2} | {:.1} | {} to {} |",
+                arm,
                 p1(r.reported),
                 p1(r.simulated),
                 200.0 * r.simulated_se,
