@@ -469,13 +469,24 @@ pub struct FactorialArgs {
 pub enum PreregCommand {
     /// Record the study's hash, the tool version and the time in `<file>.lock`.
     Lock { file: std::path::PathBuf },
-    /// Check the study against its lock (exit 0 when it matches).
-    Verify { file: std::path::PathBuf },
+    /// Check the study against its lock (exit 0 when it matches), and the lock's history against
+    /// the one the study's report in --reports-dir recorded.
+    Verify {
+        file: std::path::PathBuf,
+        /// Where the study's report `factorial-<study>.md` is (its recorded lock history must
+        /// still be in the lock).
+        #[arg(long, default_value = paths::REPORTS)]
+        reports_dir: std::path::PathBuf,
+    },
     /// Record an edit of a locked study, with the reason.
     Amend {
         file: std::path::PathBuf,
         #[arg(long)]
         why: String,
+        /// Where the study's report `factorial-<study>.md` is (its recorded lock history must
+        /// still be in the lock).
+        #[arg(long, default_value = paths::REPORTS)]
+        reports_dir: std::path::PathBuf,
     },
 }
 
@@ -505,6 +516,10 @@ pub struct ReportArgs {
     /// changed).
     #[arg(long)]
     pub prune_fit_cache: bool,
+    /// Recompute every fit-cache entry used and refuse the cache if one disagrees (the cold
+    /// time); without it, two entries are recomputed and every one is range-checked.
+    #[arg(long)]
+    pub verify_fit_cache: bool,
     /// Print the complete record of the audits as JSON.
     #[arg(long)]
     pub json: bool,
@@ -535,6 +550,10 @@ pub struct AuditArgs {
     /// The model check's cached simulator runs (read if present; runs not in it are computed).
     #[arg(long, default_value = paths::FIT_CACHE)]
     pub fit_cache: std::path::PathBuf,
+    /// Recompute every fit-cache entry used and refuse the cache if one disagrees (the cold
+    /// time); without it, two entries are recomputed and every one is range-checked.
+    #[arg(long)]
+    pub verify_fit_cache: bool,
     /// Where reports/<id>.md goes.
     #[arg(long, default_value = paths::REPORTS)]
     pub reports_dir: std::path::PathBuf,
@@ -556,6 +575,10 @@ pub struct CheckArgs {
     /// The model check's cached simulator runs (read if present; runs not in it are computed).
     #[arg(long, default_value = paths::FIT_CACHE)]
     pub fit_cache: std::path::PathBuf,
+    /// Recompute every fit-cache entry used and refuse the cache if one disagrees (the cold
+    /// time); without it, two entries are recomputed and every one is range-checked.
+    #[arg(long)]
+    pub verify_fit_cache: bool,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,

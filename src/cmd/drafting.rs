@@ -36,7 +36,7 @@ pub(crate) fn new_cmd(a: crate::cli::NewArgs) -> Result<()> {
         );
         std::fs::create_dir_all(&a.out)
             .with_context(|| format!("{}: cannot create", a.out.display()))?;
-        let (title, authors) = draft::title_and_authors(&a.cache_dir, &key);
+        let (title, authors) = draft::title_and_authors(&a.cache_dir, &key)?;
         for (d, p) in found.iter().zip(&paths) {
             let text = draft::render(d, title.as_deref(), authors.as_deref());
             write_atomic(p, text.as_bytes())?;

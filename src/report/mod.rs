@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod clean;
 pub mod markdown;
 pub mod papers;
 pub mod svg;
