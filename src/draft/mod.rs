@@ -41,6 +41,10 @@ pub enum DraftError {
     Cache(#[from] CacheError),
     #[error("{paper} has no table \"{name}\" (run `rlvr-audit tables {paper}` for the list)")]
     NoTable { paper: String, name: String },
+    #[error(
+        "{paper}: the tables give more than {MAX_DRAFTS} drafts; pick with --table, --model or --benchmark"
+    )]
+    TooMany { paper: String },
     #[error("{flag} is empty (it filters by name: give a name, or leave the flag out)")]
     EmptyFilter { flag: &'static str },
     #[error(
@@ -57,6 +61,8 @@ pub enum DraftError {
 
 /// The longest id a descriptor may have (the file name is the id and `.yaml`).
 pub const MAX_ID_CHARS: usize = 200;
+/// Drafts one `new` gives at most (pick with `--table`, `--model` or `--benchmark` past it).
+pub const MAX_DRAFTS: usize = 5000;
 
 /// Lower-case letters, digits and dashes (dots dropped: `Qwen2.5-7B` is `qwen25-7b`).
 pub fn slug(s: &str) -> String {
@@ -260,6 +266,11 @@ pub fn drafts(
             }
             ids.insert(id.clone());
             d.id = id;
+            if out.len() == MAX_DRAFTS {
+                return Err(DraftError::TooMany {
+                    paper: paper.to_string(),
+                });
+            }
             out.push(d);
         }
     }
