@@ -260,7 +260,12 @@ pub struct BenchRecord<'a> {
 
 /// Peak resident memory of this process (VmHWM), where the platform reports it.
 pub fn peak_memory_bytes() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let s = crate::io::read_text(
+        std::path::Path::new("/proc/self/status"),
+        1 << 20,
+        "a status file",
+    )
+    .ok()?;
     let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)

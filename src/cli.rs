@@ -469,13 +469,24 @@ pub struct FactorialArgs {
 pub enum PreregCommand {
     /// Record the study's hash, the tool version and the time in `<file>.lock`.
     Lock { file: std::path::PathBuf },
-    /// Check the study against its lock (exit 0 when it matches).
-    Verify { file: std::path::PathBuf },
+    /// Check the study against its lock (exit 0 when it matches), and the lock's history against
+    /// the one the study's report in --reports-dir recorded.
+    Verify {
+        file: std::path::PathBuf,
+        /// Where the study's report `factorial-<study>.md` is (its recorded lock history must
+        /// still be in the lock).
+        #[arg(long, default_value = paths::REPORTS)]
+        reports_dir: std::path::PathBuf,
+    },
     /// Record an edit of a locked study, with the reason.
     Amend {
         file: std::path::PathBuf,
         #[arg(long)]
         why: String,
+        /// Where the study's report `factorial-<study>.md` is (its recorded lock history must
+        /// still be in the lock).
+        #[arg(long, default_value = paths::REPORTS)]
+        reports_dir: std::path::PathBuf,
     },
 }
 
@@ -508,6 +519,10 @@ pub struct ReportArgs {
     /// The evidence on the null read besides the descriptors.
     #[command(flatten)]
     pub evidence: EvidenceArgs,
+    /// Recompute every fit-cache entry used and refuse the cache if one disagrees (the cold
+    /// time); without it, two entries are recomputed and every one is range-checked.
+    #[arg(long)]
+    pub verify_fit_cache: bool,
     /// Print the complete record of the audits as JSON.
     #[arg(long)]
     pub json: bool,
@@ -538,6 +553,10 @@ pub struct AuditArgs {
     /// The model check's cached simulator runs (read if present; runs not in it are computed).
     #[arg(long, default_value = paths::FIT_CACHE)]
     pub fit_cache: std::path::PathBuf,
+    /// Recompute every fit-cache entry used and refuse the cache if one disagrees (the cold
+    /// time); without it, two entries are recomputed and every one is range-checked.
+    #[arg(long)]
+    pub verify_fit_cache: bool,
     /// Where reports/<id>.md goes.
     #[arg(long, default_value = paths::REPORTS)]
     pub reports_dir: std::path::PathBuf,
@@ -569,6 +588,10 @@ pub struct CheckArgs {
     /// transfer); by default such an answer exits 3, since the paper ran no random arm.
     #[arg(long)]
     pub accept_cross_paper: bool,
+    /// Recompute every fit-cache entry used and refuse the cache if one disagrees (the cold
+    /// time); without it, two entries are recomputed and every one is range-checked.
+    #[arg(long)]
+    pub verify_fit_cache: bool,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,

@@ -235,3 +235,426 @@ fn the_seed_corpus_is_valid() {
         assert!(r.is_ok() || name.contains("not_a_paper"), "{name}: {r:?}");
     }
 }
+
+// ---- `report`'s clean-up and the cache readers -------------------------------------------------
+
+/// One entry of a random reports tree.
+#[derive(Clone, Debug)]
+enum Entry {
+    /// A user file with one of several contents (none is the tool's marker of its own path).
+    User(u8),
+    /// What an earlier run wrote (the marker of its own path), not written by this run.
+    Stale,
+    /// What an earlier run wrote that this run wrote again.
+    Written,
+    /// A link to a file outside that carries the marker of the link's path.
+    LinkToMarkedFile,
+    /// A link to a folder outside holding marked files.
+    LinkToFolder,
+    /// A named pipe.
+    Fifo,
+    /// An empty folder.
+    EmptyDir,
+}
+
+fn entry() -> impl Strategy<Value = Entry> {
+    prop_oneof![
+        (0u8..6).prop_map(Entry::User),
+        Just(Entry::Stale),
+        Just(Entry::Written),
+        Just(Entry::LinkToMarkedFile),
+        Just(Entry::LinkToFolder),
+        Just(Entry::Fifo),
+        Just(Entry::EmptyDir),
+    ]
+}
+
+/// Where an entry goes: the top, `figures/<d>`, `papers`, `papers/figures` — or a folder that
+/// is itself a link (`figures`, `papers`, `papers/figures`, `figures/<d>` made links to outside).
+const PLACES: [&str; 6] = [
+    "",
+    "figures/a",
+    "figures/b",
+    "figures/c",
+    "papers",
+    "papers/figures",
+];
+const NAMES: [&str; 4] = ["x", "y", "2001.00001", "gone-audit"];
+
+/// Every path under `d` (links not followed) with its kind and contents or target.
+fn snapshot(d: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![d.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&p) else {
+            continue;
+        };
+        for e in rd {
+            let e = e.unwrap().path();
+            let m = std::fs::symlink_metadata(&e).unwrap();
+            let what = if m.file_type().is_symlink() {
+                format!("link {}", std::fs::read_link(&e).unwrap().display())
+            } else if m.is_dir() {
+                stack.push(e.clone());
+                "dir".into()
+            } else if m.is_file() {
+                format!(
+                    "file {}",
+                    String::from_utf8_lossy(&std::fs::read(&e).unwrap())
+                )
+            } else {
+                "special".into()
+            };
+            out.push((e.strip_prefix(d).unwrap().display().to_string(), what));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A reports tree and an outside folder built from the entries; returns the paths (relative to
+/// the reports folder) the clean-up may remove, and the written set.
+fn build_tree(
+    r: &Path,
+    outside: &Path,
+    entries: &[(usize, usize, bool, Entry)],
+    linked_places: &[usize],
+) -> (
+    std::collections::BTreeSet<String>,
+    std::collections::BTreeSet<String>,
+) {
+    use rlvr_audit::report::clean::{audit_heading, marked};
+    let mut removable = std::collections::BTreeSet::new();
+    let mut written = std::collections::BTreeSet::new();
+    std::fs::create_dir_all(outside.join("marked")).unwrap();
+    // A folder outside full of files that carry the markers of every path they could be linked as.
+    for place in PLACES {
+        for name in NAMES {
+            for ext in ["md", "svg"] {
+                let rel = if place.is_empty() {
+                    format!("{name}.{ext}")
+                } else {
+                    format!("{place}/{name}.{ext}")
+                };
+                let body = if place.is_empty() {
+                    format!("{}\n", audit_heading(name))
+                } else {
+                    marked(&rel, "x")
+                };
+                std::fs::write(outside.join("marked").join(format!("{name}.{ext}")), body).unwrap();
+            }
+        }
+    }
+    std::fs::create_dir_all(r).unwrap();
+    for &i in linked_places {
+        let place = PLACES[i % PLACES.len()];
+        if place.is_empty() {
+            continue;
+        }
+        let link = r.join(place);
+        if let Some(parent) = link.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        if std::fs::symlink_metadata(&link).is_err() {
+            std::os::unix::fs::symlink(outside.join("marked"), &link).unwrap();
+        }
+    }
+    for (p, n, svg, e) in entries {
+        let place = PLACES[p % PLACES.len()];
+        let ext = if place.is_empty() || place == "papers" {
+            "md"
+        } else if *svg {
+            "svg"
+        } else {
+            "md"
+        };
+        let name = format!("{}.{ext}", NAMES[n % NAMES.len()]);
+        let rel = if place.is_empty() {
+            name.clone()
+        } else {
+            format!("{place}/{name}")
+        };
+        let dir = r.join(place);
+        // Entries below a folder that is a link are not made (that would write outside).
+        let through_link = PLACES.iter().filter(|q| !q.is_empty()).any(|q| {
+            (place == *q || place.starts_with(&format!("{q}/")))
+                && std::fs::symlink_metadata(r.join(q)).is_ok_and(|m| m.file_type().is_symlink())
+        });
+        if through_link || std::fs::symlink_metadata(dir.join(&name)).is_ok() {
+            continue;
+        }
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(&name);
+        let own_marker = if place.is_empty() {
+            format!("{}\n", audit_heading(NAMES[n % NAMES.len()]))
+        } else {
+            marked(&rel, "generated")
+        };
+        let removable_kind = ext == "md" && (place.is_empty() || place == "papers")
+            || ext == "svg" && (place.starts_with("figures/") || place == "papers/figures");
+        match e {
+            Entry::User(k) => {
+                let body = match k {
+                    0 => String::new(),
+                    1 => "# my notes\n".into(),
+                    2 => marked("papers/other.md", "a copy under another name"),
+                    3 => format!("{}\n", audit_heading("someone-else")),
+                    4 => format!(" {own_marker}"),
+                    _ => "\u{0}\u{ff}binary".into(),
+                };
+                std::fs::write(&path, body).unwrap();
+            }
+            Entry::Stale | Entry::Written => {
+                std::fs::write(&path, &own_marker).unwrap();
+                if matches!(e, Entry::Written) {
+                    written.insert(rel.clone());
+                } else if removable_kind {
+                    removable.insert(rel.clone());
+                }
+            }
+            Entry::LinkToMarkedFile => {
+                let target = outside.join("marked").join(&name);
+                std::os::unix::fs::symlink(target, &path).unwrap();
+            }
+            Entry::LinkToFolder => {
+                std::os::unix::fs::symlink(outside.join("marked"), &path).unwrap();
+            }
+            Entry::Fifo => {
+                let ok = std::process::Command::new("mkfifo")
+                    .arg(&path)
+                    .status()
+                    .is_ok_and(|s| s.success());
+                assert!(ok);
+            }
+            Entry::EmptyDir => std::fs::create_dir_all(&path).unwrap(),
+        }
+    }
+    (removable, written)
+}
+
+/// A valid cached paper (the committed fixture) in `cache`.
+fn fixture_cache(cache: &Path) {
+    let html = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html/basic.html"),
+    )
+    .unwrap();
+    let tables = rlvr_audit::fetch::extract::extract(&html, true).unwrap();
+    rlvr_audit::fetch::cache::write(
+        cache,
+        "2606.05932v2",
+        "fixture",
+        "2026-01-01T00:00:00Z",
+        &html,
+        &tables,
+    )
+    .unwrap();
+}
+
+/// One mutation of a cache file.
+#[derive(Clone, Debug)]
+enum CacheEdit {
+    /// Replace the `n`-th JSON node (in document order) with a value.
+    Node(usize, serde_json::Value),
+    Truncate(usize),
+    Fifo,
+    DevZero,
+    Directory,
+    Sparse,
+    Garbage(Vec<u8>),
+}
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::json;
+    prop_oneof![
+        Just(json!(null)),
+        Just(json!(0)),
+        Just(json!(-1)),
+        Just(json!(99)),
+        Just(json!(18446744073709551615u64)),
+        Just(json!(1e308)),
+        Just(json!("")),
+        Just(json!("table-1.json")),
+        Just(json!("../../index.json")),
+        Just(json!([])),
+        Just(json!([[]])),
+        Just(json!({})),
+        Just(json!(true)),
+        "[ -~]{0,8}".prop_map(|s| json!(s)),
+        any::<i32>().prop_map(|n| json!(n)),
+    ]
+}
+
+fn cache_edit() -> impl Strategy<Value = CacheEdit> {
+    prop_oneof![
+        6 => (any::<usize>(), json_value()).prop_map(|(n, v)| CacheEdit::Node(n, v)),
+        1 => any::<usize>().prop_map(CacheEdit::Truncate),
+        1 => Just(CacheEdit::Fifo),
+        1 => Just(CacheEdit::DevZero),
+        1 => Just(CacheEdit::Directory),
+        1 => Just(CacheEdit::Sparse),
+        1 => proptest::collection::vec(any::<u8>(), 0..64).prop_map(CacheEdit::Garbage),
+    ]
+}
+
+/// Replaces the `n`-th node of `v` (document order, modulo the count) with `new`.
+fn replace_node(v: &mut serde_json::Value, n: usize, new: serde_json::Value) {
+    fn count(v: &serde_json::Value) -> usize {
+        1 + match v {
+            serde_json::Value::Array(a) => a.iter().map(count).sum(),
+            serde_json::Value::Object(o) => o.values().map(count).sum(),
+            _ => 0,
+        }
+    }
+    fn walk(v: &mut serde_json::Value, k: &mut usize, new: &serde_json::Value) -> bool {
+        if *k == 0 {
+            *v = new.clone();
+            return true;
+        }
+        *k -= 1;
+        match v {
+            serde_json::Value::Array(a) => a.iter_mut().any(|x| walk(x, k, new)),
+            serde_json::Value::Object(o) => o.values_mut().any(|x| walk(x, k, new)),
+            _ => false,
+        }
+    }
+    let mut k = n % count(v);
+    walk(v, &mut k, &new);
+}
+
+fn apply_cache_edit(p: &Path, e: &CacheEdit) {
+    // (An earlier edit may have left an 8 GiB sparse file: not read back.)
+    let regular = std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file() && m.len() < 1 << 20);
+    let text = if regular {
+        std::fs::read_to_string(p).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    if std::fs::symlink_metadata(p).is_ok_and(|m| m.is_dir()) {
+        std::fs::remove_dir_all(p).unwrap();
+    } else {
+        let _ = std::fs::remove_file(p);
+    }
+    match e {
+        CacheEdit::Node(n, new) => {
+            let mut v: serde_json::Value = match serde_json::from_str(&text) {
+                Ok(v) => v,
+                Err(_) => serde_json::Value::String(text.clone()),
+            };
+            replace_node(&mut v, *n, new.clone());
+            std::fs::write(p, v.to_string()).unwrap();
+        }
+        CacheEdit::Truncate(n) => {
+            let mut cut = n % (text.len() + 1);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            std::fs::write(p, &text[..cut]).unwrap();
+        }
+        CacheEdit::Fifo => {
+            let ok = std::process::Command::new("mkfifo")
+                .arg(p)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok);
+        }
+        CacheEdit::DevZero => std::os::unix::fs::symlink("/dev/zero", p).unwrap(),
+        CacheEdit::Directory => std::fs::create_dir_all(p).unwrap(),
+        CacheEdit::Sparse => std::fs::File::create(p).unwrap().set_len(1 << 33).unwrap(),
+        CacheEdit::Garbage(b) => std::fs::write(p, b).unwrap(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 96,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed),
+        ..ProptestConfig::default()
+    })]
+
+    /// Random trees of user files, links, pipes, folders and earlier reports: `report`'s
+    /// clean-up removes exactly the files the tool wrote (its marker naming their own path) that
+    /// this run did not write, and the folders that emptied; nothing else under the reports
+    /// folder, and nothing outside it, changes.
+    #[test]
+    fn report_cleanup_never_removes_what_the_tool_did_not_write(
+        entries in proptest::collection::vec(
+            (0usize..6, 0usize..4, any::<bool>(), entry()), 0..24),
+        linked in proptest::collection::vec(0usize..6, 0..3),
+    ) {
+        let tmp = temp("clean");
+        let (r, outside) = (tmp.path().join("reports"), tmp.path().join("outside"));
+        let (removable, written) = build_tree(&r, &outside, &entries, &linked);
+        let (before, outside_before) = (snapshot(&r), snapshot(&outside));
+        let removed = rlvr_audit::report::clean::remove_stale(&r, &written).unwrap();
+        let (after, outside_after) = (snapshot(&r), snapshot(&outside));
+        prop_assert_eq!(outside_before, outside_after);
+        let removed: std::collections::BTreeSet<String> = removed
+            .iter()
+            .map(|p| p.strip_prefix(&r).unwrap().display().to_string())
+            .collect();
+        prop_assert_eq!(&removed, &removable);
+        for (path, what) in &before {
+            let kept = after.iter().any(|(p, w)| p == path && w == what);
+            let emptied_folder = what == "dir"
+                && path.starts_with("figures/")
+                && removable.iter().any(|x| x.starts_with(&format!("{path}/")))
+                && !before.iter().any(|(p, _)| {
+                    p.starts_with(&format!("{path}/")) && !removable.contains(p)
+                });
+            prop_assert!(
+                kept || removable.contains(path) || emptied_folder,
+                "{path} ({what}) was removed or changed"
+            );
+            prop_assert!(!(kept && removable.contains(path)), "{path} was kept");
+        }
+    }
+
+    /// Mutated cache files (fields set to any value, truncated, garbage, a pipe, /dev/zero, a
+    /// folder, an 8 GiB sparse file): every reader and `new`'s drafting end without a panic or a
+    /// hang, and what they accept keeps the shape the rest of the tool relies on.
+    #[test]
+    fn mutated_cache_files_are_read_or_refused_cleanly(
+        which in 0usize..3,
+        edits in proptest::collection::vec(cache_edit(), 1..3),
+    ) {
+        use rlvr_audit::fetch::cache;
+        let tmp = temp("cachefuzz");
+        let c = tmp.path().join("cache");
+        fixture_cache(&c);
+        let paper = c.join("2606.05932v2");
+        let file = paper.join(["index.json", "table-1.json", "page.html"][which]);
+        for e in &edits {
+            // A page is not JSON: its node edits are skipped.
+            if which == 2 && matches!(e, CacheEdit::Node(..)) {
+                continue;
+            }
+            apply_cache_edit(&file, e);
+        }
+        if let Ok(index) = cache::read_index(&c, "2606.05932v2") {
+            for m in &index.tables {
+                if let Ok(t) = cache::read_table(&c, "2606.05932v2", m) {
+                    prop_assert!(t.header_rows <= t.rows() && t.header_cols <= t.cols());
+                    prop_assert!(t.cells.iter().all(|r| r.len() == t.cols()));
+                    for j in 0..t.cols() {
+                        let _ = t.column_label(j);
+                    }
+                    for i in 0..t.rows() {
+                        let _ = t.row_label(i);
+                    }
+                }
+            }
+        }
+        let syn = rlvr_audit::draft::Synonyms::load(Path::new("data/arm-synonyms.yaml")).unwrap();
+        let _ = rlvr_audit::draft::drafts(&c, "2606.05932v2", &syn, &rlvr_audit::draft::Filter::default());
+        let _ = rlvr_audit::draft::title_and_authors(&c, "2606.05932v2");
+        let _ = cache::read_page(&c, "2606.05932v2");
+        let cell = rlvr_audit::fetch::resolve::CellRef {
+            paper: "2606.05932v2".into(),
+            table: "Table 2".into(),
+            row: "Base".into(),
+            column: "MATH-500 / pass@1".into(),
+        };
+        let _ = rlvr_audit::fetch::resolve::resolve(&c, &cell);
+    }
+}

@@ -11,9 +11,10 @@ const LAYERS: &[(&str, u32)] = &[
     ("io", 0),
     ("printed", 0),
     ("rng", 0),
-    ("yaml", 0),
     ("progress", 0),
     ("stats", 1),
+    // Reads its files through `io`'s bounded reader.
+    ("yaml", 1),
     ("sim", 2),
     ("decompose", 3),
     ("gate", 3),

@@ -31,20 +31,34 @@ pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadEr
             Err(es) => errors.extend(es),
         }
     }
-    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for d in &ok {
-        if let Some(first) = seen.insert(d.id.clone(), d.path.clone()) {
+    // An id shared by two files is an error of each of them (a command given one of the files
+    // reports it, whichever of the two it would otherwise have picked), and neither is audited.
+    let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, d) in ok.iter().enumerate() {
+        by_id.entry(d.id.as_str()).or_default().push(i);
+    }
+    let mut bad: Vec<usize> = Vec::new();
+    for (id, holders) in by_id.iter().filter(|(_, h)| h.len() > 1) {
+        for &i in holders {
+            let others: Vec<String> = holders
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| ok[j].path.display().to_string())
+                .collect();
             errors.push(descriptor::field_error(
-                &d.path,
-                &d.text(),
+                &ok[i].path,
+                &ok[i].text(),
                 "id",
-                format!("`{}` is also the id of {}", d.id, first.display()),
+                format!("`{id}` is also the id of {}", others.join(", ")),
             ));
+            bad.push(i);
         }
     }
     let mut warnings: Vec<(usize, LoadError)> = Vec::new();
-    let mut bad: Vec<usize> = Vec::new();
     for (i, d) in ok.iter().enumerate() {
+        if bad.contains(&i) {
+            continue;
+        }
         for a in &d.arms {
             let ArmSpec::Borrowed { from, arm, .. } = &a.spec else {
                 continue;
@@ -297,6 +311,7 @@ fn resolve_cells(mut d: Descriptor, cache: &Path) -> Result<Descriptor, LoadErro
             spread,
             cell: Some(cref),
             citation,
+            unit,
             ..
         } = &mut a.spec
         else {
@@ -321,8 +336,19 @@ fn resolve_cells(mut d: Descriptor, cache: &Path) -> Result<Descriptor, LoadErro
             });
         if readings.is_empty() {
             readings.push(cell_printed);
-            if spread.is_none() {
-                *spread = rc.cell.spread;
+            if spread.is_none()
+                && let Some(sp) = rc.cell.spread
+            {
+                // The range check a typed `spread` gets (arms.rs), for one read from the cell.
+                if !(sp.is_finite() && (0.0..=0.5).contains(&(sp * unit.scale()))) {
+                    return Err(fail(format!(
+                        "{} prints the spread {sp}, not a seed standard deviation of an accuracy (0 to {} in unit {unit}); \
+                         give `spread` by hand, or `printed` without the cell's spread",
+                        rc.citation(),
+                        0.5 / unit.scale()
+                    )));
+                }
+                *spread = Some(sp);
             }
         } else {
             for r in readings.iter() {

@@ -9,6 +9,8 @@ pub(crate) fn audit_dir(
     dir: &Path,
     cache: &Path,
     fits: &FitCache,
+    fits_path: &Path,
+    verify_fits: bool,
     ev: &EvidenceArgs,
 ) -> Result<(Vec<audits::descriptor::Descriptor>, Vec<AuditResult>)> {
     anyhow::ensure!(
@@ -29,7 +31,7 @@ pub(crate) fn audit_dir(
     let nulls = load_nulls(ev)?;
     let thr = thresholds(ev);
     let requests: Vec<_> = descriptors.iter().flat_map(audits::fit_requests).collect();
-    fill_fits(fits, &requests);
+    fill_fits(fits, &requests, fits_path, verify_fits)?;
     let pb = progress::bar(descriptors.len() as u64, "audits");
     let results = descriptors
         .iter()
@@ -43,98 +45,60 @@ pub(crate) fn audit_dir(
     Ok((descriptors, results))
 }
 
-/// Writes `papers/<paper>.md` and its figure for every paper, and removes the pages of papers
-/// that no longer have one (the `papers/` directory is the tool's own).
+/// Writes `papers/<paper>.md` and its figure for every paper, each marked as generated
+/// ([`report::clean`]); returns the paths written (relative to `dir`).
 pub(crate) fn write_paper_pages(
     dir: &Path,
     results: &[AuditResult],
     missing: &[report::papers::NotAudited],
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let papers = report::papers::group(results, missing);
-    let pages = dir.join("papers");
-    let mut written: std::collections::BTreeSet<std::ffi::OsString> = Default::default();
+    let mut written = Vec::new();
     for p in &papers {
         let slug = p.slug();
         let figure = match report::papers::figure(p)? {
             Some(svg) => {
                 let rel = format!("figures/{slug}.svg");
-                write_atomic(&pages.join(&rel), svg.as_bytes())?;
-                written.insert(format!("{slug}.svg").into());
+                let full = format!("papers/{rel}");
+                write_atomic(
+                    &dir.join(&full),
+                    report::clean::marked(&full, &svg).as_bytes(),
+                )?;
+                written.push(full);
                 Some(rel)
             }
             None => None,
         };
+        let rel = format!("papers/{slug}.md");
         write_atomic(
-            &pages.join(format!("{slug}.md")),
-            report::papers::page(p, figure.as_deref()).as_bytes(),
+            &dir.join(&rel),
+            report::clean::marked(&rel, &report::papers::page(p, figure.as_deref())).as_bytes(),
         )?;
-        written.insert(format!("{slug}.md").into());
+        written.push(rel);
     }
-    for sub in [pages.clone(), pages.join("figures")] {
-        if let Ok(entries) = std::fs::read_dir(&sub) {
-            for e in entries.flatten() {
-                if e.path().is_file() && !written.contains(&e.file_name()) {
-                    std::fs::remove_file(e.path())
-                        .with_context(|| format!("cannot remove {}", e.path().display()))?;
-                }
-            }
-        }
-    }
-    Ok(())
+    Ok(written)
 }
 
-/// Removes the reports and figures of audits whose descriptors are gone: a file `<id>.md` that
-/// this tool wrote (its first line is `# Audit: <id>`) and a `figures/<id>/` directory of
-/// waterfalls, for an id that no longer has a descriptor. Nothing else is touched.
-pub(crate) fn remove_stale_audit_reports(dir: &Path, results: &[AuditResult]) -> Result<()> {
-    let live: std::collections::BTreeSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        let Some(id) = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".md"))
-        else {
-            continue;
-        };
-        let ours = std::fs::read_to_string(&p)
-            .ok()
-            .and_then(|t| t.lines().next().map(|l| l == format!("# Audit: {id}")))
-            .unwrap_or(false);
-        if ours && !live.contains(id) {
-            std::fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
-        }
-    }
-    if let Ok(figs) = std::fs::read_dir(dir.join("figures")) {
-        for e in figs.flatten() {
-            let p = e.path();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if p.is_dir() && !live.contains(name.as_str()) {
-                std::fs::remove_dir_all(&p)
-                    .with_context(|| format!("cannot remove {}", p.display()))?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Writes an audit's report and one waterfall per target.
-pub(crate) fn write_audit(r: &AuditResult, dir: &Path) -> Result<std::path::PathBuf> {
+/// Writes an audit's report and one waterfall per target (each marked as generated,
+/// [`report::clean`]); returns the report's path and every path written (relative to `dir`).
+pub(crate) fn write_audit(r: &AuditResult, dir: &Path) -> Result<(PathBuf, Vec<String>)> {
+    let mut written = Vec::new();
     for t in &r.targets {
         if let Some(j) = t.judgements.first() {
             let figure = report::audit::figure_path(r, t);
+            let svg = report::svg::waterfall(&r.id, &t.arm, j)?;
             write_atomic(
                 &dir.join(&figure),
-                report::svg::waterfall(&r.id, &t.arm, j)?.as_bytes(),
+                report::clean::marked(&figure, &svg).as_bytes(),
             )?;
+            written.push(figure);
         }
     }
-    let md = dir.join(format!("{}.md", r.id));
+    let name = format!("{}.md", r.id);
+    let md = dir.join(&name);
     write_atomic(&md, report::audit::report(r).as_bytes())?;
-    Ok(md)
+    written.push(name);
+    Ok((md, written))
 }
 
 /// The descriptors `files` name, loaded with every other descriptor in their directories and in
@@ -188,11 +152,19 @@ pub(crate) fn load_with_neighbours(
     Ok((descriptors, own))
 }
 
-/// Runs the model-check runs missing from `fits`, with a progress bar.
-fn fill_fits(fits: &FitCache, requests: &[audits::fit::Request]) {
+/// Checks the cached model-check runs `requests` use (the cache read from `path`; every one
+/// recomputed with `verify`) and runs the missing ones, with a progress bar.
+fn fill_fits(
+    fits: &FitCache,
+    requests: &[audits::fit::Request],
+    path: &Path,
+    verify: bool,
+) -> Result<()> {
     let pb = progress::bar(fits.missing(requests) as u64, "model-check runs");
-    fits.fill(requests, &|| pb.inc(1));
+    let done = fits.fill(requests, path, verify, &|| pb.inc(1));
     pb.finish_and_clear();
+    done?;
+    Ok(())
 }
 
 /// The fit cache at `path` (an error names a corrupt file).
@@ -224,7 +196,8 @@ pub(crate) fn audit_one(
     file: &Path,
     dir: &Path,
     cache: &Path,
-    fits: &Path,
+    fits_path: &Path,
+    verify_fits: bool,
     ev: &EvidenceArgs,
 ) -> Result<AuditResult> {
     anyhow::ensure!(file.exists(), "{}: no such file", file.display());
@@ -240,8 +213,8 @@ pub(crate) fn audit_one(
         .find(|d| canon(&d.path) == me)
         .ok_or_else(|| anyhow::anyhow!("{}: not loaded", file.display()))?;
     let nulls = load_nulls(ev)?;
-    let fits = load_fits(fits)?;
-    fill_fits(&fits, &audits::fit_requests(d));
+    let fits = load_fits(fits_path)?;
+    fill_fits(&fits, &audits::fit_requests(d), fits_path, verify_fits)?;
     Ok(audits::audit_in(
         d,
         &descriptors,
@@ -309,9 +282,10 @@ pub(crate) fn audit_cmd(a: AuditArgs) -> Result<()> {
         &a.audits_dir,
         &a.paper_cache,
         &a.fit_cache,
+        a.verify_fit_cache,
         &a.evidence,
     )?;
-    let md = write_audit(&r, &a.reports_dir)?;
+    let (md, _) = write_audit(&r, &a.reports_dir)?;
     if a.json {
         return print_json(&r);
     }
@@ -332,6 +306,7 @@ pub(crate) fn check_cmd(a: CheckArgs) -> Result<u8> {
         &a.audits_dir,
         &a.paper_cache,
         &a.fit_cache,
+        a.verify_fit_cache,
         &a.evidence,
     )?;
     let ci = r.ci(a.accept_cross_paper);

@@ -36,11 +36,17 @@ pub(crate) fn new_cmd(a: crate::cli::NewArgs) -> Result<()> {
         );
         std::fs::create_dir_all(&a.out)
             .with_context(|| format!("{}: cannot create", a.out.display()))?;
-        let (title, authors) = draft::title_and_authors(&a.cache_dir, &key);
-        for (d, p) in found.iter().zip(&paths) {
-            let text = draft::render(d, title.as_deref(), authors.as_deref());
-            write_atomic(p, text.as_bytes())?;
-        }
+        let (title, authors) = draft::title_and_authors(&a.cache_dir, &key)?;
+        let texts: Vec<String> = found
+            .iter()
+            .map(|d| draft::render(d, title.as_deref(), authors.as_deref()))
+            .collect();
+        let files: Vec<(&Path, &[u8])> = paths
+            .iter()
+            .zip(&texts)
+            .map(|(p, t)| (p.as_path(), t.as_bytes()))
+            .collect();
+        crate::io::write_atomic_all(&files)?;
     }
     if a.json {
         return print_record(&draft::DraftsRecord {

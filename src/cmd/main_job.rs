@@ -7,12 +7,18 @@ use super::*;
 /// only the JSON record of the audits; progress goes to stderr.
 pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
     let fits = load_fits(&a.fit_cache)?;
-    let (descriptors, results) = audit_dir(&a.audits_dir, &a.paper_cache, &fits, &a.evidence)?;
+    let (descriptors, results) = audit_dir(
+        &a.audits_dir,
+        &a.paper_cache,
+        &fits,
+        &a.fit_cache,
+        a.verify_fit_cache,
+        &a.evidence,
+    )?;
     let missing = report::papers::read_not_audited(&a.not_audited)?;
     let studies = studies_in(&a.prereg_dir)?;
     for study in &studies {
-        let s = Study::load(study)?;
-        lock::verify(study, &s)?;
+        verify_study(study, Some(&a.reports_dir))?;
     }
     let spec = SweepSpec {
         base: config::paper(),
@@ -34,10 +40,10 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
     note!(a.json, "{}", terminal::sweep(&s).trim_end());
     note!(a.json, "wrote {}", a.reports_dir.join("sweep.md").display());
     {
+        let mut written = std::collections::BTreeSet::new();
         for r in &results {
-            write_audit(r, &a.reports_dir)?;
+            written.extend(write_audit(r, &a.reports_dir)?.1);
         }
-        remove_stale_audit_reports(&a.reports_dir, &results)?;
         write_atomic(
             &a.reports_dir.join("README.md"),
             report::audit::summary(
@@ -47,7 +53,10 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
             )
             .as_bytes(),
         )?;
-        write_paper_pages(&a.reports_dir, &results, &missing)?;
+        written.extend(write_paper_pages(&a.reports_dir, &results, &missing)?);
+        for gone in report::clean::remove_stale(&a.reports_dir, &written)? {
+            note!(a.json, "removed {}", gone.display());
+        }
         write_calibration(&descriptors, &fits, &a)?;
         if fits.save(&a.fit_cache, a.prune_fit_cache)? {
             note!(a.json, "wrote {}", a.fit_cache.display());
@@ -83,7 +92,13 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
         a.reports_dir.join("entropy.md").display()
     );
     for study in studies {
-        let r = run_factorial(&study, None, !a.serial, &crate::cli::BudgetArgs::default())?;
+        let r = run_factorial(
+            &study,
+            None,
+            !a.serial,
+            &crate::cli::BudgetArgs::default(),
+            Some(&a.reports_dir),
+        )?;
         let out = write_factorial(&r, &study, &a.reports_dir, "cargo run --release -- report")?;
         note!(a.json, "\n{} ({}):", r.title, study.display());
         note!(a.json, "{}", terminal::factorial(&r).trim_end());

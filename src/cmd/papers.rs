@@ -9,9 +9,10 @@ pub(crate) fn fetch_cmd(a: FetchArgs) -> Result<()> {
     let (html, url) = if a.offline {
         cache::read_page(&a.cache_dir, &key)?
     } else {
+        let max_mib = cache::MAX_PAGE_BYTES >> 20;
         anyhow::ensure!(
-            (1..=1024).contains(&a.max_mib) && (1..=3600).contains(&a.timeout_secs),
-            "--max-mib must be from 1 to 1024 and --timeout-secs from 1 to 3600"
+            (1..=max_mib).contains(&a.max_mib) && (1..=3600).contains(&a.timeout_secs),
+            "--max-mib must be from 1 to {max_mib} (the largest page the cache keeps) and --timeout-secs from 1 to 3600"
         );
         anyhow::ensure!(
             a.retries <= 10 && a.backoff_ms <= 60_000,

@@ -19,14 +19,16 @@ pub(crate) fn studies_in(dir: &Path) -> Result<Vec<std::path::PathBuf>> {
 }
 
 /// Loads, verifies against its lock, and runs a study.
+/// Runs a locked study; with `reports`, the lock's history is also checked against the study's
+/// report there.
 pub(crate) fn run_factorial(
     path: &Path,
     resamples: Option<usize>,
     parallel: bool,
     budget: &crate::cli::BudgetArgs,
+    reports: Option<&Path>,
 ) -> Result<FactorialResult> {
-    let study = Study::load(path)?;
-    let l = lock::verify(path, &study)?;
+    let (study, l) = verify_study(path, reports)?;
     if let Some(r) = resamples {
         locked_resamples(&study, path, r)?;
     }
@@ -44,22 +46,41 @@ pub(crate) fn run_factorial(
     Ok(r)
 }
 
+fn study_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "study".into())
+}
+
+/// The report of the study at `path` in the reports directory `dir`.
+pub(crate) fn factorial_report(path: &Path, dir: &Path) -> PathBuf {
+    dir.join(format!("factorial-{}.md", study_stem(path)))
+}
+
+/// The study at `path` checked against its lock, and the lock's history against the one its
+/// report in `dir` recorded (when there is one).
+pub(crate) fn verify_study(path: &Path, dir: Option<&Path>) -> Result<(Study, lock::Lock)> {
+    let study = Study::load(path)?;
+    let l = lock::verify(path, &study)?;
+    if let Some(dir) = dir {
+        lock::check_history(path, &l, &factorial_report(path, dir))?;
+    }
+    Ok((study, l))
+}
+
 pub(crate) fn write_factorial(
     r: &FactorialResult,
     path: &Path,
     dir: &Path,
     regenerate: &str,
 ) -> Result<std::path::PathBuf> {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "study".into());
+    let stem = study_stem(path);
     let figure = format!("figures/factorial-{stem}.svg");
     write_atomic(
         &dir.join(&figure),
         report::svg::factorial_figure(r)?.as_bytes(),
     )?;
-    let md = dir.join(format!("factorial-{stem}.md"));
+    let md = factorial_report(path, dir);
     write_atomic(
         &md,
         report::markdown::factorial(r, regenerate, &figure).as_bytes(),
@@ -103,6 +124,7 @@ pub(crate) fn factorial_cmd(a: FactorialArgs) -> Result<()> {
         Some(a.common.resamples),
         !a.common.serial,
         &a.common.budget,
+        a.out.as_deref(),
     )?;
     finish_factorial(&r, &a.file, a.out.as_deref(), a.common.json)
 }
@@ -156,8 +178,8 @@ pub(crate) fn prereg_cmd(c: PreregCommand) -> Result<()> {
                 l.sha256
             );
         }
-        PreregCommand::Verify { file } => {
-            let l = lock::verify(&file, &Study::load(&file)?)?;
+        PreregCommand::Verify { file, reports_dir } => {
+            let (_, l) = verify_study(&file, Some(&reports_dir))?;
             say!(
                 "{} matches its lock (sha256 {}, {} amendment(s))",
                 file.display(),
@@ -165,11 +187,19 @@ pub(crate) fn prereg_cmd(c: PreregCommand) -> Result<()> {
                 l.amendments.len()
             );
         }
-        PreregCommand::Amend { file, why } => {
+        PreregCommand::Amend {
+            file,
+            why,
+            reports_dir,
+        } => {
             anyhow::ensure!(
                 !why.trim().is_empty(),
                 "--why must give the reason for the amendment"
             );
+            // A history cut back behind its report is not amended over.
+            if let Ok(l) = lock::read_lock(&file) {
+                lock::check_history(&file, &l, &factorial_report(&file, &reports_dir))?;
+            }
             let l = lock::amend(&file, &Study::load(&file)?, &why)?;
             say!(
                 "recorded amendment {} of {} (sha256 {})",

@@ -126,17 +126,30 @@ pub(crate) fn sweep_cmd(a: SweepArgs) -> Result<()> {
 pub(crate) const MAX_MERGED_JOBS: u64 = 100_000_000;
 
 pub(crate) fn merge_cmd(a: MergeArgs) -> Result<()> {
+    use crate::shard::Plan;
     let (h, values) = crate::shard::merge(&a.files, |h| match h.command.as_str() {
         "sweep" => {
             let spec = sweep_spec_from_record(&h.spec)?;
-            (spec.levels.len() as u64)
+            let jobs = (spec.levels.len() as u64)
                 .checked_mul(spec.chain.arms.len() as u64)
                 .and_then(|n| n.checked_mul(spec.replicates))
                 .filter(|&n| n <= MAX_MERGED_JOBS)
                 .map(|n| n as usize)
-                .with_context(|| format!("the spec asks for more than {MAX_MERGED_JOBS} runs"))
+                .with_context(|| format!("the spec asks for more than {MAX_MERGED_JOBS} runs"))?;
+            // Every job is a final accuracy.
+            Ok(Plan {
+                jobs,
+                range: Box::new(|_| (0.0, 1.0)),
+            })
         }
-        "factorial" => Ok(factorial::jobs(&study_of_shard(&h.spec)?.0).len()),
+        "factorial" => {
+            let study = study_of_shard(&h.spec)?.0;
+            let jobs = factorial::jobs(&study);
+            Ok(Plan {
+                jobs: jobs.len(),
+                range: Box::new(move |j| factorial::job_range(&study, jobs[j])),
+            })
+        }
         other => anyhow::bail!("shards of `{other}` cannot be merged"),
     })?;
     match h.command.as_str() {
@@ -152,6 +165,9 @@ pub(crate) fn merge_cmd(a: MergeArgs) -> Result<()> {
         }
         "factorial" => {
             let (study, path, l) = study_of_shard(&h.spec)?;
+            if let Some(dir) = &a.out {
+                lock::check_history(&path, &l, &factorial_report(&path, dir))?;
+            }
             let r = factorial::assemble(
                 &study,
                 &path.display().to_string(),

@@ -41,7 +41,28 @@ pub enum DraftError {
     Cache(#[from] CacheError),
     #[error("{paper} has no table \"{name}\" (run `rlvr-audit tables {paper}` for the list)")]
     NoTable { paper: String, name: String },
+    #[error(
+        "{paper}: the tables give more than {MAX_DRAFTS} drafts; pick with --table, --model or --benchmark"
+    )]
+    TooMany { paper: String },
+    #[error("{flag} is empty (it filters by name: give a name, or leave the flag out)")]
+    EmptyFilter { flag: &'static str },
+    #[error(
+        "{flag} {value:?} matches no draft of {paper}; the tables give {what}: {found} (run `rlvr-audit new {paper} --dry-run` without {flag} for every draft)"
+    )]
+    NoMatch {
+        flag: &'static str,
+        value: String,
+        paper: String,
+        what: &'static str,
+        found: String,
+    },
 }
+
+/// The longest id a descriptor may have (the file name is the id and `.yaml`).
+pub const MAX_ID_CHARS: usize = 200;
+/// Drafts one `new` gives at most (pick with `--table`, `--model` or `--benchmark` past it).
+pub const MAX_DRAFTS: usize = 5000;
 
 /// Lower-case letters, digits and dashes (dots dropped: `Qwen2.5-7B` is `qwen25-7b`).
 pub fn slug(s: &str) -> String {
@@ -131,13 +152,41 @@ pub struct DraftEntry<'a> {
     pub draft: &'a Draft,
 }
 
-/// Every draft the cached tables of `paper` give, filtered, with unique ids.
+/// `s` cut to at most `n` characters, without a trailing dash.
+fn cut_id(s: &str, n: usize) -> String {
+    s.chars()
+        .take(n)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
+}
+
+/// Every draft the cached tables of `paper` give, filtered, with unique ids of at most
+/// [`MAX_ID_CHARS`] characters (cut before they are compared, so two drafts never share one).
+/// A filter that is empty, or that leaves no draft of those the tables give, is an error naming
+/// the flag and what the tables do give.
 pub fn drafts(
     cache_dir: &Path,
     paper: &str,
     syn: &Synonyms,
     filter: &Filter,
 ) -> Result<Vec<Draft>, DraftError> {
+    for (flag, v) in [
+        ("--table", &filter.table),
+        ("--model", &filter.model),
+        ("--benchmark", &filter.benchmark),
+    ] {
+        let empty = v.as_ref().is_some_and(|v| {
+            if flag == "--table" {
+                v.trim().is_empty()
+            } else {
+                crate::audit::descriptor::match_key(v).is_empty()
+            }
+        });
+        if empty {
+            return Err(DraftError::EmptyFilter { flag });
+        }
+    }
     let index = cache::read_index(cache_dir, paper)?;
     let metas: Vec<&cache::TableMeta> = match &filter.table {
         Some(name) => {
@@ -152,20 +201,35 @@ pub fn drafts(
         }
         None => index.tables.iter().collect(),
     };
+    let names = cache::name_counts(&index);
     let number = paper.split('v').next().unwrap_or(paper);
     let stem = slug(&number.replace(['.', '/'], ""));
     let mut out: Vec<Draft> = Vec::new();
+    let mut ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // Per first-choice id, the next number to try (so a run of clashes is not re-scanned).
+    let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let (mut models, mut benchmarks): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for m in metas {
         let t = cache::read_table(cache_dir, paper, m)?;
-        for mut d in drafts_of(paper, &index, &t, syn) {
+        for mut d in drafts_of(paper, &names, &t, syn) {
+            let model = d.model.clone().unwrap_or_else(|| "no model named".into());
+            if !models.contains(&model) {
+                models.push(model);
+            }
             if filter
                 .model
                 .as_ref()
                 .is_some_and(|f| !d.model.as_ref().is_some_and(|m| contains_key(m, f)))
-                || filter
-                    .benchmark
-                    .as_ref()
-                    .is_some_and(|f| !contains_key(&d.benchmark, f))
+            {
+                continue;
+            }
+            if !benchmarks.contains(&d.benchmark) {
+                benchmarks.push(d.benchmark.clone());
+            }
+            if filter
+                .benchmark
+                .as_ref()
+                .is_some_and(|f| !contains_key(&d.benchmark, f))
             {
                 continue;
             }
@@ -177,29 +241,68 @@ pub fn drafts(
                 slug(&d.benchmark)
             });
             let base = parts.join("-");
-            let clash = |id: &str, out: &[Draft]| out.iter().any(|o| o.id == id);
-            let mut id = base.clone();
-            if clash(&id, &out)
+            let mut id = cut_id(&base, MAX_ID_CHARS);
+            if ids.contains(&id)
                 && let Some(mt) = &d.metric
             {
-                id = format!("{base}-{}", slug(mt));
+                id = cut_id(&format!("{base}-{}", slug(mt)), MAX_ID_CHARS);
             }
-            if clash(&id, &out) {
-                id = format!("{base}-{}", slug(&d.table));
+            if ids.contains(&id) {
+                id = cut_id(&format!("{base}-{}", slug(&d.table)), MAX_ID_CHARS);
             }
-            let mut k = 2;
-            let first = id.clone();
-            while clash(&id, &out) {
-                id = format!("{first}-{k}");
-                k += 1;
+            if ids.contains(&id) {
+                let first = id.clone();
+                let k = next.entry(first.clone()).or_insert(2);
+                loop {
+                    let suffix = format!("-{k}");
+                    *k += 1;
+                    let candidate =
+                        format!("{}{suffix}", cut_id(&first, MAX_ID_CHARS - suffix.len()));
+                    if !ids.contains(&candidate) {
+                        id = candidate;
+                        break;
+                    }
+                }
             }
-            d.id = id
-                .chars()
-                .take(200)
-                .collect::<String>()
-                .trim_matches('-')
-                .to_string();
+            ids.insert(id.clone());
+            d.id = id;
+            if out.len() == MAX_DRAFTS {
+                return Err(DraftError::TooMany {
+                    paper: paper.to_string(),
+                });
+            }
             out.push(d);
+        }
+    }
+    if out.is_empty() {
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        if let Some(f) = &filter.model
+            && !models.is_empty()
+        {
+            return Err(DraftError::NoMatch {
+                flag: "--model",
+                value: f.clone(),
+                paper: paper.to_string(),
+                what: "drafts for the models",
+                found: list(&models),
+            });
+        }
+        if let Some(f) = &filter.benchmark
+            && !benchmarks.is_empty()
+        {
+            return Err(DraftError::NoMatch {
+                flag: "--benchmark",
+                value: f.clone(),
+                paper: paper.to_string(),
+                what: "drafts for the benchmarks",
+                found: list(&benchmarks),
+            });
         }
     }
     Ok(out)

@@ -6,7 +6,6 @@
 
 use super::synonyms::{Pattern, words};
 use super::{Draft, DraftArm, Synonyms, slug};
-use crate::fetch::cache::{self, PaperIndex};
 use crate::fetch::extract::Table;
 use crate::printed::parse_printed;
 
@@ -65,6 +64,25 @@ const GAIN_WORDS: &[&str] = &[
     "over base",
     "over the base",
 ];
+
+/// Whether a header label or cell says its numbers are percentages (any `%` sign, "percent").
+fn says_percent(text: &str) -> bool {
+    text.contains('%')
+        || words(text)
+            .iter()
+            .any(|w| w == "percent" || w == "percentage")
+}
+
+/// Whether a caption says the table's numbers are percentages: "(%)", "[%]", "in %", "percent"
+/// or "percentage" (a `%` elsewhere in a caption may be a number it quotes).
+fn caption_says_percent(caption: &str) -> bool {
+    ["(%)", "[%]", "in %", "(in %"]
+        .iter()
+        .any(|m| caption.contains(m))
+        || words(caption)
+            .iter()
+            .any(|w| w == "percent" || w == "percentage" || w == "percentages")
+}
 
 fn says_gain(caption: &str) -> bool {
     let w = words(caption);
@@ -301,7 +319,12 @@ fn model_in(caption: &str, syn: &Synonyms) -> Option<String> {
 }
 
 /// Drafts of one table (none when no line names at least two roles).
-pub(super) fn drafts_of(paper: &str, index: &PaperIndex, t: &Table, syn: &Synonyms) -> Vec<Draft> {
+pub(super) fn drafts_of(
+    paper: &str,
+    names: &std::collections::HashMap<String, usize>,
+    t: &Table,
+    syn: &Synonyms,
+) -> Vec<Draft> {
     let rows = row_arms(t, syn);
     let cols = column_arms(t, syn);
     let (by_rows, lines) = if score(&rows) >= score(&cols) {
@@ -314,7 +337,7 @@ pub(super) fn drafts_of(paper: &str, index: &PaperIndex, t: &Table, syn: &Synony
     }
     let table_ref = {
         let name = t.display_name();
-        if cache::find(index, &name).len() == 1 {
+        if names.get(&name.trim().to_ascii_lowercase()) == Some(&1) {
             name
         } else {
             t.float_id.clone()
@@ -428,11 +451,13 @@ pub(super) fn drafts_of(paper: &str, index: &PaperIndex, t: &Table, syn: &Synony
             }
         };
         let mut arms = Vec::new();
+        let mut cell_percent = false;
         for (l, i, j) in entries {
             let cell = &t.cells[i][j];
             if cell.value.is_none() {
                 continue;
             }
+            cell_percent |= cell.text.contains('%');
             let Some((printed, spread)) = printed_of(&cell.text) else {
                 continue;
             };
@@ -475,9 +500,17 @@ pub(super) fn drafts_of(paper: &str, index: &PaperIndex, t: &Table, syn: &Synony
         if targets.is_empty() {
             continue;
         }
-        let fraction = arms
-            .iter()
-            .all(|a| parse_printed(&a.printed).is_some_and(|p| p.value.abs() <= 1.0));
+        // Numbers all within ±1 read as fractions — unless the caption, the numbers' header or
+        // a cell says they are percentages.
+        let percent_sign = caption_says_percent(&t.caption)
+            || cell_percent
+            || arms
+                .iter()
+                .any(|a| says_percent(if by_rows { &a.column } else { &a.row }));
+        let fraction = !percent_sign
+            && arms
+                .iter()
+                .all(|a| parse_printed(&a.printed).is_some_and(|p| p.value.abs() <= 1.0));
         drafts.push(Draft {
             id: String::new(),
             paper: paper.to_string(),

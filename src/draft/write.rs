@@ -6,11 +6,18 @@ use std::path::Path;
 use super::Draft;
 use crate::fetch::cache;
 
-/// The paper's title and first author, from the cached page (LaTeXML's title and author blocks).
-pub fn title_and_authors(cache_dir: &Path, paper: &str) -> (Option<String>, Option<String>) {
+/// The paper's title and first author, from the cached page (LaTeXML's title and author blocks);
+/// both `None` when the cache holds no page. A page that is there but cannot be read (not a
+/// regular file, over the cache's limit, not UTF-8) is an error naming it.
+pub fn title_and_authors(
+    cache_dir: &Path,
+    paper: &str,
+) -> Result<(Option<String>, Option<String>), crate::io::ReadError> {
     let page = cache::paper_dir(cache_dir, paper).join("page.html");
-    let Ok(html) = std::fs::read_to_string(page) else {
-        return (None, None);
+    let html = match crate::io::read_text(&page, cache::MAX_PAGE_BYTES, "a cached page") {
+        Ok(h) => h,
+        Err(crate::io::ReadError::Missing(_)) => return Ok((None, None)),
+        Err(e) => return Err(e),
     };
     let doc = scraper::Html::parse_document(&html);
     let text = |sel: &str| -> Vec<String> {
@@ -29,11 +36,38 @@ pub fn title_and_authors(cache_dir: &Path, paper: &str) -> (Option<String>, Opti
         1 => Some(names[0].clone()),
         _ => Some(format!("{} et al.", names[0])),
     };
-    (title, authors)
+    Ok((title, authors))
 }
 
+/// Whether YAML lets `c` stand in its stream as it is (its printable set), and it is no line
+/// break or byte-order mark.
+fn yaml_plain(c: char) -> bool {
+    matches!(c, '\t' | ' '..='~' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}')
+}
+
+/// `s` as a double-quoted YAML scalar: JSON's escapes (valid YAML escapes), and `\uXXXX` for
+/// every character YAML does not allow in a stream (DEL, C1 controls, U+FFFE, U+FFFF) or reads
+/// as a line break or byte-order mark, so the draft always parses.
 fn q(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    let json = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if yaml_plain(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{:04X}", c as u32));
+        }
+    }
+    out
+}
+
+/// `s` made safe for a YAML comment: anything YAML does not allow as it is, and line breaks,
+/// become spaces.
+fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| if yaml_plain(c) && c != '\t' { c } else { ' ' })
+        .collect()
 }
 
 /// The draft as a schema-2 descriptor, every unknown a `TODO`.
@@ -57,7 +91,9 @@ pub fn render(d: &Draft, title: Option<&str>, authors: Option<&str>) -> String {
         &mut y,
         &format!(
             "# Draft by `rlvr-audit new` from arXiv {} {} ({}). Check every arm's role, fill in each TODO,\n# then `rlvr-audit validate` (a TODO is an \"unfinished draft\" error).",
-            d.paper, d.table, d.layout
+            comment(&d.paper),
+            comment(&d.table),
+            d.layout
         ),
     );
     push(&mut y, "schema: 2");
@@ -147,7 +183,17 @@ pub fn render(d: &Draft, title: Option<&str>, authors: Option<&str>) -> String {
             );
         }
     }
-    push(&mut y, &format!("targets: [{}]", d.targets.join(", ")));
+    push(
+        &mut y,
+        &format!(
+            "targets: [{}]",
+            d.targets
+                .iter()
+                .map(|t| q(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
     push(&mut y, "training:");
     for (k, what) in [
         ("algorithm", "the RL algorithm"),
@@ -169,17 +215,17 @@ pub fn render(d: &Draft, title: Option<&str>, authors: Option<&str>) -> String {
     }
     push(&mut y, "arms:");
     for a in &d.arms {
-        push(&mut y, &format!("  {}:", a.name));
+        push(&mut y, &format!("  {}:", q(&a.name)));
         push(
             &mut y,
             &format!(
                 "    role: {}  # {}",
                 a.role,
-                if a.recognised == a.role {
+                comment(&if a.recognised == a.role {
                     format!("label matched the `{}` synonyms", a.role)
                 } else {
                     a.recognised.clone()
-                }
+                })
             ),
         );
         push(&mut y, &format!("    label: {}", q(&a.label)));

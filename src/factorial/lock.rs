@@ -71,6 +71,25 @@ impl Lock {
         self.amendments.last().map_or(&self.sha256, |a| &a.sha256)
     }
 
+    /// The chain's links, the lock's own first.
+    pub fn links(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.chain.as_str()).chain(self.amendments.iter().map(|a| a.chain.as_str()))
+    }
+
+    /// The last link: the whole history's hash.
+    pub fn head(&self) -> &str {
+        self.amendments.last().map_or(&self.chain, |a| &a.chain)
+    }
+
+    /// The line a report of the study records the history by ([`check_history`] reads it back).
+    pub fn history_line(&self) -> String {
+        format!(
+            "{HISTORY} {} amendment(s), chain head `{}`.",
+            self.amendments.len(),
+            self.head()
+        )
+    }
+
     /// Checks the lock's own integrity: well-formed hashes and times, a reason for every
     /// amendment, and an unbroken hash chain. Returns what is wrong.
     pub fn check_chain(&self) -> Result<(), String> {
@@ -132,8 +151,52 @@ pub enum LockError {
     Unreadable(String, String),
     #[error("{0}: an amendment needs a reason (--why)")]
     NoReason(String),
+    #[error(
+        "{lock}: the lock's history is shorter than {report} records ({recorded} amendment(s), chain head {head}; the lock has {now} and no such link): \
+         amendments were removed. Restore the lock from version control; if it was replaced on purpose, delete {report}"
+    )]
+    Truncated {
+        lock: String,
+        report: String,
+        recorded: String,
+        head: String,
+        now: usize,
+    },
+    #[error("{0}: the study's report cannot be read to check the lock's history ({1})")]
+    Report(String, String),
     #[error(transparent)]
     Write(#[from] WriteError),
+}
+
+/// How a report's line recording the lock history begins.
+const HISTORY: &str = "* Lock history:";
+
+/// Checks a lock against the history a report of its study recorded ([`Lock::history_line`]):
+/// the recorded chain head must be one of the lock's links, so a lock cut back behind what the
+/// report saw — its last amendments, or all of them, removed — fails. A missing report, or one
+/// without the line, records nothing to check.
+pub fn check_history(path: &Path, l: &Lock, report: &Path) -> Result<(), LockError> {
+    let text = match crate::io::read_text(report, 16 << 20, "a report") {
+        Ok(t) => t,
+        Err(crate::io::ReadError::Missing(_)) => return Ok(()),
+        Err(e) => return Err(LockError::Report(report.display().to_string(), e.reason())),
+    };
+    let Some(line) = text.lines().find(|l| l.starts_with(HISTORY)) else {
+        return Ok(());
+    };
+    let rest = line[HISTORY.len()..].trim();
+    let recorded = rest.split(" amendment").next().unwrap_or("?").to_string();
+    let head = rest.split('`').nth(1).unwrap_or("").to_string();
+    if l.links().any(|k| k == head) {
+        return Ok(());
+    }
+    Err(LockError::Truncated {
+        lock: lock_path(path).display().to_string(),
+        report: report.display().to_string(),
+        recorded,
+        head,
+        now: l.amendments.len(),
+    })
 }
 
 pub fn lock_path(study: &Path) -> PathBuf {

@@ -111,6 +111,22 @@ pub fn job_value(s: &Study, (c, r): (usize, u64)) -> f64 {
     cell_value(&s.cells[c], s.outcome, r)
 }
 
+/// The range one job's outcome can take: a merged value outside it was not computed by the
+/// simulator. Accuracies lie in 0…1, entropies in 0…ln(answers), terms (differences of
+/// accuracies) in −1…+1, shares within ±2 / the share tolerance.
+pub fn job_range(s: &Study, (c, _): (usize, u64)) -> (f64, f64) {
+    use study::Outcome::*;
+    match s.outcome {
+        Accuracy | Greedy | PassK => (0.0, 1.0),
+        Entropy => (0.0, (s.cells[c].config.row_width() as f64).ln()),
+        Total | Null | Elicit | Rd | Naive => (-1.0, 1.0),
+        RdOfNaive | ElicitOfNaive | ElicitOfTotal | RdOfTotal => {
+            let m = 2.0 / crate::decompose::DEFAULT_SHARE_TOLERANCE;
+            (-m, m)
+        }
+    }
+}
+
 /// Everything a merge needs to rebuild a factorial study: the spec a shard file's header
 /// records (and hashes).
 #[derive(Serialize)]

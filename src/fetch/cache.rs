@@ -9,8 +9,15 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::FetchError;
-use super::extract::Table;
-use crate::io::{WriteError, alive, remove_leftovers, write_atomic};
+use super::extract::{CELL_OVERHEAD, MAX_CAPTION_CHARS, MAX_GRID_BYTES, MAX_TABLES, Table};
+use crate::io::{ReadError, WriteError, alive, read_text, remove_leftovers};
+
+/// A cached page, at most (also the most `fetch --max-mib` accepts).
+pub const MAX_PAGE_BYTES: u64 = 64 << 20;
+/// A cached table's JSON, at most.
+pub const MAX_TABLE_BYTES: u64 = 64 << 20;
+/// A cache index, at most.
+pub const MAX_INDEX_BYTES: u64 = 16 << 20;
 
 /// What can go wrong reading or writing the cache; every error names the file or directory.
 #[derive(Debug, Error)]
@@ -45,10 +52,13 @@ pub enum CacheError {
     /// The index file and what is wrong with it.
     #[error("{}: corrupt cache index ({}); fetch the paper again", .0.display(), .1)]
     CorruptIndex(PathBuf, String),
-    #[error("{}: cannot read cached table ({})", .0.display(), .1)]
-    ReadTable(PathBuf, std::io::Error),
+    /// A cache file that is not a regular file, is over its limit or cannot be read.
+    #[error(transparent)]
+    Read(ReadError),
     #[error("{}: corrupt cached table ({}); fetch the paper again", .0.display(), .1)]
-    CorruptTable(PathBuf, serde_json::Error),
+    CorruptTable(PathBuf, String),
+    #[error("{}: {} bytes, over the {} bytes a cached {} may have; nothing was cached", .0.display(), .1, .2, .3)]
+    TooLarge(PathBuf, usize, u64, &'static str),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -119,7 +129,7 @@ impl EntryLock {
                     return Ok(EntryLock(p));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = fs::read_to_string(&p)
+                    let holder = read_text(&p, 64, "a cache lock")
                         .ok()
                         .and_then(|t| t.trim().parse::<u32>().ok());
                     if holder.is_some_and(|h| !alive(h)) {
@@ -150,16 +160,18 @@ pub fn read_page(cache: &Path, id: &str) -> Result<(String, String), CacheError>
     crate::fetch::PaperId::parse(id)?;
     let dir = paper_dir(cache, id);
     let page = dir.join("page.html");
-    let missing = || CacheError::NoPage(page.clone(), id.to_string());
-    if !page.is_file() {
-        return Err(missing());
-    }
+    let read = |e: ReadError| match e {
+        ReadError::Missing(_) => CacheError::NoPage(page.clone(), id.to_string()),
+        other => CacheError::Read(other),
+    };
+    // Checked before the lock is taken (a missing page needs no lock), read under it.
+    crate::io::open_regular(&page, crate::io::Links::Follow).map_err(read)?;
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let _lock = EntryLock::take(cache, &name)?;
-    let html = fs::read_to_string(&page).map_err(|_| missing())?;
+    let html = read_text(&page, MAX_PAGE_BYTES, "a cached page").map_err(read)?;
     let url = read_index(cache, id)
         .map(|i| i.source_url)
         .unwrap_or_else(|_| page.display().to_string());
@@ -191,15 +203,30 @@ pub fn write(
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir_all(&tmp).map_err(|e| CacheError::CreateTemp(tmp.clone(), e))?;
     let result = (|| -> Result<(), CacheError> {
-        write_atomic(&tmp.join("page.html"), html.as_bytes())?;
+        // Nothing but this writer uses the fresh temporary directory: each file is written
+        // once, without the leftover scan of `write_atomic` (which would read the directory once
+        // per file), and the directory is swapped in whole.
+        let put = |name: &str, bytes: &[u8], limit: u64, what: &'static str| {
+            let p = tmp.join(name);
+            if bytes.len() as u64 > limit {
+                return Err(CacheError::TooLarge(p, bytes.len(), limit, what));
+            }
+            crate::io::write_new(&p, bytes).map_err(CacheError::Write)
+        };
+        put("page.html", html.as_bytes(), MAX_PAGE_BYTES, "page")?;
         let mut metas = Vec::new();
         for t in tables {
             let (csv, json) = (
                 format!("table-{}.csv", t.index),
                 format!("table-{}.json", t.index),
             );
-            write_atomic(&tmp.join(&csv), to_csv(t).as_bytes())?;
-            write_atomic(&tmp.join(&json), serde_json::to_string(t)?.as_bytes())?;
+            put(&csv, to_csv(t).as_bytes(), MAX_TABLE_BYTES, "table")?;
+            put(
+                &json,
+                serde_json::to_string(t)?.as_bytes(),
+                MAX_TABLE_BYTES,
+                "table",
+            )?;
             metas.push(TableMeta {
                 index: t.index,
                 float_id: t.float_id.clone(),
@@ -221,10 +248,13 @@ pub fn write(
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             tables: metas,
         };
-        write_atomic(
-            &tmp.join("index.json"),
+        put(
+            "index.json",
             (serde_json::to_string_pretty(&index)? + "\n").as_bytes(),
+            MAX_INDEX_BYTES,
+            "index",
         )?;
+        crate::io::sync_dir(&tmp).map_err(CacheError::Write)?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -246,16 +276,77 @@ pub fn write(
     Ok(dest)
 }
 
-/// Reads a paper's index; a missing or corrupt cache is an error naming the file.
+/// Reads a paper's index; a missing or corrupt cache is an error naming the file. Every field
+/// is checked (the cache is input): the paper's id, at most [`MAX_TABLES`] tables numbered 1, 2,
+/// … in order, each naming its own `table-N.json` and `table-N.csv`, header rows and columns
+/// within its shape, a shape within the page limits and a caption within its length.
 pub fn read_index(cache: &Path, id: &str) -> Result<PaperIndex, CacheError> {
     crate::fetch::PaperId::parse(id)?;
     let p = paper_dir(cache, id).join("index.json");
-    let text =
-        fs::read_to_string(&p).map_err(|_| CacheError::NoTables(p.clone(), id.to_string()))?;
-    serde_json::from_str(&text).map_err(|e| CacheError::CorruptIndex(p, e.to_string()))
+    let text = read_text(&p, MAX_INDEX_BYTES, "a cache index").map_err(|e| match e {
+        ReadError::Missing(_) => CacheError::NoTables(p.clone(), id.to_string()),
+        other => CacheError::Read(other),
+    })?;
+    let index: PaperIndex = serde_json::from_str(&text)
+        .map_err(|e| CacheError::CorruptIndex(p.clone(), e.to_string()))?;
+    let corrupt = |m: String| CacheError::CorruptIndex(p.clone(), m);
+    if index.id != id {
+        return Err(corrupt(format!(
+            "`id` is `{}`, not `{id}`: the index of another paper",
+            index.id
+        )));
+    }
+    if index.tables.len() > MAX_TABLES {
+        return Err(corrupt(format!(
+            "{} tables, over the {MAX_TABLES} a page may have",
+            index.tables.len()
+        )));
+    }
+    for (i, m) in index.tables.iter().enumerate() {
+        let at = |m: String| corrupt(format!("`tables[{i}]`: {m}"));
+        if m.index != i + 1 {
+            return Err(at(format!("`index` is {}, not {}", m.index, i + 1)));
+        }
+        if m.json != format!("table-{}.json", m.index) || m.csv != format!("table-{}.csv", m.index)
+        {
+            return Err(at(format!(
+                "table file `{}` is not table-N.json (or `{}` not table-N.csv) of table {}",
+                m.json, m.csv, m.index
+            )));
+        }
+        check_shape(m.rows, m.cols, m.header_rows, m.header_cols).map_err(at)?;
+        if m.caption.chars().count() > MAX_CAPTION_CHARS + 2 {
+            return Err(at(format!(
+                "a caption longer than {MAX_CAPTION_CHARS} characters"
+            )));
+        }
+    }
+    Ok(index)
 }
 
-/// Reads one cached table.
+/// A table's shape as the extractor can give it: header rows and columns within the table, and
+/// no more cells than a page's expanded tables can hold.
+fn check_shape(
+    rows: usize,
+    cols: usize,
+    header_rows: usize,
+    header_cols: usize,
+) -> Result<(), String> {
+    if header_rows > rows || header_cols > cols {
+        return Err(format!(
+            "{header_rows} header rows and {header_cols} header columns in a table of {rows} × {cols}"
+        ));
+    }
+    if rows.saturating_mul(cols.max(1)) > MAX_GRID_BYTES / CELL_OVERHEAD {
+        return Err(format!(
+            "{rows} × {cols} cells, more than a page's tables can hold"
+        ));
+    }
+    Ok(())
+}
+
+/// Reads one cached table and checks it against its index entry: the same number, float id,
+/// tag, panel, caption and shape, every row as wide as the first, finite numbers.
 pub fn read_table(cache: &Path, id: &str, meta: &TableMeta) -> Result<Table, CacheError> {
     // The index names the table's file: only `table-N.json` inside the paper's directory is read.
     let ok = meta
@@ -270,8 +361,90 @@ pub fn read_table(cache: &Path, id: &str, meta: &TableMeta) -> Result<Table, Cac
         ));
     }
     let p = paper_dir(cache, id).join(&meta.json);
-    let text = fs::read_to_string(&p).map_err(|e| CacheError::ReadTable(p.clone(), e))?;
-    serde_json::from_str(&text).map_err(|e| CacheError::CorruptTable(p, e))
+    let text = read_text(&p, MAX_TABLE_BYTES, "a cached table").map_err(CacheError::Read)?;
+    let t: Table = serde_json::from_str(&text)
+        .map_err(|e| CacheError::CorruptTable(p.clone(), e.to_string()))?;
+    let corrupt = |m: String| CacheError::CorruptTable(p.clone(), m);
+    let same = t.index == meta.index
+        && t.float_id == meta.float_id
+        && t.tag == meta.tag
+        && t.panel == meta.panel
+        && t.caption == meta.caption;
+    if !same {
+        return Err(corrupt(
+            "its number, float id, tag, panel or caption differs from the index".into(),
+        ));
+    }
+    if let Some((i, row)) = t
+        .cells
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.len() != t.cols())
+    {
+        return Err(corrupt(format!(
+            "row {} has {} cells, row 1 has {}",
+            i + 1,
+            row.len(),
+            t.cols()
+        )));
+    }
+    if (t.rows(), t.cols(), t.header_rows, t.header_cols)
+        != (meta.rows, meta.cols, meta.header_rows, meta.header_cols)
+    {
+        return Err(corrupt(format!(
+            "{} × {} with {} header rows and {} header columns, the index says {} × {} with {} and {}",
+            t.rows(),
+            t.cols(),
+            t.header_rows,
+            t.header_cols,
+            meta.rows,
+            meta.cols,
+            meta.header_rows,
+            meta.header_cols
+        )));
+    }
+    check_shape(t.rows(), t.cols(), t.header_rows, t.header_cols).map_err(corrupt)?;
+    let bad_number = t.cells.iter().flatten().any(|c| {
+        c.value.is_some_and(|v| !v.is_finite()) || c.spread.is_some_and(|v| !v.is_finite())
+    });
+    if bad_number {
+        return Err(corrupt(
+            "a cell's value or spread is not a finite number".into(),
+        ));
+    }
+    Ok(t)
+}
+
+/// The names a table is found by (see [`find`]): its printed tag, display name and float id,
+/// lower-case, each once.
+fn names_of(m: &TableMeta) -> Vec<String> {
+    let tag = m.tag.clone().unwrap_or_default();
+    let display = match &m.panel {
+        Some(p) => format!(
+            "{} {p}",
+            m.tag.clone().unwrap_or_else(|| m.float_id.clone())
+        ),
+        None => m.tag.clone().unwrap_or_else(|| m.float_id.clone()),
+    };
+    let mut v: Vec<String> = [tag, display, m.float_id.clone()]
+        .iter()
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// How many tables of the index each name finds (lower-case name → count): `find(index,
+/// name).len()` for every name at once.
+pub fn name_counts(index: &PaperIndex) -> std::collections::HashMap<String, usize> {
+    let mut counts = std::collections::HashMap::new();
+    for m in &index.tables {
+        for n in names_of(m) {
+            *counts.entry(n).or_insert(0) += 1;
+        }
+    }
+    counts
 }
 
 /// The cached tables whose printed tag, display name or float id is `name`.
@@ -280,18 +453,6 @@ pub fn find<'a>(index: &'a PaperIndex, name: &str) -> Vec<&'a TableMeta> {
     index
         .tables
         .iter()
-        .filter(|m| {
-            let tag = m.tag.clone().unwrap_or_default();
-            let display = match &m.panel {
-                Some(p) => format!(
-                    "{} {p}",
-                    m.tag.clone().unwrap_or_else(|| m.float_id.clone())
-                ),
-                None => m.tag.clone().unwrap_or_else(|| m.float_id.clone()),
-            };
-            [tag, display, m.float_id.clone()]
-                .iter()
-                .any(|c| c.to_ascii_lowercase() == want)
-        })
+        .filter(|m| names_of(m).contains(&want))
         .collect()
 }

@@ -14,8 +14,19 @@ use super::cell::{Cell, tex_to_text};
 
 /// A span larger than this is clamped (a hostile page cannot ask for a billion columns).
 pub const MAX_SPAN: usize = 1000;
-/// Cells per page, at most.
-pub const MAX_CELLS: usize = 2_000_000;
+/// The expanded tables of one page, at most, in bytes: every cell a span covers counts its raw
+/// and normalised text plus [`CELL_OVERHEAD`] (one 8 KB cell spanning 1000 × 1000 would
+/// otherwise expand to gigabytes).
+pub const MAX_GRID_BYTES: usize = 64 << 20;
+/// What one expanded cell counts besides its text (its fields, and their JSON in the cache).
+pub const CELL_OVERHEAD: usize = 100;
+/// A caption longer than this many characters is cut (and ends in " …").
+pub const MAX_CAPTION_CHARS: usize = 4000;
+/// A printed tag or float id longer than this many characters is cut likewise (panels of one
+/// float share them: each table's copy stays small).
+pub const MAX_LABEL_CHARS: usize = 200;
+/// Tables per page, at most (no paper comes near; every step over them is linear).
+pub const MAX_TABLES: usize = 1000;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Table {
@@ -39,8 +50,12 @@ pub enum ExtractError {
     NotAPaper,
     #[error("the page looks truncated (no closing </html>); refusing to cache a partial paper")]
     Truncated,
-    #[error("the page holds more than {MAX_CELLS} table cells")]
+    #[error(
+        "the page's tables expand to more than {MAX_GRID_BYTES} bytes (each cell's text times the cells its rowspan × colspan covers, plus {CELL_OVERHEAD} bytes a cell)"
+    )]
     TooLarge,
+    #[error("the page holds more than {MAX_TABLES} tables, the limit per page")]
+    TooManyTables,
     #[error(
         "the page nests elements more than {MAX_DEPTH} deep; no paper does (refused before parsing)"
     )]
@@ -253,11 +268,11 @@ fn grid(
             let cs = span_attr(&cell_el, "colspan");
             let (raw, bold, underline) = element_text(cell_el);
             let cell = Cell::new(raw, bold, underline, is_header_cell(&cell_el) || *in_head);
-            let area = rs * cs;
-            if area > *budget {
-                return Err(ExtractError::TooLarge);
-            }
-            *budget -= area;
+            let cost = (rs * cs)
+                .checked_mul(cell.raw.len() + cell.text.len() + CELL_OVERHEAD)
+                .filter(|c| *c <= *budget)
+                .ok_or(ExtractError::TooLarge)?;
+            *budget -= cost;
             for dr in 0..rs {
                 let line = &mut g[r + dr];
                 if line.len() < c + cs {
@@ -356,6 +371,15 @@ fn is_paper(doc: &Html) -> bool {
         })
 }
 
+/// `s` cut to `n` characters, ending in " …" when cut.
+fn cut(mut s: String, n: usize) -> String {
+    if let Some((at, _)) = s.char_indices().nth(n) {
+        s.truncate(at);
+        s.push_str(" …");
+    }
+    s
+}
+
 fn caption_of(figure: ElementRef) -> Option<(String, Option<String>)> {
     let cap = child_elements(&figure).find(|e| name(e) == "figcaption")?;
     let tag = cap
@@ -368,7 +392,11 @@ fn caption_of(figure: ElementRef) -> Option<(String, Option<String>)> {
                 .trim()
                 .to_string()
         });
-    let text = super::cell::normalise(&element_text(cap).0);
+    let tag = tag.map(|t| cut(t, MAX_LABEL_CHARS));
+    let text = cut(
+        super::cell::normalise(&element_text(cap).0),
+        MAX_CAPTION_CHARS,
+    );
     let (tag, caption) = match tag {
         Some(t) if !t.is_empty() => {
             let rest = text
@@ -409,9 +437,13 @@ pub fn extract(html: &str, check_complete: bool) -> Result<Vec<Table>, ExtractEr
             return Err(ExtractError::Truncated);
         }
     }
-    let mut budget = MAX_CELLS;
+    let mut budget = MAX_GRID_BYTES;
     let mut tables = Vec::new();
-    let mut panels: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut panels: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // The top-level tabulars (not nested in a cell: those are part of their parent's text), each
+    // with its table floats innermost first, in one pass; then how many each outermost float
+    // holds (its panels), so that no step looks at a float's tabulars once per tabular.
+    let mut found: Vec<(ElementRef, Vec<ElementRef>)> = Vec::new();
     for el in doc
         .root_element()
         .descendants()
@@ -422,27 +454,52 @@ pub fn extract(html: &str, check_complete: bool) -> Result<Vec<Table>, ExtractEr
         }
         let ancestors: Vec<ElementRef> = el.ancestors().filter_map(ElementRef::wrap).collect();
         if ancestors.iter().any(is_tabular) {
-            continue; // nested in a cell: part of its parent's text
+            continue;
         }
-        let floats: Vec<&ElementRef> = ancestors
-            .iter()
+        let floats: Vec<ElementRef> = ancestors
+            .into_iter()
             .filter(|a| name(a) == "figure" && has_class(a, "ltx_table"))
             .collect();
+        found.push((el, floats));
+    }
+    let mut in_float: std::collections::HashMap<ego_tree::NodeId, usize> =
+        std::collections::HashMap::new();
+    for (_, floats) in &found {
+        if let Some(f) = floats.last() {
+            *in_float.entry(f.id()).or_insert(0) += 1;
+        }
+    }
+    // Each float's caption, read once (panels of one float share it).
+    let mut captions: std::collections::HashMap<
+        ego_tree::NodeId,
+        Option<(String, Option<String>)>,
+    > = std::collections::HashMap::new();
+    for (el, floats) in &found {
+        let el = *el;
         let (cells, header_rows, header_cols) = grid(el, &mut budget)?;
         if cells.is_empty() {
             continue;
         }
+        if tables.len() == MAX_TABLES {
+            return Err(ExtractError::TooManyTables);
+        }
         let index = tables.len() + 1;
-        let inner = floats.first().copied();
-        let outer = floats.last().copied();
+        let inner = floats.first();
+        let outer = floats.last();
         let float_id = inner
             .and_then(|f| f.value().attr("id"))
             .or(el.value().attr("id"))
-            .map(str::to_string)
+            .map(|id| cut(id.to_string(), MAX_LABEL_CHARS))
             .unwrap_or_else(|| format!("table-{index}"));
+        let mut caption_of = |f: &ElementRef| {
+            captions
+                .entry(f.id())
+                .or_insert_with(|| caption_of(*f))
+                .clone()
+        };
         let (inner_cap, outer_cap) = (
-            inner.and_then(|f| caption_of(*f)),
-            outer.and_then(|f| caption_of(*f)),
+            inner.and_then(&mut caption_of),
+            outer.and_then(&mut caption_of),
         );
         let nested = floats.len() > 1;
         let (caption, tag, mut panel) = match (nested, inner_cap, outer_cap) {
@@ -463,28 +520,11 @@ pub fn extract(html: &str, check_complete: bool) -> Result<Vec<Table>, ExtractEr
             _ => (String::new(), None, None),
         };
         // Several tabulars directly in one float are panels a, b, c …
-        let key = outer
-            .and_then(|f| f.value().attr("id"))
-            .unwrap_or("")
-            .to_string();
-        let n = panels.entry(key.clone()).or_insert(0);
+        let key = outer.and_then(|f| f.value().attr("id")).unwrap_or("");
+        let n = panels.entry(key).or_insert(0);
         *n += 1;
         if panel.is_none() && !key.is_empty() && !nested {
-            let siblings = outer
-                .map(|f| {
-                    f.descendants()
-                        .filter_map(ElementRef::wrap)
-                        .filter(|e| {
-                            is_tabular(e)
-                                && !e
-                                    .ancestors()
-                                    .filter_map(ElementRef::wrap)
-                                    .take_while(|a| a.id() != f.id())
-                                    .any(|a| is_tabular(&a))
-                        })
-                        .count()
-                })
-                .unwrap_or(1);
+            let siblings = outer.map_or(1, |f| in_float[&f.id()]);
             if siblings > 1 {
                 panel = Some(((b'a' + (*n as u8 - 1).min(25)) as char).to_string());
             }

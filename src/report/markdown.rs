@@ -220,6 +220,7 @@ pub fn factorial(r: &crate::factorial::FactorialResult, regenerate: &str, figure
             let _ = writeln!(m, "* Amendment {}: now `{}` — {}", am.at, am.sha256, am.why);
         }
     }
+    let _ = writeln!(m, "{}", r.lock.history_line());
     let _ = writeln!(m, "* Decision rule: {}", r.decision_rule.trim());
     let _ = writeln!(m, "\n## Where the numbers come from\n");
     let _ = writeln!(

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod calibration;
 pub mod check;
+pub mod clean;
 pub mod markdown;
 pub mod papers;
 pub mod svg;

@@ -126,43 +126,25 @@ pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, LoadErro
     })
 }
 
-/// Reads `path` as UTF-8 text, at most [`MAX_BYTES`]: a file that is not a regular file (a FIFO,
-/// a device such as `/dev/zero`) is refused before it is read, and the read itself stops past the
-/// limit whatever size the file claims. Invalid UTF-8 is reported at its line and column.
+/// Reads `path` as UTF-8 text, at most [`MAX_BYTES`], through [`crate::io::read_text`]: a file
+/// that is not a regular file (a FIFO, a device such as `/dev/zero`) is refused before it is read,
+/// and the read itself stops past the limit whatever size the file claims. Invalid UTF-8 is
+/// reported at its line and column.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
-    use std::io::Read as _;
-    let meta =
-        std::fs::metadata(path).map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
-    if !meta.is_file() {
-        return Err(LoadError::new(
+    use crate::io::ReadError;
+    crate::io::read_text(path, MAX_BYTES, "an input file").map_err(|e| match e {
+        ReadError::NotUtf8 { line, column, .. } => {
+            LoadError::new(path, "invalid UTF-8: input files are UTF-8 text").at(line, column)
+        }
+        ReadError::NotRegular(_, kind) => LoadError::new(
             path,
-            "not a regular file (a directory, device or pipe); give a descriptor file",
-        ));
-    }
-    let too_big = |n: u64| {
-        LoadError::new(
+            format!("not a regular file (a {kind}); give a regular file"),
+        ),
+        ReadError::TooLarge { size, .. } => LoadError::new(
             path,
-            format!("file is {n} bytes or more; input files are limited to {MAX_BYTES} bytes"),
-        )
-    };
-    if meta.len() > MAX_BYTES {
-        return Err(too_big(meta.len()));
-    }
-    let f =
-        std::fs::File::open(path).map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
-    let mut bytes = Vec::new();
-    f.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| LoadError::new(path, format!("cannot read: {e}")))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(too_big(MAX_BYTES + 1));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = good.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-        let start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&good[start..]).chars().count() as u64 + 1;
-        LoadError::new(path, "invalid UTF-8: input files are UTF-8 text").at(line, column)
+            format!("file is {size} bytes or more; input files are limited to {MAX_BYTES} bytes"),
+        ),
+        other => LoadError::new(path, other.reason()),
     })
 }
 

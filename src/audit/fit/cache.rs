@@ -137,6 +137,24 @@ pub enum CacheError {
         got: usize,
         want: usize,
     },
+    #[error(
+        "{path}: the fit cache entry `{key}` holds {what}; the file was edited or damaged: delete it and `report` recomputes it"
+    )]
+    Impossible {
+        path: String,
+        key: String,
+        what: String,
+    },
+    #[error(
+        "{path}: the fit cache entry `{key}` disagrees with its recomputation (gain {cached} cached, {fresh} recomputed at {steps} steps); the file was edited or damaged: delete it and `report` recomputes it"
+    )]
+    Disagrees {
+        path: String,
+        key: String,
+        steps: usize,
+        cached: f64,
+        fresh: f64,
+    },
     #[error("{path}: cannot write the fit cache: {msg}")]
     Write { path: String, msg: String },
 }
@@ -158,43 +176,32 @@ pub struct FitCache {
     used: Mutex<BTreeSet<String>>,
     /// Keys as loaded from the file.
     loaded: BTreeSet<String>,
+    /// Loaded keys already checked by [`FitCache::fill`].
+    checked: Mutex<BTreeSet<String>>,
 }
+
+/// Loaded entries recomputed by every [`FitCache::fill`] that uses loaded entries (the ones
+/// whose keys hash lowest): a damaged file is caught at random with this many draws, a
+/// deliberately poisoned one only by `--verify-fit-cache`.
+pub const SPOT_CHECKS: usize = 2;
 
 impl FitCache {
     /// Reads a cache file. A missing file is an empty cache; a file of another simulator
-    /// version is ignored (its entries are stale); a corrupt file is an error naming it.
+    /// version is ignored (its entries are stale); a corrupt file is an error naming it, and so is
+    /// an entry holding values no run can give (a gain outside −1…+1, a standard deviation
+    /// outside 0…1, a number off the cache's 10⁻⁹ grid).
     pub fn load(path: &Path) -> Result<FitCache, CacheError> {
-        use std::io::Read as _;
         let p = path.display().to_string();
-        let read = |e: std::io::Error| CacheError::Read {
-            path: p.clone(),
-            msg: e.to_string(),
+        let text = match crate::io::read_text(path, MAX_CACHE_BYTES, "a fit cache") {
+            Ok(t) => t,
+            Err(crate::io::ReadError::Missing(_)) => return Ok(FitCache::default()),
+            Err(e) => {
+                return Err(CacheError::Read {
+                    path: p,
+                    msg: e.reason(),
+                });
+            }
         };
-        let meta = match std::fs::metadata(path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FitCache::default()),
-            Err(e) => return Err(read(e)),
-        };
-        if !meta.is_file() {
-            return Err(read(std::io::Error::other(
-                "not a regular file (a directory, device or pipe)",
-            )));
-        }
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_CACHE_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(read)?;
-        if bytes.len() as u64 > MAX_CACHE_BYTES {
-            return Err(read(std::io::Error::other(format!(
-                "larger than {MAX_CACHE_BYTES} bytes, the limit of a fit cache"
-            ))));
-        }
-        let text = String::from_utf8(bytes).map_err(|e| {
-            read(std::io::Error::other(format!(
-                "not UTF-8 (byte {})",
-                e.utf8_error().valid_up_to()
-            )))
-        })?;
         let file: CacheFile = serde_json::from_str(&text).map_err(|e| CacheError::Corrupt {
             path: p.clone(),
             line: e.line(),
@@ -219,12 +226,78 @@ impl FitCache {
                     });
                 }
             }
+            let bad = |what: String| CacheError::Impossible {
+                path: p.clone(),
+                key: key.clone(),
+                what,
+            };
+            if !(key.len() == 32 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))) {
+                return Err(bad("the key is not a 32-digit content hash".into()));
+            }
+            for (b, (&m, &sd)) in g.mean.iter().zip(&g.sd).enumerate() {
+                if !(-1.0..=1.0).contains(&m) {
+                    return Err(bad(format!(
+                        "a gain of {m} at {} steps (a gain in accuracy lies within −1…+1)",
+                        STEP_GRID[b]
+                    )));
+                }
+                if !(0.0..=1.0).contains(&sd) {
+                    return Err(bad(format!(
+                        "a standard deviation of {sd} at {} steps (0…1 for accuracies)",
+                        STEP_GRID[b]
+                    )));
+                }
+                if [m, sd].iter().any(|&x| round(x) != x) {
+                    return Err(bad(format!(
+                        "a value off the cache's grid of {DECIMALS} decimals at {} steps (every run is rounded to it)",
+                        STEP_GRID[b]
+                    )));
+                }
+            }
         }
         Ok(FitCache {
             loaded: file.runs.keys().cloned().collect(),
             entries: Mutex::new(file.runs),
             used: Mutex::default(),
+            checked: Mutex::default(),
         })
+    }
+
+    /// Checks a loaded entry against what its member can produce: each replicate's gain over
+    /// base lies within [−base, 1 − base] of that replicate's base accuracy (the base runs are
+    /// cheap: an untrained arm stops after its base), so each budget's mean does too, and a
+    /// budget past the member's steps cannot be there.
+    fn check_reach(&self, key: &str, g: &Gains, r: &Request, path: &str) -> Result<(), CacheError> {
+        let bases: Vec<f64> = (0..REPLICATES)
+            .map(|rep| run(&r.config, &Arm::Base, rep, false).base.accuracy)
+            .collect();
+        let lo = -bases.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let hi = 1.0 - bases.iter().copied().fold(f64::INFINITY, f64::min);
+        // One unit of the rounding grid of slack on each side.
+        let ulp = 10f64.powi(-DECIMALS);
+        let bad = |what: String| CacheError::Impossible {
+            path: path.to_string(),
+            key: key.to_string(),
+            what,
+        };
+        if g.mean.len() != r.budgets() {
+            return Err(bad(format!(
+                "{} budgets where its member runs {} ({} steps)",
+                g.mean.len(),
+                r.budgets(),
+                r.config.steps
+            )));
+        }
+        for (b, &m) in g.mean.iter().enumerate() {
+            if m < lo - ulp || m > hi + ulp {
+                return Err(bad(format!(
+                    "a `{}` gain of {m:+} at {} steps, beyond what its member can reach (its base accuracy \
+                     leaves {lo:+.4} to {hi:+.4})",
+                    r.arm, STEP_GRID[b]
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Writes the cache atomically when this run used an entry the file did not hold: every
@@ -270,9 +343,74 @@ impl FitCache {
             .len()
     }
 
-    /// Runs every request not in the cache, in parallel; `tick` is called once per request
-    /// computed. Returns how many were computed.
-    pub fn fill(&self, requests: &[Request], tick: &(dyn Fn() + Sync)) -> usize {
+    /// Checks the loaded entries that `requests` use, then runs every request not in the cache,
+    /// in parallel; `tick` is called once per request computed. Returns how many were computed.
+    ///
+    /// The checks (an error names the file and the entry): every used entry is within its
+    /// member's reach ([`FitCache::check_reach`]); [`SPOT_CHECKS`] of them, chosen by their keys,
+    /// are recomputed and must agree to the last rounded digit — with `verify`, every one is.
+    pub fn fill(
+        &self,
+        requests: &[Request],
+        path: &Path,
+        verify: bool,
+        tick: &(dyn Fn() + Sync),
+    ) -> Result<usize, CacheError> {
+        let p = path.display().to_string();
+        let mut loaded: BTreeMap<String, &Request> = BTreeMap::new();
+        for r in requests {
+            let k = r.key();
+            if self.loaded.contains(&k) {
+                loaded.entry(k).or_insert(r);
+            }
+        }
+        let to_check: Vec<(String, Gains, &Request)> = {
+            let entries = self.entries.lock().expect("no panics under the lock");
+            let checked = self.checked.lock().expect("no panics under the lock");
+            loaded
+                .iter()
+                .filter(|(k, _)| !checked.contains(*k))
+                .filter_map(|(k, r)| entries.get(k).map(|g| (k.clone(), g.clone(), *r)))
+                .collect()
+        };
+        to_check
+            .par_iter()
+            .try_for_each(|(k, g, r)| self.check_reach(k, g, r, &p))?;
+        // The spot sample: the used entries whose keys hash lowest (or all, with `verify`).
+        let mut sample: Vec<&(String, Gains, &Request)> = to_check.iter().collect();
+        sample.sort_by_cached_key(|(k, _, _)| {
+            crate::io::sha256_hex(&format!("rlvr-audit/fit-spot/v1\n{k}"))
+        });
+        if !verify {
+            sample.truncate(SPOT_CHECKS);
+        }
+        sample.par_iter().try_for_each(|(k, g, r)| {
+            let fresh = r.compute();
+            let close = |a: &[f64], b: &[f64]| {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 2e-9)
+            };
+            if close(&fresh.mean, &g.mean) && close(&fresh.sd, &g.sd) {
+                Ok(())
+            } else {
+                let b = fresh
+                    .mean
+                    .iter()
+                    .zip(&g.mean)
+                    .position(|(x, y)| (x - y).abs() > 2e-9)
+                    .unwrap_or(0);
+                Err(CacheError::Disagrees {
+                    path: p.clone(),
+                    key: k.clone(),
+                    steps: STEP_GRID[b.min(STEP_GRID.len() - 1)],
+                    cached: g.mean.get(b).copied().unwrap_or(f64::NAN),
+                    fresh: fresh.mean.get(b).copied().unwrap_or(f64::NAN),
+                })
+            }
+        })?;
+        self.checked
+            .lock()
+            .expect("no panics under the lock")
+            .extend(to_check.into_iter().map(|(k, _, _)| k));
         let mut seen = BTreeSet::new();
         let todo: Vec<(String, &Request)> = {
             let entries = self.entries.lock().expect("no panics under the lock");
@@ -295,7 +433,7 @@ impl FitCache {
             .lock()
             .expect("no panics under the lock")
             .extend(done);
-        n
+        Ok(n)
     }
 
     /// The gains of `request`, computed now if not cached.
