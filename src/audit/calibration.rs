@@ -206,6 +206,85 @@ pub fn hidden_arms(
     out
 }
 
+/// A claim whose paper ran no random arm, with measured nulls of its model and benchmark: its
+/// imputed random arm fitted to its own arms only and with the nulls as anchors, each against
+/// the nulls' carried intervals.
+#[derive(Clone, Debug, Serialize)]
+pub struct Lent {
+    pub id: String,
+    /// Each measured null's id and its gain carried additively to this base, with the 95 %
+    /// interval survival gives it.
+    pub nulls: Vec<(String, f64, [f64; 2])>,
+    pub own: Option<[f64; 2]>,
+    pub own_fit: String,
+    pub anchored: Option<[f64; 2]>,
+    pub anchored_fit: String,
+}
+
+impl Lent {
+    /// The nulls whose carried interval lies wholly outside `range` (the audit's contradiction
+    /// rule).
+    pub fn contradicting(&self, range: Option<[f64; 2]>) -> Vec<&str> {
+        let Some([lo, hi]) = range else {
+            return Vec::new();
+        };
+        self.nulls
+            .iter()
+            .filter(|(_, _, [l, h])| *h < lo || *l > hi)
+            .map(|(id, _, _)| id.as_str())
+            .collect()
+    }
+}
+
+/// Every reported claim without a random arm that has measured nulls of its model and benchmark,
+/// in the order of the descriptors' ids.
+pub fn lent_claims(
+    all: &[Descriptor],
+    set: &NullSet,
+    thr: &Thresholds,
+    cache: &FitCache,
+) -> Vec<Lent> {
+    let mut ds: Vec<&Descriptor> = all
+        .iter()
+        .filter(|d| d.simulation.is_none() && d.role(Role::Random).is_none())
+        .collect();
+    ds.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut out = Vec::new();
+    for d in ds {
+        let (Some((bp, bu)), Some(b)) = (d.base_reading(), super::base_draw(d)) else {
+            continue;
+        };
+        let nulls = same_nulls(d, all, set);
+        let carried: Vec<(String, f64, [f64; 2])> = nulls
+            .iter()
+            .filter_map(|m| {
+                let null = m.carried(super::descriptor::Transfer::Additive)?;
+                let g = super::survival::carried_gain(&b, &null, thr);
+                Some((m.id.clone(), g.mean, [g.lo?, g.hi?]))
+            })
+            .collect();
+        if carried.is_empty() {
+            continue;
+        }
+        let base = bp.value * bu.scale();
+        let key = ["random".to_string()];
+        let own = super::reported_anchors(d, None);
+        let f0 = fit::fit(base, &own, &key, cache);
+        let mut anchors = own;
+        anchors.extend(super::null_anchors(&b, &nulls, thr));
+        let f1 = fit::fit(base, &anchors, &key, cache);
+        out.push(Lent {
+            id: d.id.clone(),
+            nulls: carried,
+            own: f0.imputed.get("random").copied(),
+            own_fit: f0.verdict(),
+            anchored: f1.imputed.get("random").copied(),
+            anchored_fit: f1.verdict(),
+        });
+    }
+    out
+}
+
 /// Coverage of a set of hidden arms: (imputed, covered).
 pub fn coverage<'a>(hs: impl IntoIterator<Item = &'a Hidden>) -> (usize, usize) {
     hs.into_iter()

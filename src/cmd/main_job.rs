@@ -117,15 +117,16 @@ fn write_calibration(
     fits: &FitCache,
     a: &ReportArgs,
 ) -> Result<()> {
-    use audits::calibration::{Rule, hidden_arms};
+    use audits::calibration::{Rule, hidden_arms, lent_claims};
     let nulls = load_nulls(&a.evidence)?;
     let thr = thresholds(&a.evidence);
     let own = hidden_arms(descriptors, &nulls, &thr, fits, Rule::OwnArms);
     let anchored = hidden_arms(descriptors, &nulls, &thr, fits, Rule::MeasuredNulls);
+    let lent = lent_claims(descriptors, &nulls, &thr, fits);
     let path = a.reports_dir.join("calibration.md");
     write_atomic(
         &path,
-        report::calibration::markdown(&own, &anchored).as_bytes(),
+        report::calibration::markdown(&own, &anchored, &lent).as_bytes(),
     )?;
     note!(a.json, "wrote {}", path.display());
     Ok(())

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::audit::calibration::{Hidden, NOMINAL, coverage};
+use crate::audit::calibration::{Hidden, Lent, NOMINAL, coverage};
 use crate::audit::fit::STYLE_SHARES;
 use crate::report::audit::text::p1;
 
@@ -68,7 +68,7 @@ fn measured(h: &Hidden) -> String {
 
 /// The report: `own` imputed from the row's own arms, `anchored` under the audit's rule (the
 /// same hidden arms, in the same order).
-pub fn markdown(own: &[Hidden], anchored: &[Hidden]) -> String {
+pub fn markdown(own: &[Hidden], anchored: &[Hidden], lent: &[Lent]) -> String {
     let mut m = String::new();
     let _ = writeln!(
         m,
@@ -207,6 +207,63 @@ pub fn markdown(own: &[Hidden], anchored: &[Hidden]) -> String {
                 p1(h.reach_hi),
                 h.random_ceiling.map_or("—".into(), p1),
                 p1(h.measured - h.reach_hi)
+            );
+        }
+    }
+    if !lent.is_empty() {
+        let _ = writeln!(
+            m,
+            "\n## Claims without a random arm: the imputed random arm against the measured nulls\n\n\
+             Every claim whose paper ran no random arm but whose model and benchmark have random-reward gains measured \
+             in other papers: its random arm imputed from its own arms only and with those gains as anchors (the \
+             audit's rule), each against the nulls' carried 95 % intervals (additive, as survival reads them). A \
+             null whose interval lies wholly outside the imputed range contradicts it.\n"
+        );
+        let count = |f: &dyn Fn(&Lent) -> Option<[f64; 2]>| {
+            lent.iter()
+                .filter(|l| !l.contradicting(f(l)).is_empty())
+                .count()
+        };
+        let _ = writeln!(
+            m,
+            "Contradicted: {} of {} claims fitted to their own arms, {} of {} with the measured nulls as anchors \
+             (misfits, which impute nothing: {} and {}).\n",
+            count(&|l| l.own),
+            lent.len(),
+            count(&|l| l.anchored),
+            lent.len(),
+            lent.iter().filter(|l| l.own.is_none()).count(),
+            lent.iter().filter(|l| l.anchored.is_none()).count()
+        );
+        let _ = writeln!(
+            m,
+            "| descriptor | measured nulls carried to this base (95 %) | imputed, own arms | contradicted | imputed, with measured nulls | contradicted | model check with measured nulls |\n|---|---|---|---|---|---|---|"
+        );
+        for l in lent {
+            let nulls: Vec<String> = l
+                .nulls
+                .iter()
+                .map(|(id, g, [lo, hi])| format!("`{id}` {} [{}, {}]", p1(*g), p1(*lo), p1(*hi)))
+                .collect();
+            let said = |r: Option<[f64; 2]>| {
+                if r.is_none() {
+                    "—".to_string()
+                } else if l.contradicting(r).is_empty() {
+                    "no".to_string()
+                } else {
+                    "**yes**".to_string()
+                }
+            };
+            let _ = writeln!(
+                m,
+                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                l.id,
+                nulls.join("; "),
+                range(l.own),
+                said(l.own),
+                range(l.anchored),
+                said(l.anchored),
+                l.anchored_fit
             );
         }
     }
