@@ -7,6 +7,7 @@
 //! check, imputation and the judgement of each target and reading — is one recipe; loading is in
 //! `load`, the records in `result`.
 
+pub mod consistency;
 pub mod descriptor;
 pub mod engine;
 pub mod fit;
