@@ -8,6 +8,7 @@
 //! `load`, the records in `result`.
 
 pub mod calibration;
+pub mod consistency;
 pub mod descriptor;
 pub mod engine;
 pub mod evidence;
@@ -235,6 +236,7 @@ pub fn audit_in(
             .unwrap_or_default()
             .as_bytes(),
     ]);
+    let consistency = consistency::check(d);
     let mut result = AuditResult {
         id: d.id.clone(),
         descriptor_version: d.descriptor_version,
@@ -244,10 +246,14 @@ pub fn audit_in(
         claim: d.claim.clone(),
         model: d.model.clone(),
         benchmark: d.benchmark.clone(),
-        noise: d.benchmark.metric.noise_note(d.benchmark.n),
+        noise: match consistency.noise_note() {
+            Some(c) => format!("{}. {c}", d.benchmark.metric.noise_note(d.benchmark.n)),
+            None => d.benchmark.metric.noise_note(d.benchmark.n),
+        },
         training: d.training.clone(),
         notes: d.notes.clone(),
         warnings: d.warnings.iter().map(|w| w.to_string()).collect(),
+        consistency,
         arms: Vec::new(),
         fit: None,
         thresholds: *thr,

@@ -128,6 +128,8 @@ pub struct AuditResult {
     pub training: BTreeMap<String, String>,
     pub notes: String,
     pub warnings: Vec<String>,
+    /// Whether each printed number is possible at the stated size and metric (the GRIM check).
+    pub consistency: consistency::Consistency,
     pub arms: Vec<ArmRow>,
     pub fit: Option<Fit>,
     pub thresholds: Thresholds,

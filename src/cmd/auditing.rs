@@ -248,7 +248,12 @@ pub(crate) fn validate_cmd(a: ValidateArgs) -> Result<()> {
     let named: Vec<PathBuf> = files.iter().map(|f| canon(f)).collect();
     let mut warned = 0;
     for d in ok.iter().filter(|d| named.contains(&canon(&d.path))) {
-        for w in &d.warnings {
+        let consistency = audits::consistency::check(d);
+        for w in d
+            .warnings
+            .iter()
+            .chain(&audits::consistency::warnings(d, &consistency))
+        {
             eprintln!("warning: {w}");
             warned += 1;
         }

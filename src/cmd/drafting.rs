@@ -19,6 +19,21 @@ pub(crate) fn new_cmd(a: crate::cli::NewArgs) -> Result<()> {
          one other role); see `rlvr-audit tables {key}`, or extend the synonyms",
         a.synonyms.display()
     );
+    // The tables the drafts cite, checked for averages and differences that do not add up.
+    let index = crate::fetch::cache::read_index(&a.cache_dir, &key)?;
+    let mut cited: Vec<crate::fetch::extract::Table> = Vec::new();
+    for d in &found {
+        for m in crate::fetch::cache::find(&index, &d.table_ref) {
+            if !cited.iter().any(|t| t.index == m.index) {
+                cited.push(crate::fetch::cache::read_table(&a.cache_dir, &key, m)?);
+            }
+        }
+    }
+    super::papers::check_tables(
+        &crate::fetch::cache::paper_dir(&a.cache_dir, &key),
+        cited.iter(),
+        a.json,
+    );
     let paths: Vec<PathBuf> = found
         .iter()
         .map(|d| a.out.join(format!("{}.yaml", d.id)))

@@ -67,7 +67,34 @@ pub(crate) fn fetch_cmd(a: FetchArgs) -> Result<()> {
         tables.len(),
         dir.display()
     );
+    check_tables(&dir, tables.iter(), false);
     Ok(())
+}
+
+/// Checks the averages and differences the tables print against the cells they summarise: a
+/// warning (to stderr) for each that does not fit within rounding, and a count of the checks
+/// (to stdout, or stderr when stdout carries JSON).
+pub(crate) fn check_tables<'a>(
+    dir: &Path,
+    tables: impl Iterator<Item = &'a crate::fetch::extract::Table>,
+    json: bool,
+) {
+    use crate::audit::consistency::tables;
+    let (mut checked, mut bad) = (0, 0);
+    for tb in tables {
+        let checks = tables::check_table(tb);
+        checked += checks.len();
+        for w in tables::warnings(&dir.join(format!("table-{}.json", tb.index)), &checks) {
+            eprintln!("warning: {w}");
+            bad += 1;
+        }
+    }
+    if checked > 0 {
+        note!(
+            json,
+            "{checked} printed average(s) and difference(s) checked against their cells: {bad} not within rounding"
+        );
+    }
 }
 
 pub(crate) fn tables_cmd(a: TablesArgs) -> Result<()> {

@@ -214,9 +214,7 @@ pub fn parse_value(text: &str) -> (Option<f64>, Option<f64>) {
             _ => (None, None),
         },
         (t, None) => {
-            if let Some((v, change)) = t.split_once(' ')
-                && is_change(change)
-            {
+            if let Some((v, _)) = split_change(t) {
                 return (number(v), None);
             }
             (number(t), None)
@@ -224,20 +222,26 @@ pub fn parse_value(text: &str) -> (Option<f64>, Option<f64>) {
     }
 }
 
-/// A change printed beside a score: `(+21.7)`, `(-0.4)`, `↑21.7`, `↓0.4`, `+3.2%`.
-fn is_change(s: &str) -> bool {
-    let t = s
+/// A score printed beside its change over a reference — `70.1 (+21.7)`, `70.1 (-0.4)`,
+/// `70.1 ↑21.7`, `70.1 ↓0.4`, `70.1 +3.2%` — split into the score's text and the change's, signed
+/// (`+21.7`, `-0.4`); `None` when the text is not of that form.
+pub fn split_change(text: &str) -> Option<(&str, String)> {
+    let (v, change) = text.trim().split_once(' ')?;
+    let inner = change
         .trim()
         .trim_start_matches('(')
         .trim_end_matches(')')
         .trim();
-    let t = t.trim_start_matches(['↑', '↓']).trim();
-    let signed = s
-        .trim()
-        .trim_start_matches('(')
-        .trim_start()
-        .starts_with(['+', '-', '↑', '↓']);
-    signed && crate::printed::parse_printed(t).is_some()
+    let signed = match (inner.strip_prefix('↑'), inner.strip_prefix('↓')) {
+        (Some(up), _) if up.trim().starts_with(['+', '-']) => up.trim().to_string(),
+        (Some(up), _) => format!("+{}", up.trim()),
+        (_, Some(down)) => format!("-{}", down.trim().trim_start_matches('-')),
+        _ if inner.starts_with(['+', '-']) => inner.to_string(),
+        _ => return None,
+    };
+    crate::printed::parse_printed(&signed)
+        .is_some()
+        .then_some((v, signed))
 }
 
 impl Cell {

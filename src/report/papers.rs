@@ -1,4 +1,5 @@
-//! One page per paper: its claims, its printed numbers re-rendered row by row, each row's two
+//! One page per paper: its claims, its printed numbers re-rendered row by row, whether they are
+//! possible (each descriptor's consistency check in a line, and the possible typos), each row's two
 //! answers, a dot-and-interval figure of the shares, and the rows that cannot be audited with
 //! their reasons. Also the per-paper counts of the summary. Views of [`AuditResult`]s only.
 
@@ -129,6 +130,9 @@ pub struct Counts {
     pub label_free: usize,
     pub rd_two_way: usize,
     pub not_audited: usize,
+    /// Printed values the consistency check found reachable, and not reachable.
+    pub values_consistent: usize,
+    pub values_inconsistent: usize,
 }
 
 impl Counts {
@@ -138,6 +142,8 @@ impl Counts {
             ..Counts::default()
         };
         for r in audits {
+            c.values_consistent += r.consistency.consistent;
+            c.values_inconsistent += r.consistency.inconsistent;
             for t in &r.targets {
                 for j in &t.judgements {
                     c.claims += 1;
@@ -180,13 +186,15 @@ impl Counts {
             label_free: self.label_free + o.label_free,
             rd_two_way: self.rd_two_way + o.rd_two_way,
             not_audited: self.not_audited + o.not_audited,
+            values_consistent: self.values_consistent + o.values_consistent,
+            values_inconsistent: self.values_inconsistent + o.values_inconsistent,
         }
     }
 
     /// The counts as one markdown row after `label`.
     pub fn row(&self, label: &str) -> String {
         format!(
-            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             self.claims + self.not_audited,
             self.claims,
             self.not_audited,
@@ -200,11 +208,13 @@ impl Counts {
             self.mixed,
             self.no_point,
             self.label_free,
-            self.rd_two_way
+            self.rd_two_way,
+            self.values_consistent,
+            self.values_inconsistent
         )
     }
 
-    pub const HEADER: &'static str = "| paper | printed rows | audited claims | not auditable | survive | fail | not shown | undetermined | null-dominated | elicitation-dominated | reward-design-dominated | mixed | no point verdict (bounded, undetermined, no gain) | label-free-dominated (two-way) | reward-design-dominated (two-way) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+    pub const HEADER: &'static str = "| paper | printed rows | audited claims | not auditable | survive | fail | not shown | undetermined | null-dominated | elicitation-dominated | reward-design-dominated | mixed | no point verdict (bounded, undetermined, no gain) | label-free-dominated (two-way) | reward-design-dominated (two-way) | printed values consistent | printed values inconsistent |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 }
 
 fn short(t: &str) -> String {
@@ -310,6 +320,7 @@ pub fn page(p: &Paper, figure: Option<&str>) -> String {
             m,
             "\nEach number's version, table or figure, row and column are in its audit's report.\n"
         );
+        consistency_md(&mut m, &p.audits);
         let _ = writeln!(m, "## The two answers, row by row\n");
         let _ = writeln!(
             m,
@@ -361,6 +372,60 @@ pub fn page(p: &Paper, figure: Option<&str>) -> String {
         let _ = writeln!(m);
     }
     m
+}
+
+/// Whether each descriptor's printed numbers are possible (its audit's "Consistency" section in
+/// one line), and the values no benchmark size or number of samples explains: possible typos.
+fn consistency_md(m: &mut String, audits: &[&AuditResult]) {
+    let _ = writeln!(
+        m,
+        "## Are the printed numbers possible?\n\nEach printed accuracy checked against the shares its benchmark size and \
+         metric allow (the GRIM idea; each audit's report has the details).\n\n| descriptor | benchmark | what the \
+         printed numbers say |\n|---|---|---|"
+    );
+    for r in audits {
+        let _ = writeln!(
+            m,
+            "| [{}](../{}.md) | {} | {} |",
+            r.id,
+            r.id,
+            cell(&r.benchmark.name),
+            cell(&super::audit::consistency_headline(r))
+        );
+    }
+    let typos: Vec<String> = audits
+        .iter()
+        .flat_map(|r| {
+            r.consistency.unexplained().map(move |v| {
+                format!(
+                    "* [{}](../{}.md), `{}`: {} ({}) — {}",
+                    r.id,
+                    r.id,
+                    v.arm,
+                    v.printed,
+                    v.unit,
+                    crate::audit::consistency::value_text(v, &r.consistency)
+                )
+            })
+        })
+        .collect();
+    let inconsistent: usize = audits.iter().map(|r| r.consistency.inconsistent).sum();
+    if typos.is_empty() && inconsistent == 0 {
+        let _ = writeln!(m, "\nPossible typos: none.\n");
+    } else if typos.is_empty() {
+        let _ = writeln!(
+            m,
+            "\nPossible typos: none (each of the {inconsistent} value(s) not reachable as printed is reached by another \
+             benchmark size or an average over samples).\n"
+        );
+    } else {
+        let _ = writeln!(
+            m,
+            "\nPossible typos (no benchmark size tried and no average over up to {} samples per item reaches them):\n\n{}\n",
+            crate::audit::consistency::MAX_SAMPLES,
+            typos.join("\n")
+        );
+    }
 }
 
 /// The rows of the figure: (label, label-free share, null share), each an identified estimate

@@ -321,6 +321,7 @@ pub fn report(r: &AuditResult) -> String {
             cell(&src)
         );
     }
+    super::consistency::consistency_md(&mut m, r);
     if let Some(f) = &r.fit {
         model_check_md(&mut m, f);
     }
