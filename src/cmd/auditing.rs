@@ -25,7 +25,15 @@ pub(crate) fn audit_dir(
             list.join("\n")
         );
     }
-    let requests: Vec<_> = descriptors.iter().flat_map(audits::fit_requests).collect();
+    // Listing the runs solves each member's prior at each reported base (once per base, kept
+    // for the audits below): the descriptors' bases are solved in parallel.
+    let requests: Vec<_> = {
+        use rayon::prelude::*;
+        descriptors
+            .par_iter()
+            .flat_map_iter(audits::fit_requests)
+            .collect()
+    };
     fill_fits(fits, &requests);
     let pb = progress::bar(descriptors.len() as u64, "audits");
     let results = descriptors

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::class::{class, solved};
+use super::class::solved_class;
 use super::{ARMS, DECIMALS, MAX_CACHE_BYTES, REPLICATES, STEP_GRID};
 use crate::sim::{Arm, SimConfig, run};
 
@@ -103,9 +103,9 @@ pub struct Gains {
 
 /// Every request a fit at `base_accuracy` needs.
 pub fn requests(base_accuracy: f64) -> Vec<Request> {
-    class()
+    solved_class(base_accuracy)
         .iter()
-        .filter_map(|m| solved(m, base_accuracy))
+        .flatten()
         .flat_map(|c| {
             ARMS.iter().map(move |&arm| Request {
                 config: c.clone(),
