@@ -425,8 +425,11 @@ impl Metrics {
 /// Exact base accuracy of the config (mean over prompts; with a Beta prior or format rate, of
 /// replicate 0's draw). [`expected_base_accuracy`] is its closed form.
 pub fn base_accuracy(cfg: &SimConfig) -> f64 {
-    let seed = crate::sim::run::replicate_seed(cfg, 0);
-    let p = Problem::build(cfg, &mut crate::rng::stream(&seed, 0));
+    let seed = cfg.replicate_seed(0);
+    let p = Problem::build(
+        cfg,
+        &mut crate::rng::stream(&seed, crate::rng::streams::PROMPTS),
+    );
     (0..p.prompts)
         .map(|q| {
             p.row(&p.base_probs, q)[..]

@@ -23,9 +23,9 @@
 use super::arm::{self, Arm, PromptView};
 use super::config::{Family, Optimizer, RatioLevel, SimConfig};
 use super::policy::{Metrics, base_distribution, softmax, special_answer};
-use super::run::{RunResult, replicate_seed, reward_seed};
+use super::replicate::{Record, RunResult, Streams, tie_ranks};
 use super::update::{self, Clip, is_clipped};
-use crate::rng::{self, SimRng};
+use crate::rng;
 
 /// Styles of the model: 0 (prior `style_prior`) and 1 (prior `prior`).
 pub const STYLES: usize = 2;
@@ -185,22 +185,6 @@ impl Adam {
     }
 }
 
-/// Inverse-CDF draw from `probs` with one uniform.
-fn draw(probs: &[f64], rng: &mut SimRng) -> usize {
-    let u = rng::uniform(rng);
-    let mut acc = 0.0;
-    for (a, &p) in probs.iter().enumerate() {
-        acc += p;
-        if u < acc {
-            return a;
-        }
-    }
-    probs
-        .iter()
-        .rposition(|&p| p > 0.0)
-        .unwrap_or(probs.len() - 1)
-}
-
 /// The answer marginal Σ_s π(s)·π(a | s) of one prompt's rows into `out`.
 fn marginal(style: &[f64], rows: &[f64], out: &mut [f64]) {
     let k = out.len();
@@ -253,14 +237,18 @@ pub fn run(
     cfg: &SimConfig,
     arm: &Arm,
     replicate: u64,
-    keep_trajectory: bool,
+    record: Record<'_>,
 ) -> (RunResult, Vec<f64>) {
     let share = cfg.style_share.expect("the style model needs style_share");
     let (n, k, g, sk) = (cfg.prompts, cfg.answers, cfg.group, STYLES * cfg.answers);
-    let seed = replicate_seed(cfg, replicate);
-    let mut batch_rng = rng::stream(&seed, 1);
-    let mut sample_rng = rng::stream(&seed, 2);
-    let mut reward_rng = rng::stream(&reward_seed(&seed, arm), 0);
+    // No prompt stream: the style model's prompts are all alike.
+    let Streams {
+        seed,
+        batch: mut batch_rng,
+        samples: mut sample_rng,
+        rewards: mut reward_rng,
+        ..
+    } = Streams::of(cfg, arm, replicate);
 
     let (row_logits, correct) = base_rows(cfg);
     let mut phi = vec![share.ln(), (1.0 - share).ln()];
@@ -282,25 +270,24 @@ pub fn run(
 
     let base = metrics(cfg, &style, &probs, &correct);
     let mut out = RunResult::at_start(arm, replicate, &seed, base, Some(share));
-    let mut trajectory = Vec::new();
-    if keep_trajectory {
-        trajectory.push(base);
-    }
     if !arm.trains() {
-        if keep_trajectory {
-            trajectory.resize(cfg.steps + 1, base);
-        }
-        out.trajectory = trajectory;
+        out.trajectory = vec![base; record.count(cfg.steps)];
         return (out, theta);
     }
+    let mut trajectory = Vec::with_capacity(record.count(cfg.steps));
+    if record.keeps(0) {
+        trajectory.push(base);
+    }
 
-    let priority = crate::sim::run::tie_ranks(cfg, &seed, n, k);
+    let priority = tie_ranks(cfg, &seed, n, k);
     let priority_of = |q: usize| (!priority.is_empty()).then(|| &priority[q * k..(q + 1) * k]);
     let mut counts = vec![0u32; k];
     let fixed_labels: Vec<usize> = match arm {
         Arm::MajorityFixed { samples } => (0..n)
             .map(|q| {
-                let draws: Vec<usize> = (0..*samples).map(|_| draw(&m, &mut reward_rng)).collect();
+                let draws: Vec<usize> = (0..*samples)
+                    .map(|_| rng::categorical(&m, &mut reward_rng))
+                    .collect();
                 arm::plurality(&draws, &mut counts, priority_of(q), &mut reward_rng)
             })
             .collect(),
@@ -333,7 +320,7 @@ pub fn run(
     let (mut g_style, mut g_rows) = (vec![0.0; STYLES], vec![0.0; sk]);
     let mut g_theta = vec![0.0; if adam { n * sk } else { 0 }];
 
-    for _ in 0..cfg.steps {
+    for step in 1..=cfg.steps {
         for (i, swap) in swaps.iter_mut().enumerate() {
             let j = i + rng::below(&mut batch_rng, n - i);
             *swap = j;
@@ -344,10 +331,10 @@ pub fn run(
             let rows = &probs[q * sk..(q + 1) * sk];
             rows_old[b * sk..(b + 1) * sk].copy_from_slice(rows);
             for (x, a) in samples[b * g..(b + 1) * g].iter_mut().zip(&mut answers) {
-                let s = draw(&style_old, &mut sample_rng);
+                let s = rng::categorical(&style_old, &mut sample_rng);
                 *x = Sample {
                     style: s,
-                    answer: draw(&rows[s * k..(s + 1) * k], &mut sample_rng),
+                    answer: rng::categorical(&rows[s * k..(s + 1) * k], &mut sample_rng),
                 };
                 *a = x.answer;
             }
@@ -432,7 +419,7 @@ pub fn run(
         for i in (0..b_size).rev() {
             order.swap(i, swaps[i]);
         }
-        if keep_trajectory {
+        if record.keeps(step) {
             trajectory.push(metrics(cfg, &style, &probs, &correct));
         }
     }
@@ -659,15 +646,15 @@ mod tests {
                 v.push(r.0.style_share.unwrap().to_bits());
                 v
             };
-            let a = crate::sim::run_full(&cfg, &Arm::Random { gamma: 0.5 }, 3, true);
-            let b = crate::sim::run_full(&cfg, &Arm::Random { gamma: 0.5 }, 3, true);
+            let a = run(&cfg, &Arm::Random { gamma: 0.5 }, 3, Record::Every);
+            let b = run(&cfg, &Arm::Random { gamma: 0.5 }, 3, Record::Every);
             assert_eq!(bits(&a), bits(&b));
             assert_eq!(a.0.trajectory, b.0.trajectory);
             assert_eq!(a.0.trajectory.len(), cfg.steps + 1);
-            let c = crate::sim::run_full(&cfg, &Arm::Random { gamma: 0.5 }, 4, false);
+            let c = run(&cfg, &Arm::Random { gamma: 0.5 }, 4, Record::Final);
             assert_ne!(bits(&a), bits(&c));
             // BASE does not train: its metrics are those of the base marginal.
-            let base = crate::sim::run(&cfg, &Arm::Base, 3, false);
+            let base = run(&cfg, &Arm::Base, 3, Record::Final).0;
             assert_eq!(base.final_metrics, a.0.base);
         }
         // The preset's base accuracy is the share-weighted accuracy of the two styles.
@@ -676,7 +663,7 @@ mod tests {
                 .iter()
                 .sum()
         };
-        let r = crate::sim::run(&clip_bias(), &Arm::Base, 0, false);
+        let r = run(&clip_bias(), &Arm::Base, 0, Record::Final).0;
         let want = 0.65 * acc(0.80) + 0.35 * acc(0.35);
         assert!(
             (r.base.accuracy - want).abs() < 1e-12,
