@@ -256,6 +256,14 @@ fn every_compiled_copy_of_the_run_loop_gives_the_same_bits() {
         steps: 30,
         ..at(0.6)
     };
+    // The style model has one loop of its own, compiled for each instruction set as well.
+    let style = SimConfig {
+        steps: 30,
+        prompts: 12,
+        batch: 8,
+        minibatches: 2,
+        ..config::clip_bias()
+    };
     let cfgs = [
         weak,
         wide,
@@ -264,6 +272,7 @@ fn every_compiled_copy_of_the_run_loop_gives_the_same_bits() {
         kl,
         gated_sized,
         gated_general,
+        style,
     ];
     // Every sized shape is exercised, and so is a shape without a sized copy.
     for shape in SIZED_SHAPES {

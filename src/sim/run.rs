@@ -285,7 +285,7 @@ fn run_copy<X: Exp>(copy: LoopCopy, job: Job<'_, '_>) -> (RunResult, Vec<f64>) {
     if job.cfg.style_share.is_some() {
         // The style model has one loop of its own (and no observer: the entropy study runs the
         // plain model).
-        return super::style::run(job.cfg, job.arm, job.replicate, job.record);
+        return super::style::run_on(copy.isa, job.cfg, job.arm, job.replicate, job.record);
     }
     let shape = if copy.sized {
         (job.cfg.row_width(), job.cfg.group)

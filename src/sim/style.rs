@@ -22,6 +22,7 @@
 
 use super::arm::{self, Arm, PromptView};
 use super::config::{Family, Optimizer, RatioLevel, SimConfig};
+use super::isa::Isa;
 use super::policy::{Metrics, base_distribution, softmax, special_answer};
 use super::replicate::{Record, RunResult, Streams, tie_ranks};
 use super::update::{self, Clip, is_clipped};
@@ -48,10 +49,12 @@ pub struct GroupPolicy<'a> {
 }
 
 impl GroupPolicy<'_> {
+    #[inline(always)]
     fn k(&self) -> usize {
-        self.rows.len() / self.style.len()
+        self.rows.len() / STYLES
     }
 
+    #[inline(always)]
     fn ratios(&self, x: Sample) -> (f64, f64) {
         let i = x.style * self.k() + x.answer;
         (
@@ -62,6 +65,7 @@ impl GroupPolicy<'_> {
 }
 
 /// `min(ρA, clip(ρ)A)`: one term of the clipped surrogate.
+#[inline]
 fn clipped_term(ratio: f64, adv: f64, clip: Option<Clip>) -> f64 {
     match clip {
         None => ratio * adv,
@@ -98,6 +102,7 @@ pub fn group_objective(
 /// prompt's logits (`STYLES × K`) to `g_rows`. An unclipped term `ρA` has gradient `A·ρ·∇log ρ`,
 /// and `∇ log softmax(x)_t = e_t − softmax(x)`; a clipped term has none. Returns the tokens
 /// (token level) or samples (sequence level) clipped.
+#[inline(always)]
 pub fn add_group_gradient(
     p: &GroupPolicy<'_>,
     samples: &[Sample],
@@ -186,6 +191,7 @@ impl Adam {
 }
 
 /// The answer marginal Σ_s π(s)·π(a | s) of one prompt's rows into `out`.
+#[inline(always)]
 fn marginal(style: &[f64], rows: &[f64], out: &mut [f64]) {
     let k = out.len();
     out.fill(0.0);
@@ -212,6 +218,7 @@ fn base_rows(cfg: &SimConfig) -> (Vec<f64>, Vec<bool>) {
 }
 
 /// Mean metrics of the answer marginals of every prompt.
+#[inline(always)]
 fn metrics(cfg: &SimConfig, style: &[f64], probs: &[f64], correct: &[bool]) -> Metrics {
     let (k, n) = (cfg.answers, cfg.prompts);
     let mut m = vec![0.0; k];
@@ -223,6 +230,7 @@ fn metrics(cfg: &SimConfig, style: &[f64], probs: &[f64], correct: &[bool]) -> M
     sum.scaled(1.0 / n as f64)
 }
 
+#[inline(always)]
 fn softmax_rows(theta: &[f64], probs: &mut [f64], k: usize) {
     for (t, p) in theta.chunks(k).zip(probs.chunks_mut(k)) {
         softmax(t, p);
@@ -234,6 +242,47 @@ fn softmax_rows(theta: &[f64], probs: &mut [f64], k: usize) {
 /// the plain run loop: prompts, batches and samples shared by the arms of a replicate, rewards
 /// drawn by the arm.
 pub fn run(
+    cfg: &SimConfig,
+    arm: &Arm,
+    replicate: u64,
+    record: Record<'_>,
+) -> (RunResult, Vec<f64>) {
+    run_on(Isa::detect(), cfg, arm, replicate, record)
+}
+
+/// [`run`] on the copy of the loop compiled for `isa` (available on this CPU); every copy gives
+/// the same bits (see [`super::isa`]).
+pub fn run_on(
+    isa: Isa,
+    cfg: &SimConfig,
+    arm: &Arm,
+    replicate: u64,
+    record: Record<'_>,
+) -> (RunResult, Vec<f64>) {
+    assert!(isa.available(), "this CPU cannot run the {isa} copy");
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: checked above that this CPU has AVX2.
+        Isa::Avx2 => unsafe { run_avx2(cfg, arm, replicate, record) },
+        _ => run_body(cfg, arm, replicate, record),
+    }
+}
+
+/// The style loop compiled with AVX2. Safe to call only on a CPU with AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn run_avx2(
+    cfg: &SimConfig,
+    arm: &Arm,
+    replicate: u64,
+    record: Record<'_>,
+) -> (RunResult, Vec<f64>) {
+    run_body(cfg, arm, replicate, record)
+}
+
+/// The style loop; inlined into each copy so each is compiled for its own instruction set.
+#[inline(always)]
+fn run_body(
     cfg: &SimConfig,
     arm: &Arm,
     replicate: u64,
