@@ -25,19 +25,19 @@ pub(crate) fn audit_dir(
             list.join("\n")
         );
     }
+    use rayon::prelude::*;
     // Listing the runs solves each member's prior at each reported base (once per base, kept
     // for the audits below): the descriptors' bases are solved in parallel.
-    let requests: Vec<_> = {
-        use rayon::prelude::*;
-        descriptors
-            .par_iter()
-            .flat_map_iter(audits::fit_requests)
-            .collect()
-    };
+    let requests: Vec<_> = descriptors
+        .par_iter()
+        .flat_map_iter(audits::fit_requests)
+        .collect();
     fill_fits(fits, &requests);
+    // Each audit depends only on its descriptor, the set and the cache: they run in parallel
+    // and are collected in the descriptors' order.
     let pb = progress::bar(descriptors.len() as u64, "audits");
     let results = descriptors
-        .iter()
+        .par_iter()
         .map(|d| {
             let r = audits::audit_with(d, &descriptors, &Thresholds::default(), fits);
             pb.inc(1);

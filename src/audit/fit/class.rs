@@ -182,7 +182,7 @@ pub fn solved(member: &Member, base_accuracy: f64) -> Option<SimConfig> {
         Solve::GatedBeta => {
             let kappa = c.prior_concentration?;
             let q = crate::sim::policy::effective_format_rate(&c, c.format_rate);
-            let f = |mean: f64| q * beta_mean_accuracy(&c, mean, kappa);
+            let f = |mean: f64| q * shared_beta_mean_accuracy(&c, mean, kappa);
             c.prior = bisect(f, base_accuracy, (1e-4, 1.0 - 1e-4), 100)?;
         }
         Solve::Style => {
@@ -245,6 +245,37 @@ pub fn solved_class(base_accuracy: f64) -> Arc<[Option<SimConfig>]> {
     };
     slot.get_or_init(|| class().iter().map(|m| solved(m, base_accuracy)).collect())
         .clone()
+}
+
+/// [`beta_mean_accuracy`], each value computed once per process. The Beta-prior members share
+/// one function of the mean (they differ in q, which multiplies it outside) and every bisection
+/// starts from the same bracket, so the solves of many (member, base) pairs ask for many of the
+/// same means: about a quarter of them, over the committed descriptors.
+fn shared_beta_mean_accuracy(cfg: &SimConfig, mean: f64, kappa: f64) -> f64 {
+    // Everything the value depends on: what `latent_accuracy` reads of the config, κ and the mean.
+    type Key = (u8, usize, usize, u64, u64, u64, u64);
+    /// Values kept at most; past it the memo starts again.
+    const KEPT: usize = 1 << 20;
+    static MEMO: LazyLock<Mutex<HashMap<Key, f64>>> = LazyLock::new(Mutex::default);
+    let key = (
+        cfg.family as u8,
+        cfg.answers,
+        cfg.correct,
+        cfg.format_strength.to_bits(),
+        cfg.distractor_share.to_bits(),
+        kappa.to_bits(),
+        mean.to_bits(),
+    );
+    if let Some(&v) = MEMO.lock().expect("no panics under the lock").get(&key) {
+        return v;
+    }
+    let v = beta_mean_accuracy(cfg, mean, kappa);
+    let mut memo = MEMO.lock().expect("no panics under the lock");
+    if memo.len() >= KEPT {
+        memo.clear();
+    }
+    memo.insert(key, v);
+    v
 }
 
 /// E[acc(p)] for p ~ Beta(mean·κ, (1 − mean)·κ), self-normalised. The density's end points
