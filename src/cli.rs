@@ -660,7 +660,9 @@ pub struct BenchArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Time only these workloads (by name; repeatable). Default: all.
+    /// Time only these workloads (by name; repeatable). Default: every simulator workload;
+    /// `report-warm` and `report-cold` (the main job, run from the repository with a scratch
+    /// fit cache and reports directory) only when named.
     #[arg(long = "workload", value_name = "NAME")]
     pub workloads: Vec<String>,
 }
