@@ -206,7 +206,13 @@ pub(crate) fn load_fits(path: &Path) -> Result<FitCache> {
 }
 
 /// The descriptor `file` audited against the descriptors of its directory and of `dir`.
-pub(crate) fn audit_one(file: &Path, dir: &Path, cache: &Path, fits: &Path) -> Result<AuditResult> {
+pub(crate) fn audit_one(a: &crate::cli::DescriptorArgs) -> Result<AuditResult> {
+    let crate::cli::DescriptorArgs {
+        file,
+        audits_dir: dir,
+        paper_cache: cache,
+        fit_cache: fits,
+    } = a;
     anyhow::ensure!(file.exists(), "{}: no such file", file.display());
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (descriptors, own) = load_with_neighbours(&[file.to_path_buf()], Some(dir), cache)?;
@@ -282,7 +288,7 @@ pub(crate) fn validate_cmd(a: ValidateArgs) -> Result<()> {
 }
 
 pub(crate) fn audit_cmd(a: AuditArgs) -> Result<()> {
-    let r = audit_one(&a.file, &a.audits_dir, &a.paper_cache, &a.fit_cache)?;
+    let r = audit_one(&a.descriptor)?;
     let md = write_audit(&r, &a.reports_dir)?;
     if a.json {
         return print_json(&r);
@@ -297,7 +303,7 @@ pub(crate) fn audit_cmd(a: AuditArgs) -> Result<()> {
 
 /// `check`: 0 SURVIVES, 1 NOT_SHOWN, 3 UNDETERMINED (errors exit 2 from `main`).
 pub(crate) fn check_cmd(a: CheckArgs) -> Result<u8> {
-    let r = audit_one(&a.file, &a.audits_dir, &a.paper_cache, &a.fit_cache)?;
+    let r = audit_one(&a.descriptor)?;
     let verdict = r.survival();
     if a.json {
         print_record(&report::check::CheckRecord::of(&r))?;

@@ -122,14 +122,24 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    /// A run's result before its first step: every metric at `base`, no counts, no trajectory.
+    /// A run's result before its first step: every metric at `base`, no counts, and the
+    /// trajectory started (the base metrics, when step 0 is kept). An arm that does not train
+    /// ends here, with the base metrics at every kept step.
     pub fn at_start(
         arm: &Arm,
         replicate: u64,
         seed: &Seed,
         base: Metrics,
         style_share: Option<f64>,
+        (steps, record): (usize, Record<'_>),
     ) -> RunResult {
+        let trajectory = if arm.trains() {
+            let mut t = Vec::with_capacity(record.count(steps));
+            t.extend(record.keeps(0).then_some(base));
+            t
+        } else {
+            vec![base; record.count(steps)]
+        };
         RunResult {
             arm: arm.clone(),
             replicate,
@@ -140,7 +150,7 @@ impl RunResult {
             updated_groups: 0,
             clipped_samples: 0,
             style_share,
-            trajectory: Vec::new(),
+            trajectory,
         }
     }
 }

@@ -372,15 +372,11 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
     let mut probs = base_probs.clone();
     let base = mean_metrics(&per_prompt);
 
-    let mut out = RunResult::at_start(arm, replicate, &seed, base, None);
+    let mut out = RunResult::at_start(arm, replicate, &seed, base, None, (cfg.steps, record));
     if !arm.trains() {
-        out.trajectory = vec![base; record.count(cfg.steps)];
         return (out, theta);
     }
-    let mut trajectory = Vec::with_capacity(record.count(cfg.steps));
-    if record.keeps(0) {
-        trajectory.push(base);
-    }
+    let mut trajectory = std::mem::take(&mut out.trajectory);
 
     let mut s = Scratch {
         old: vec![0.0; if observer.is_some() { k } else { 0 }],

@@ -318,15 +318,18 @@ fn run_body(
         .expect("a config has a wrong answer");
 
     let base = metrics(cfg, &style, &probs, &correct);
-    let mut out = RunResult::at_start(arm, replicate, &seed, base, Some(share));
+    let mut out = RunResult::at_start(
+        arm,
+        replicate,
+        &seed,
+        base,
+        Some(share),
+        (cfg.steps, record),
+    );
     if !arm.trains() {
-        out.trajectory = vec![base; record.count(cfg.steps)];
         return (out, theta);
     }
-    let mut trajectory = Vec::with_capacity(record.count(cfg.steps));
-    if record.keeps(0) {
-        trajectory.push(base);
-    }
+    let mut trajectory = std::mem::take(&mut out.trajectory);
 
     let priority = tie_ranks(cfg, &seed, n, k);
     let priority_of = |q: usize| (!priority.is_empty()).then(|| &priority[q * k..(q + 1) * k]);
