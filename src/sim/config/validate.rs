@@ -134,6 +134,15 @@ impl Budget {
 impl SimConfig {
     /// Checks every parameter's range; the first violation is returned with the field name.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_limits()?;
+        self.validate_family()?;
+        self.validate_format_rate()?;
+        self.validate_training()?;
+        self.validate_style()
+    }
+
+    /// The sizes and magnitudes a run may ask for ([`limits`]).
+    fn validate_limits(&self) -> Result<(), ConfigError> {
         let k = self.answers;
         check(k >= 2, "answers", k, "K must be at least 2")?;
         check(k <= limits::ANSWERS, "answers", k, "K may be at most 4096")?;
@@ -202,6 +211,12 @@ impl SimConfig {
                 "κ may be at most 1e9",
             )?;
         }
+        Ok(())
+    }
+
+    /// The base policy: the family's answers, its format strength or distractor, the prior.
+    fn validate_family(&self) -> Result<(), ConfigError> {
+        let k = self.answers;
         match self.family {
             Family::Paper | Family::FormatGated => {
                 check(
@@ -253,6 +268,11 @@ impl SimConfig {
                 "κ must be positive",
             )?;
         }
+        Ok(())
+    }
+
+    /// The format-gated family's format rate, and its absence elsewhere.
+    fn validate_format_rate(&self) -> Result<(), ConfigError> {
         if self.family != Family::FormatGated {
             // Silently unused values would read as if they shaped the run.
             check(
@@ -294,6 +314,11 @@ impl SimConfig {
                 "a Beta-distributed format rate needs a mean q below 1",
             )?;
         }
+        Ok(())
+    }
+
+    /// The training loop: sizes, step sizes, PPO's epochs and clip range, pass@k.
+    fn validate_training(&self) -> Result<(), ConfigError> {
         check(
             self.prompts >= 1,
             "prompts",
@@ -355,7 +380,7 @@ impl SimConfig {
             self.pass_k,
             "k must be at least 1",
         )?;
-        self.validate_style()
+        Ok(())
     }
 
     /// The shared-style fields: ranges, and the parts of the model the style loop implements.
