@@ -1,6 +1,9 @@
 //! The benchmark suite: simulator throughput on documented workloads, serial (per core) and
-//! across every core, plus the seed paper's own workloads and peak memory.
+//! across every core, plus the seed paper's own workloads, the main job (`report`, warm and
+//! cold) and peak memory.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -10,37 +13,67 @@ use crate::sim::config::{self, SimConfig};
 use crate::sim::{Arm, run};
 
 /// One timed workload.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Workload {
     pub name: &'static str,
     pub description: String,
-    pub config: SimConfig,
-    /// (config, arm, replicate) runs.
-    #[serde(skip)]
-    pub jobs: Vec<(SimConfig, Arm, u64)>,
-    pub runs: usize,
+    /// The simulator config of a workload of runs (the first one's, when they differ).
+    pub config: Option<SimConfig>,
+    pub work: Work,
+    /// Whether it is also timed on one core.
     pub serial: bool,
 }
+
+/// What a workload times.
+#[derive(Clone, Debug)]
+pub enum Work {
+    /// (config, arm, replicate) simulator runs.
+    Runs(Vec<(SimConfig, Arm, u64)>),
+    /// The main job, `report`, run as a child process of this binary from the current directory
+    /// (the repository: its audits, studies and paper cache), writing its reports and its fit
+    /// cache to a scratch directory so the committed ones are never touched. Warm: the
+    /// committed fit cache copied there before each timing; cold: no cache. One core:
+    /// `report --serial`.
+    Report { warm: bool },
+}
+
+/// The names of the `report` workloads, timed only when named (`--workload`).
+pub const REPORT_WORKLOADS: [&str; 2] = ["report-warm", "report-cold"];
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Timing {
     pub seconds: f64,
     pub cores: usize,
-    pub runs_per_s: f64,
-    pub sampled_answers_per_s: f64,
+    /// Throughputs of a workload of runs (`null` for `report`).
+    pub runs_per_s: Option<f64>,
+    pub sampled_answers_per_s: Option<f64>,
     /// Group updates (groups not dropped by filtering) per second.
-    pub updates_per_s: f64,
+    pub updates_per_s: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Measured {
     pub name: &'static str,
     pub description: String,
-    pub config: SimConfig,
+    pub config: Option<SimConfig>,
+    /// Simulator runs (0 for `report`).
     pub runs: usize,
     pub sampled_answers: u64,
     pub serial: Option<Timing>,
     pub parallel: Timing,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("{0}: not found; the report workloads run from the repository (its audits/ and data/)")]
+    NotARepository(String),
+    #[error("{what}: {msg}")]
+    Io { what: String, msg: String },
+    #[error("`report` failed while timing {workload} (exit {code:?}); run it alone to see why")]
+    ReportFailed {
+        workload: &'static str,
+        code: Option<i32>,
+    },
 }
 
 fn jobs(cfgs: &[SimConfig], arms: &[Arm], replicates: u64) -> Vec<(SimConfig, Arm, u64)> {
@@ -119,9 +152,8 @@ pub fn suite(quick: bool) -> Vec<Workload> {
             Workload {
                 name,
                 description,
-                config,
-                runs: jobs.len(),
-                jobs,
+                config: Some(config),
+                work: Work::Runs(jobs),
                 serial,
             }
         };
@@ -176,23 +208,105 @@ pub fn suite(quick: bool) -> Vec<Workload> {
     ]
 }
 
-fn time(w: &Workload, parallel: bool, repeat: usize) -> (Timing, u64) {
+/// The `report` workloads ([`REPORT_WORKLOADS`]): the main job warm and cold.
+pub fn report_workloads() -> Vec<Workload> {
+    vec![
+        Workload {
+            name: REPORT_WORKLOADS[0],
+            description: format!(
+                "`report` with every model-check run in the fit cache (a copy of the committed `{}`): \
+                 every report regenerated, studies included, as a user who edited one descriptor waits for it",
+                crate::io::paths::FIT_CACHE
+            ),
+            config: None,
+            work: Work::Report { warm: true },
+            serial: true,
+        },
+        Workload {
+            name: REPORT_WORKLOADS[1],
+            description: "`report` from an empty fit cache: every model-check run computed, then the same reports"
+                .into(),
+            config: None,
+            work: Work::Report { warm: false },
+            serial: false,
+        },
+    ]
+}
+
+/// One timing of a workload: seconds and group updates.
+fn time_once(w: &Workload, parallel: bool, scratch: &Path) -> Result<(f64, u64), BenchError> {
+    match &w.work {
+        Work::Runs(jobs) => {
+            let t = Instant::now();
+            let u: u64 = if parallel {
+                jobs.par_iter()
+                    .map(|(c, a, r)| run(c, a, *r, false).updated_groups)
+                    .sum()
+            } else {
+                jobs.iter()
+                    .map(|(c, a, r)| run(c, a, *r, false).updated_groups)
+                    .sum()
+            };
+            Ok((t.elapsed().as_secs_f64(), u))
+        }
+        Work::Report { warm } => {
+            let io = |what: &str| {
+                let what = what.to_string();
+                move |e: std::io::Error| BenchError::Io {
+                    what,
+                    msg: e.to_string(),
+                }
+            };
+            let committed = Path::new(crate::io::paths::FIT_CACHE);
+            for needed in [Path::new(crate::io::paths::AUDITS), committed] {
+                if !needed.exists() {
+                    return Err(BenchError::NotARepository(needed.display().to_string()));
+                }
+            }
+            let cache = scratch.join("fit-cache.json");
+            if *warm {
+                std::fs::copy(committed, &cache).map_err(io("copying the fit cache"))?;
+            } else if cache.exists() {
+                std::fs::remove_file(&cache).map_err(io("removing the scratch fit cache"))?;
+            }
+            let exe = std::env::current_exe().map_err(io("finding this program"))?;
+            let mut cmd = Command::new(exe);
+            cmd.arg("report")
+                .arg("--reports-dir")
+                .arg(scratch.join("reports"))
+                .arg("--fit-cache")
+                .arg(&cache)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            if !parallel {
+                cmd.arg("--serial");
+            }
+            let t = Instant::now();
+            let status = cmd.status().map_err(io("running `report`"))?;
+            let seconds = t.elapsed().as_secs_f64();
+            if !status.success() {
+                return Err(BenchError::ReportFailed {
+                    workload: w.name,
+                    code: status.code(),
+                });
+            }
+            Ok((seconds, 0))
+        }
+    }
+}
+
+fn time(
+    w: &Workload,
+    parallel: bool,
+    repeat: usize,
+    scratch: &Path,
+) -> Result<(Timing, u64), BenchError> {
     let mut best = f64::INFINITY;
     let mut updates = 0u64;
     for _ in 0..repeat {
-        let t = Instant::now();
-        let u: u64 = if parallel {
-            w.jobs
-                .par_iter()
-                .map(|(c, a, r)| run(c, a, *r, false).updated_groups)
-                .sum()
-        } else {
-            w.jobs
-                .iter()
-                .map(|(c, a, r)| run(c, a, *r, false).updated_groups)
-                .sum()
-        };
-        best = best.min(t.elapsed().as_secs_f64());
+        let (seconds, u) = time_once(w, parallel, scratch)?;
+        best = best.min(seconds);
         updates = u;
     }
     let answers = sampled_answers(w);
@@ -201,42 +315,70 @@ fn time(w: &Workload, parallel: bool, repeat: usize) -> (Timing, u64) {
     } else {
         1
     };
-    (
+    let runs = match &w.work {
+        Work::Runs(jobs) => Some(jobs.len()),
+        Work::Report { .. } => None,
+    };
+    Ok((
         Timing {
             seconds: best,
             cores,
-            runs_per_s: w.runs as f64 / best,
-            sampled_answers_per_s: answers as f64 / best,
-            updates_per_s: updates as f64 / best,
+            runs_per_s: runs.map(|r| r as f64 / best),
+            sampled_answers_per_s: runs.map(|_| answers as f64 / best),
+            updates_per_s: runs.map(|_| updates as f64 / best),
         },
         answers,
-    )
+    ))
 }
 
 /// Answers sampled by a workload (training arms only; BASE samples nothing).
 pub fn sampled_answers(w: &Workload) -> u64 {
-    w.jobs
-        .iter()
-        .filter(|(_, a, _)| a.trains())
-        .map(|(c, _, _)| (c.steps * c.batch * c.group) as u64)
-        .sum()
+    match &w.work {
+        Work::Runs(jobs) => jobs
+            .iter()
+            .filter(|(_, a, _)| a.trains())
+            .map(|(c, _, _)| (c.steps * c.batch * c.group) as u64)
+            .sum(),
+        Work::Report { .. } => 0,
+    }
+}
+
+/// A scratch directory for the report workloads, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
 }
 
 /// Times every workload: best of `repeat`, serial where the workload says so, then parallel.
-pub fn measure(ws: &[Workload], repeat: usize) -> Vec<Measured> {
+pub fn measure(ws: &[Workload], repeat: usize) -> Result<Vec<Measured>, BenchError> {
+    let scratch =
+        Scratch(std::env::temp_dir().join(format!("rlvr-audit-bench-{}", std::process::id())));
+    std::fs::create_dir_all(&scratch.0).map_err(|e| BenchError::Io {
+        what: scratch.0.display().to_string(),
+        msg: e.to_string(),
+    })?;
     ws.iter()
         .map(|w| {
-            let serial = w.serial.then(|| time(w, false, repeat).0);
-            let (parallel, answers) = time(w, true, repeat);
-            Measured {
+            let serial = match w.serial {
+                true => Some(time(w, false, repeat, &scratch.0)?.0),
+                false => None,
+            };
+            let (parallel, answers) = time(w, true, repeat, &scratch.0)?;
+            Ok(Measured {
                 name: w.name,
                 description: w.description.clone(),
                 config: w.config.clone(),
-                runs: w.runs,
+                runs: match &w.work {
+                    Work::Runs(jobs) => jobs.len(),
+                    Work::Report { .. } => 0,
+                },
                 sampled_answers: answers,
                 serial,
                 parallel,
-            }
+            })
         })
         .collect()
 }

@@ -187,17 +187,26 @@ pub struct SimArgs {
 impl SimArgs {
     /// The preset with every given flag applied, validated. Errors name the flag.
     pub fn resolve(&self) -> anyhow::Result<SimConfig> {
-        // Every field of SimArgs is named here, without `..`: a flag added to SimArgs and not
-        // applied below does not compile (a parsed, documented and ignored flag cannot return).
-        let SimArgs {
-            preset,
-            family,
+        // Every field of SimArgs is named once, below: the macro destructures `self` without
+        // `..`, so a flag added to SimArgs and not applied does not compile (a parsed,
+        // documented and ignored flag cannot return). A field of the config is replaced where
+        // its flag is given (`Option` fields of the config keep the preset's value otherwise).
+        macro_rules! overlay {
+            (plain: $($f:ident),*; optional: $($o:ident),*) => {{
+                let SimArgs { preset, $($f,)* $($o,)* } = self;
+                let mut c = config::preset(preset)?;
+                $( if let Some(v) = $f { c.$f = v.clone(); } )*
+                $( if $o.is_some() { c.$o = *$o; } )*
+                c
+            }};
+        }
+        let mut c = overlay!(
+            plain: family,
             answers,
             correct,
             format_strength,
             distractor_share,
             prior,
-            prior_concentration,
             prompts,
             group,
             batch,
@@ -217,65 +226,17 @@ impl SimArgs {
             cov_control,
             cov_fraction,
             kl_cov_coef,
+            ratio_level,
+            minibatches,
+            optimizer,
+            format_rate,
+            pass_k,
+            seed;
+            optional: prior_concentration,
             style_share,
             style_prior,
-            ratio_level,
-            minibatches,
-            optimizer,
-            format_rate,
-            format_concentration,
-            pass_k,
-            seed,
-        } = self;
-        let mut c = config::preset(preset)?;
-        macro_rules! overlay {
-            ($($f:ident),*) => { $( if let Some(v) = $f { c.$f = v.clone(); } )* };
-        }
-        overlay!(
-            family,
-            answers,
-            correct,
-            format_strength,
-            distractor_share,
-            prior,
-            prompts,
-            group,
-            batch,
-            steps,
-            lr,
-            beta,
-            regulariser,
-            advantage,
-            adv_eps,
-            filter,
-            update,
-            inner_epochs,
-            clip,
-            eps_low,
-            eps_high,
-            tie_break,
-            cov_control,
-            cov_fraction,
-            kl_cov_coef,
-            ratio_level,
-            minibatches,
-            optimizer,
-            format_rate,
-            pass_k,
-            seed
+            format_concentration
         );
-        if prior_concentration.is_some() {
-            c.prior_concentration = *prior_concentration;
-        }
-        if style_share.is_some() {
-            c.style_share = *style_share;
-        }
-        if style_prior.is_some() {
-            c.style_prior = *style_prior;
-        }
-        if format_concentration.is_some() {
-            c.format_concentration = *format_concentration;
-        }
         if self.family == Some(Family::Distractor) && self.correct.is_none() {
             c.correct = 1;
         }
@@ -540,8 +501,9 @@ pub struct ValidateArgs {
     pub paper_cache: std::path::PathBuf,
 }
 
+/// One descriptor to audit and what its audit reads besides: shared by `audit` and `check`.
 #[derive(Args, Debug)]
-pub struct AuditArgs {
+pub struct DescriptorArgs {
     /// The descriptor.
     pub file: std::path::PathBuf,
     /// Directory of the other descriptors (for borrowed arms).
@@ -557,12 +519,18 @@ pub struct AuditArgs {
     /// time); without it, two entries are recomputed and every one is range-checked.
     #[arg(long)]
     pub verify_fit_cache: bool,
-    /// Where reports/<id>.md goes.
-    #[arg(long, default_value = paths::REPORTS)]
-    pub reports_dir: std::path::PathBuf,
     /// The evidence on the null read besides the descriptors.
     #[command(flatten)]
     pub evidence: EvidenceArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub descriptor: DescriptorArgs,
+    /// Where reports/<id>.md goes.
+    #[arg(long, default_value = paths::REPORTS)]
+    pub reports_dir: std::path::PathBuf,
     /// Print the complete record as JSON.
     #[arg(long)]
     pub json: bool,
@@ -570,28 +538,12 @@ pub struct AuditArgs {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// The descriptor.
-    pub file: std::path::PathBuf,
-    /// Directory of the other descriptors (for borrowed arms).
-    #[arg(long, default_value = paths::AUDITS)]
-    pub audits_dir: std::path::PathBuf,
-    /// The paper cache that descriptors' `cell:` references are read from.
-    #[arg(long, default_value = paths::PAPER_CACHE)]
-    pub paper_cache: std::path::PathBuf,
-    /// The model check's cached simulator runs (read if present; runs not in it are computed).
-    #[arg(long, default_value = paths::FIT_CACHE)]
-    pub fit_cache: std::path::PathBuf,
-    /// The evidence on the null read besides the descriptors.
     #[command(flatten)]
-    pub evidence: EvidenceArgs,
+    pub descriptor: DescriptorArgs,
     /// Exit 0 on a survival that rests on other papers' measured nulls alone (under every
     /// transfer); by default such an answer exits 3, since the paper ran no random arm.
     #[arg(long)]
     pub accept_cross_paper: bool,
-    /// Recompute every fit-cache entry used and refuse the cache if one disagrees (the cold
-    /// time); without it, two entries are recomputed and every one is range-checked.
-    #[arg(long)]
-    pub verify_fit_cache: bool,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -696,7 +648,9 @@ pub struct BenchArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Time only these workloads (by name; repeatable). Default: all.
+    /// Time only these workloads (by name; repeatable). Default: every simulator workload;
+    /// `report-warm` and `report-cold` (the main job, run from the repository with a scratch
+    /// fit cache and reports directory) only when named.
     #[arg(long = "workload", value_name = "NAME")]
     pub workloads: Vec<String>,
 }

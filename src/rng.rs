@@ -32,6 +32,34 @@ pub fn derive_seed(parts: &[&[u8]]) -> Seed {
     seed
 }
 
+/// The seed of replicate `replicate` of a simulator config, from the config's canonical form:
+/// shared by every arm of the replicate (common random numbers).
+pub fn replicate_seed(canonical_config: &str, replicate: u64) -> Seed {
+    derive_seed(&[
+        b"rlvr-audit/run/v1",
+        canonical_config.as_bytes(),
+        &replicate.to_le_bytes(),
+    ])
+}
+
+/// The seed of an arm's reward draws within a replicate (`arm` as the arm prints).
+pub fn reward_seed(replicate_seed: &Seed, arm: &str) -> Seed {
+    derive_seed(&[replicate_seed, b"reward", arm.as_bytes()])
+}
+
+/// The streams of a replicate seed, one per kind of draw; every arm of the replicate draws the
+/// same numbers from each.
+pub mod streams {
+    /// The prompts' Beta priors and format rates.
+    pub const PROMPTS: u64 = 0;
+    /// Each step's batch of prompts.
+    pub const BATCH: u64 = 1;
+    /// The sampled answers (and styles).
+    pub const SAMPLES: u64 = 2;
+    /// The per-prompt answer orders that break plurality ties.
+    pub const TIES: u64 = 3;
+}
+
 /// A generator on stream `stream` of `seed`; streams of one seed are independent sequences.
 pub fn stream(seed: &Seed, stream: u64) -> SimRng {
     let mut rng = ChaCha8Rng::from_seed(*seed);
@@ -62,6 +90,31 @@ pub fn below<R: Rng + ?Sized>(rng: &mut R, n: usize) -> usize {
         }
     }
     (m >> 64) as usize
+}
+
+/// An index drawn from the distribution `probs` with one uniform (inverse CDF: the first index
+/// whose running sum exceeds the uniform).
+#[inline]
+pub fn categorical<R: Rng + ?Sized>(probs: &[f64], rng: &mut R) -> usize {
+    let u = uniform(rng);
+    let mut acc = 0.0;
+    for (a, &p) in probs.iter().enumerate() {
+        acc += p;
+        if u < acc {
+            return a;
+        }
+    }
+    last_with_mass(probs)
+}
+
+/// Where rounding left a running sum of `probs` just below 1 and the uniform above it: the last
+/// index with mass.
+#[inline]
+pub fn last_with_mass(probs: &[f64]) -> usize {
+    probs
+        .iter()
+        .rposition(|&p| p > 0.0)
+        .unwrap_or(probs.len() - 1)
 }
 
 /// Bernoulli(p) from one uniform.

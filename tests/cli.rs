@@ -204,6 +204,44 @@ fn bench_times_only_the_named_workloads() {
 }
 
 #[test]
+fn bench_times_the_main_job_without_touching_the_committed_files() {
+    // `report-warm` runs the real `report` on a copy of the fit cache, in a scratch directory.
+    let cache =
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fit-cache.json"))
+            .unwrap();
+    let o = cli(&[
+        "bench",
+        "--repeat",
+        "1",
+        "--json",
+        "--workload",
+        "report-warm",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let w = &v["workloads"][0];
+    assert_eq!(w["name"], "report-warm");
+    assert!(w["config"].is_null() && w["parallel"]["runs_per_s"].is_null());
+    for mode in ["serial", "parallel"] {
+        assert!(w[mode]["seconds"].as_f64().unwrap() > 0.0, "{mode}");
+    }
+    assert_eq!(
+        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fit-cache.json"))
+            .unwrap(),
+        cache
+    );
+    // Outside a repository the report workloads say what they need.
+    let dir = common::temp("bench-elsewhere");
+    let o = command()
+        .current_dir(dir.path())
+        .args(["bench", "--repeat", "1", "--workload", "report-cold"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("audits: not found"), "{}", stderr(&o));
+}
+
+#[test]
 #[cfg(unix)]
 fn a_closed_stdout_ends_the_command_quietly() {
     // `rlvr-audit presets | head -0`: the reader is gone before the command writes. Another

@@ -10,7 +10,7 @@ use rlvr_audit::rng::{self, derive_seed};
 use rlvr_audit::sim::config::{self, Family, Regulariser, SimConfig, Update};
 use rlvr_audit::sim::policy::SimExp;
 use rlvr_audit::sim::run::{GroupOutcome, run_observed, run_on, update_prompt};
-use rlvr_audit::sim::{Arm, run, run_full, run_many};
+use rlvr_audit::sim::{Arm, run, run_at, run_full, run_many};
 
 fn at(prior: f64) -> SimConfig {
     SimConfig {
@@ -256,6 +256,14 @@ fn every_compiled_copy_of_the_run_loop_gives_the_same_bits() {
         steps: 30,
         ..at(0.6)
     };
+    // The style model has one loop of its own, compiled for each instruction set as well.
+    let style = SimConfig {
+        steps: 30,
+        prompts: 12,
+        batch: 8,
+        minibatches: 2,
+        ..config::clip_bias()
+    };
     let cfgs = [
         weak,
         wide,
@@ -264,6 +272,7 @@ fn every_compiled_copy_of_the_run_loop_gives_the_same_bits() {
         kl,
         gated_sized,
         gated_general,
+        style,
     ];
     // Every sized shape is exercised, and so is a shape without a sized copy.
     for shape in SIZED_SHAPES {
@@ -292,6 +301,34 @@ fn every_compiled_copy_of_the_run_loop_gives_the_same_bits() {
                     assert_eq!(bits(&logits), bits(&want_logits), "{what}");
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn a_run_keeping_some_steps_keeps_the_bits_of_the_full_trajectory() {
+    // The model check keeps only its budgets' metrics; the kept ones must be the full run's.
+    let steps = [0, 1, 5, 17, 40];
+    let plain = SimConfig {
+        steps: 40,
+        prior_concentration: Some(3.0),
+        ..at(0.4)
+    };
+    let style = SimConfig {
+        steps: 40,
+        prompts: 12,
+        batch: 8,
+        ..config::clip_bias()
+    };
+    for cfg in [plain, style] {
+        for arm in ["random", "majority", "base"] {
+            let arm: Arm = arm.parse().unwrap();
+            let full = run(&cfg, &arm, 1, true);
+            let some = run_at(&cfg, &arm, 1, &steps);
+            let want: Vec<_> = steps.iter().map(|&s| full.trajectory[s]).collect();
+            assert_eq!(some.trajectory, want, "{arm}");
+            assert_eq!(some.final_metrics, full.final_metrics, "{arm}");
+            assert_eq!(some.updated_groups, full.updated_groups, "{arm}");
         }
     }
 }

@@ -28,13 +28,21 @@ pub(crate) fn audit_dir(
             list.join("\n")
         );
     }
+    use rayon::prelude::*;
     let nulls = load_nulls(ev)?;
     let thr = thresholds(ev);
-    let requests: Vec<_> = descriptors.iter().flat_map(audits::fit_requests).collect();
+    // Listing the runs solves each member's prior at each reported base (once per base, kept
+    // for the audits below): the descriptors' bases are solved in parallel.
+    let requests: Vec<_> = descriptors
+        .par_iter()
+        .flat_map_iter(audits::fit_requests)
+        .collect();
     fill_fits(fits, &requests, fits_path, verify_fits)?;
+    // Each audit depends only on its descriptor, the set and the cache: they run in parallel
+    // and are collected in the descriptors' order.
     let pb = progress::bar(descriptors.len() as u64, "audits");
     let results = descriptors
-        .iter()
+        .par_iter()
         .map(|d| {
             let r = audits::audit_in(d, &descriptors, &nulls, &thr, fits);
             pb.inc(1);
@@ -192,14 +200,15 @@ pub(crate) fn thresholds(ev: &EvidenceArgs) -> Thresholds {
 }
 
 /// The descriptor `file` audited against the descriptors of its directory and of `dir`.
-pub(crate) fn audit_one(
-    file: &Path,
-    dir: &Path,
-    cache: &Path,
-    fits_path: &Path,
-    verify_fits: bool,
-    ev: &EvidenceArgs,
-) -> Result<AuditResult> {
+pub(crate) fn audit_one(a: &crate::cli::DescriptorArgs) -> Result<AuditResult> {
+    let crate::cli::DescriptorArgs {
+        file,
+        audits_dir: dir,
+        paper_cache: cache,
+        fit_cache: fits_path,
+        verify_fit_cache: verify_fits,
+        evidence: ev,
+    } = a;
     anyhow::ensure!(file.exists(), "{}: no such file", file.display());
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let (descriptors, own) = load_with_neighbours(&[file.to_path_buf()], Some(dir), cache)?;
@@ -214,7 +223,7 @@ pub(crate) fn audit_one(
         .ok_or_else(|| anyhow::anyhow!("{}: not loaded", file.display()))?;
     let nulls = load_nulls(ev)?;
     let fits = load_fits(fits_path)?;
-    fill_fits(&fits, &audits::fit_requests(d), fits_path, verify_fits)?;
+    fill_fits(&fits, &audits::fit_requests(d), fits_path, *verify_fits)?;
     Ok(audits::audit_in(
         d,
         &descriptors,
@@ -282,14 +291,7 @@ pub(crate) fn validate_cmd(a: ValidateArgs) -> Result<()> {
 }
 
 pub(crate) fn audit_cmd(a: AuditArgs) -> Result<()> {
-    let r = audit_one(
-        &a.file,
-        &a.audits_dir,
-        &a.paper_cache,
-        &a.fit_cache,
-        a.verify_fit_cache,
-        &a.evidence,
-    )?;
+    let r = audit_one(&a.descriptor)?;
     let (md, _) = write_audit(&r, &a.reports_dir)?;
     if a.json {
         return print_json(&r);
@@ -306,14 +308,7 @@ pub(crate) fn audit_cmd(a: AuditArgs) -> Result<()> {
 /// papers' measured nulls under every transfer), 1 FAILS or NOT_SHOWN on any evidence, 3
 /// otherwise (errors exit 2 from `main`).
 pub(crate) fn check_cmd(a: CheckArgs) -> Result<u8> {
-    let r = audit_one(
-        &a.file,
-        &a.audits_dir,
-        &a.paper_cache,
-        &a.fit_cache,
-        a.verify_fit_cache,
-        &a.evidence,
-    )?;
+    let r = audit_one(&a.descriptor)?;
     let ci = r.ci(a.accept_cross_paper);
     if a.json {
         print_record(&report::check::CheckRecord::of(&r, a.accept_cross_paper))?;

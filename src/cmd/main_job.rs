@@ -6,6 +6,17 @@ use super::*;
 /// is written, so an invalid one leaves every report as it was. With `--json` stdout carries
 /// only the JSON record of the audits; progress goes to stderr.
 pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
+    if a.serial {
+        // Every stage on one thread, the model check's runs and the audits included.
+        return rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()?
+            .install(|| report_all(a));
+    }
+    report_all(a)
+}
+
+fn report_all(a: ReportArgs) -> Result<()> {
     let fits = load_fits(&a.fit_cache)?;
     let (descriptors, results) = audit_dir(
         &a.audits_dir,

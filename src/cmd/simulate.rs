@@ -141,8 +141,10 @@ pub(crate) fn presets() -> Result<()> {
 /// The benchmark suite (see `bench.rs` for the workloads).
 pub(crate) fn bench(a: BenchArgs) -> Result<()> {
     anyhow::ensure!(a.repeat >= 1, "--repeat must be at least 1");
+    // The simulator workloads by default; the `report` ones (tens of seconds cold) when named.
     let mut suite = crate::bench::suite(a.quick);
     if !a.workloads.is_empty() {
+        suite.extend(crate::bench::report_workloads());
         let names: Vec<&str> = suite.iter().map(|w| w.name).collect();
         if let Some(bad) = a.workloads.iter().find(|n| !names.contains(&n.as_str())) {
             anyhow::bail!(
@@ -152,7 +154,7 @@ pub(crate) fn bench(a: BenchArgs) -> Result<()> {
         }
         suite.retain(|w| a.workloads.iter().any(|n| n == w.name));
     }
-    let results = crate::bench::measure(&suite, a.repeat);
+    let results = crate::bench::measure(&suite, a.repeat)?;
     if a.json {
         return print_record(&crate::bench::BenchRecord {
             tool: report::tool(),
@@ -180,14 +182,15 @@ pub(crate) fn bench(a: BenchArgs) -> Result<()> {
             .map(|s| ("1 core", s))
             .chain(std::iter::once(("all cores", &m.parallel)));
         for (mode, s) in rows {
+            let rate = |r: Option<f64>, f: fn(f64) -> String| r.map_or("—".to_string(), f);
             t.add_row(vec![
                 m.name.to_string(),
                 m.runs.to_string(),
                 format!("{mode} ({})", s.cores),
                 format!("{:.3}", s.seconds),
-                format!("{:.0}", s.runs_per_s),
-                format!("{:.3e}", s.sampled_answers_per_s),
-                format!("{:.3e}", s.updates_per_s),
+                rate(s.runs_per_s, |x| format!("{x:.0}")),
+                rate(s.sampled_answers_per_s, |x| format!("{x:.3e}")),
+                rate(s.updates_per_s, |x| format!("{x:.3e}")),
             ]);
         }
     }

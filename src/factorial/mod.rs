@@ -10,9 +10,9 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::decompose::{Chain, ReplicateTerms};
+use crate::decompose::{Anchor, Chain, Term};
 use crate::rng::derive_seed;
-use crate::sim::{Metrics, run};
+use crate::sim::{Arm, Metrics, run};
 use analysis::Analysis;
 use study::{Cell, Outcome, Study};
 
@@ -63,16 +63,30 @@ fn cell_value(cell: &Cell, o: Outcome, replicate: u64) -> f64 {
         );
     }
     let chain = Chain::new(study::chain_arms(&cell.arm)).expect("validated when the study loaded");
-    let acc: Vec<f64> = chain
-        .arms
-        .iter()
-        .map(|a| {
-            run(&cell.config, a, replicate, false)
-                .final_metrics
-                .accuracy
-        })
-        .collect();
-    let t = ReplicateTerms::from_accuracies(&chain, &acc);
+    // Only the arms of the anchors the outcome reads are run, each once (Δ_null reads base and
+    // random, not the chain's other two trained arms): a run depends only on its config, arm
+    // and replicate, so the value is the one the whole chain gives.
+    let mut runs: Vec<(&Arm, f64)> = Vec::with_capacity(chain.arms.len());
+    let mut accuracy = |anchor: Anchor| {
+        let arm = &chain.arms[match anchor {
+            Anchor::Base => 0,
+            Anchor::Random => chain.random,
+            Anchor::Majority => chain.majority,
+            Anchor::Target => chain.arms.len() - 1,
+        }];
+        if let Some(&(_, acc)) = runs.iter().find(|(a, _)| *a == arm) {
+            return acc;
+        }
+        let acc = run(&cell.config, arm, replicate, false)
+            .final_metrics
+            .accuracy;
+        runs.push((arm, acc));
+        acc
+    };
+    let mut term = |t: Term| {
+        let (plus, minus) = t.anchors();
+        accuracy(plus) - accuracy(minus)
+    };
     let ratio = |n: f64, d: f64| {
         if d.abs() < crate::decompose::DEFAULT_SHARE_TOLERANCE {
             f64::NAN
@@ -81,15 +95,18 @@ fn cell_value(cell: &Cell, o: Outcome, replicate: u64) -> f64 {
         }
     };
     match o {
-        Outcome::Total => t.total,
-        Outcome::Null => t.null,
-        Outcome::Elicit => t.elicit,
-        Outcome::Rd => t.rd,
-        Outcome::Naive => t.naive,
-        Outcome::RdOfNaive => ratio(t.rd, t.naive),
-        Outcome::ElicitOfNaive => ratio(t.elicit, t.naive),
-        Outcome::ElicitOfTotal => ratio(t.null + t.elicit, t.total),
-        Outcome::RdOfTotal => ratio(t.rd, t.total),
+        Outcome::Total => term(Term::Total),
+        Outcome::Null => term(Term::Null),
+        Outcome::Elicit => term(Term::Elicit),
+        Outcome::Rd => term(Term::Rd),
+        Outcome::Naive => term(Term::Naive),
+        Outcome::RdOfNaive => ratio(term(Term::Rd), term(Term::Naive)),
+        Outcome::ElicitOfNaive => ratio(term(Term::Elicit), term(Term::Naive)),
+        Outcome::ElicitOfTotal => {
+            let (null, elicit) = (term(Term::Null), term(Term::Elicit));
+            ratio(null + elicit, term(Term::Total))
+        }
+        Outcome::RdOfTotal => ratio(term(Term::Rd), term(Term::Total)),
         _ => unreachable!("metric outcomes return above"),
     }
 }
@@ -214,4 +231,56 @@ pub fn assemble(
         values,
         analysis,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decompose::ReplicateTerms;
+
+    #[test]
+    fn a_chain_outcome_from_the_arms_it_reads_equals_the_whole_chains() {
+        // Running only the anchors an outcome reads must give the bits of running every arm.
+        use Outcome::*;
+        for arm in [Arm::True, Arm::Format] {
+            let cell = Cell {
+                coding: Vec::new(),
+                config: crate::sim::SimConfig {
+                    steps: 30,
+                    ..crate::sim::config::paper()
+                },
+                arm,
+            };
+            let chain = Chain::new(study::chain_arms(&cell.arm)).unwrap();
+            for r in 0..2 {
+                let acc: Vec<f64> = chain
+                    .arms
+                    .iter()
+                    .map(|a| run(&cell.config, a, r, false).final_metrics.accuracy)
+                    .collect();
+                let t = ReplicateTerms::from_accuracies(&chain, &acc);
+                let ratio = |n: f64, d: f64| {
+                    if d.abs() < crate::decompose::DEFAULT_SHARE_TOLERANCE {
+                        f64::NAN
+                    } else {
+                        n / d
+                    }
+                };
+                for (o, want) in [
+                    (Total, t.total),
+                    (Null, t.null),
+                    (Elicit, t.elicit),
+                    (Rd, t.rd),
+                    (Naive, t.naive),
+                    (RdOfNaive, ratio(t.rd, t.naive)),
+                    (ElicitOfNaive, ratio(t.elicit, t.naive)),
+                    (ElicitOfTotal, ratio(t.null + t.elicit, t.total)),
+                    (RdOfTotal, ratio(t.rd, t.total)),
+                ] {
+                    let got = cell_value(&cell, o, r);
+                    assert_eq!(got.to_bits(), want.to_bits(), "{o:?} {}", cell.arm);
+                }
+            }
+        }
+    }
 }

@@ -343,7 +343,7 @@ pub fn reward(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{derive_seed, stream};
+    use crate::rng::{SimRng, derive_seed, stream};
 
     #[test]
     fn plurality_with_priority_is_the_top_count_of_lowest_rank() {
@@ -414,9 +414,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_entropy_arm_rewards_likely_answers() {
-        let mut rng = stream(&derive_seed(&[b"e"]), 0);
+    /// A plain prompt with K = 3 answers (answer 0 correct) and its rewards under `arm`.
+    fn plain_rewards(arm: &Arm, samples: &[usize], rng: &mut SimRng) -> Vec<f64> {
         let view = PromptView {
             correct: &[true, false, false],
             format_answer: 1,
@@ -426,140 +425,98 @@ mod tests {
             priority: None,
             probs: &[0.5, 0.3, 0.2],
         };
-        let mut r = [0.0; 3];
-        reward(
-            &Arm::Entropy,
-            &view,
-            &[0, 1, 2],
-            &mut r,
-            &mut [0; 3],
-            &mut rng,
+        let mut r = vec![0.0; samples.len()];
+        reward(arm, &view, samples, &mut r, &mut [0; 3], rng);
+        r
+    }
+
+    #[test]
+    fn the_entropy_arm_rewards_likely_answers() {
+        let mut rng = stream(&derive_seed(&[b"e"]), 0);
+        assert_eq!(
+            plain_rewards(&Arm::Entropy, &[0, 1, 2], &mut rng),
+            [0.5f64.ln(), 0.3f64.ln(), 0.2f64.ln()]
         );
-        assert_eq!(r, [0.5f64.ln(), 0.3f64.ln(), 0.2f64.ln()]);
         assert_eq!("entropy".parse::<Arm>().unwrap().to_string(), "entropy");
     }
 
     #[test]
     fn majority_rewards_the_modal_answer() {
         let mut rng = stream(&derive_seed(&[b"m"]), 0);
-        let correct = [true, false, false];
-        let view = PromptView {
-            correct: &correct,
-            format_answer: 1,
-            incorrect_answer: 1,
-            fixed_label: None,
-            gate: None,
-            priority: None,
-            probs: &[0.5, 0.3, 0.2],
-        };
-        let mut r = [0.0; 4];
-        reward(
-            &Arm::Majority,
-            &view,
-            &[2, 2, 0, 2],
-            &mut r,
-            &mut [0; 3],
-            &mut rng,
-        );
-        assert_eq!(r, [1.0, 1.0, 0.0, 1.0]);
-        reward(
-            &Arm::True,
-            &view,
-            &[2, 2, 0, 2],
-            &mut r,
-            &mut [0; 3],
-            &mut rng,
-        );
-        assert_eq!(r, [0.0, 0.0, 1.0, 0.0]);
-        reward(
-            &Arm::Noisy { rho: 1.0 },
-            &view,
-            &[2, 2, 0, 2],
-            &mut r,
-            &mut [0; 3],
-            &mut rng,
-        );
-        assert_eq!(r, [1.0, 1.0, 0.0, 1.0]);
+        let samples = [2, 2, 0, 2];
+        for (arm, want) in [
+            (Arm::Majority, [1.0, 1.0, 0.0, 1.0]),
+            (Arm::True, [0.0, 0.0, 1.0, 0.0]),
+            (Arm::Noisy { rho: 1.0 }, [1.0, 1.0, 0.0, 1.0]),
+        ] {
+            assert_eq!(plain_rewards(&arm, &samples, &mut rng), want, "{arm}");
+        }
     }
 
     /// A format-gated prompt with K = 3 latent answers (answer 0 correct): `0..3` formatted,
-    /// `3..6` unformatted; only formatted answer 0 is correct.
-    fn gated_view<'a>(correct: &'a [bool], priority: Option<&'a [u32]>) -> PromptView<'a> {
-        PromptView {
-            correct,
+    /// `3..6` unformatted; only formatted answer 0 is correct. Its rewards under `arm` (every
+    /// entry written: they start at 9).
+    fn gated_rewards(
+        arm: &Arm,
+        priority: Option<&[u32]>,
+        samples: &[usize],
+        rng: &mut SimRng,
+    ) -> Vec<f64> {
+        let view = PromptView {
+            correct: &[true, false, false, false, false, false],
             format_answer: 1,
             incorrect_answer: 1,
             fixed_label: None,
             gate: Some(3),
             priority,
             probs: &[0.1, 0.1, 0.1, 0.3, 0.2, 0.2],
-        }
+        };
+        let mut r = vec![9.0; samples.len()];
+        reward(arm, &view, samples, &mut r, &mut [0; 6], rng);
+        r
     }
-
-    const GATED_CORRECT: [bool; 6] = [true, false, false, false, false, false];
 
     #[test]
     fn gated_majority_votes_among_formatted_samples_and_unformatted_ones_abstain() {
         let mut rng = stream(&derive_seed(&[b"gated-majority"]), 0);
-        let view = gated_view(&GATED_CORRECT, None);
         // Unformatted latent answer 0 (index 3) is the most frequent sample, but abstains: the
         // formatted plurality is answer 1, and only its formatted samples are rewarded.
         let samples = [3, 3, 3, 1, 1, 0, 4, 1];
-        let mut r = [9.0; 8];
-        reward(
-            &Arm::Majority,
-            &view,
-            &samples,
-            &mut r,
-            &mut [0; 6],
-            &mut rng,
+        assert_eq!(
+            gated_rewards(&Arm::Majority, None, &samples, &mut rng),
+            [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0]
         );
-        assert_eq!(r, [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0]);
         // One formatted sample is a plurality of one.
-        reward(
-            &Arm::Majority,
-            &view,
-            &[3, 5, 2, 4],
-            &mut r[..4],
-            &mut [0; 6],
-            &mut rng,
+        assert_eq!(
+            gated_rewards(&Arm::Majority, None, &[3, 5, 2, 4], &mut rng),
+            [0.0, 0.0, 1.0, 0.0]
         );
-        assert_eq!(r[..4], [0.0, 0.0, 1.0, 0.0]);
     }
 
     #[test]
     fn a_gated_group_without_a_formatted_sample_gets_zero_everywhere() {
         let mut rng = stream(&derive_seed(&[b"gated-none"]), 0);
         for priority in [None, Some(&[5u32, 4, 3, 2, 1, 0][..])] {
-            let view = gated_view(&GATED_CORRECT, priority);
             let samples = [3, 3, 4, 5, 3];
-            let mut r = [9.0; 5];
-            reward(
-                &Arm::Majority,
-                &view,
-                &samples,
-                &mut r,
-                &mut [0; 6],
-                &mut rng,
+            assert_eq!(
+                gated_rewards(&Arm::Majority, priority, &samples, &mut rng),
+                [0.0; 5]
             );
-            assert_eq!(r, [0.0; 5]);
             assert_eq!(
                 vote(&samples, &mut [0; 6], priority, Some(3), &mut rng),
                 None
             );
         }
         // MAJORITY-FIXED without a label (no formatted base sample) rewards nothing either.
-        let view = gated_view(&GATED_CORRECT, None);
-        let mut r = [9.0; 3];
-        reward(
-            &Arm::MajorityFixed { samples: 4 },
-            &view,
-            &[0, 3, 1],
-            &mut r,
-            &mut [0; 6],
-            &mut rng,
+        assert_eq!(
+            gated_rewards(
+                &Arm::MajorityFixed { samples: 4 },
+                None,
+                &[0, 3, 1],
+                &mut rng
+            ),
+            [0.0; 3]
         );
-        assert_eq!(r, [0.0; 3]);
     }
 
     #[test]
@@ -584,34 +541,19 @@ mod tests {
     #[test]
     fn gated_format_rewards_formatting_and_true_only_formatted_correct() {
         let mut rng = stream(&derive_seed(&[b"gated-format"]), 0);
-        let view = gated_view(&GATED_CORRECT, None);
         let samples = [0, 1, 2, 3, 4, 5];
-        let mut r = [9.0; 6];
-        reward(&Arm::Format, &view, &samples, &mut r, &mut [0; 6], &mut rng);
-        assert_eq!(r, [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]);
-        // Latent answer 0 unformatted (index 3) is right in substance but the grader cannot
-        // parse it: TRUE credits the formatted one only, and NOISY flips TRUE.
-        reward(&Arm::True, &view, &samples, &mut r, &mut [0; 6], &mut rng);
-        assert_eq!(r, [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
-        reward(
-            &Arm::Noisy { rho: 1.0 },
-            &view,
-            &samples,
-            &mut r,
-            &mut [0; 6],
-            &mut rng,
-        );
-        assert_eq!(r, [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
-        // INCORRECT rewards the formatted wrong answer it is given, not its unformatted twin.
-        reward(
-            &Arm::Incorrect,
-            &view,
-            &samples,
-            &mut r,
-            &mut [0; 6],
-            &mut rng,
-        );
-        assert_eq!(r, [0.0, 1.0, 0.0, 0.0, 0.0, 0.0]);
+        let cases = [
+            (Arm::Format, [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]),
+            // Latent answer 0 unformatted (index 3) is right in substance but the grader cannot
+            // parse it: TRUE credits the formatted one only, and NOISY flips TRUE.
+            (Arm::True, [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+            (Arm::Noisy { rho: 1.0 }, [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+            // INCORRECT rewards the formatted wrong answer it is given, not its unformatted twin.
+            (Arm::Incorrect, [0.0, 1.0, 0.0, 0.0, 0.0, 0.0]),
+        ];
+        for (arm, want) in cases {
+            assert_eq!(gated_rewards(&arm, None, &samples, &mut rng), want, "{arm}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The instruction set the run loop is compiled for, chosen once per run at run time.
+//! The instruction set the run loops are compiled for, chosen once per run at run time.
 //!
 //! The release binary targets baseline x86-64 (SSE2), so it runs anywhere. On a CPU with AVX2
-//! the run loop is a second copy of the same code compiled with AVX2 enabled: the softmax's
+//! each run loop (the per-prompt one and the style model's) is a second copy of the same code
+//! compiled with AVX2 enabled: the softmax's
 //! exponentials and the other per-answer loops then work on four doubles at a time instead of
 //! two. Both copies give the same bits: they do the same IEEE operations in the same order
 //! (Rust never fuses a multiply and an add on its own, and FMA is not enabled; vectorising an

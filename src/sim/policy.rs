@@ -42,32 +42,74 @@ pub struct Problem {
 /// base policy of the paper and distractor families; in the format-gated family, the paper
 /// family's row, which [`base_row`] splits into formatted and unformatted answers.
 pub fn base_distribution(cfg: &SimConfig, p: f64) -> Vec<f64> {
-    let k = cfg.answers;
-    let mut probs = vec![0.0; k];
-    match cfg.family {
-        Family::Paper | Family::FormatGated => {
-            let c = cfg.correct;
-            for (a, q) in probs.iter_mut().enumerate() {
-                *q = if a < c {
-                    p / c as f64
-                } else {
-                    (1.0 - p) / (k - c) as f64
-                };
-            }
-            probs[c] *= 1.0 + cfg.format_strength * k as f64;
-        }
-        Family::Distractor => {
-            let d = cfg.distractor_share;
-            probs[0] = p;
-            probs[1] = (1.0 - p) * d;
-            for q in probs.iter_mut().skip(2) {
-                *q = (1.0 - p) * (1.0 - d) / (k - 2) as f64;
-            }
-        }
-    }
+    let w = LatentWeights::new(cfg, p);
+    let mut probs: Vec<f64> = (0..cfg.answers).map(|a| w.of(a)).collect();
     let z: f64 = probs.iter().sum();
     probs.iter_mut().for_each(|q| *q /= z);
     probs
+}
+
+/// The latent answers' weights at prior `p` before the common normalisation of
+/// [`base_distribution`]. Every family's row has three parts: the correct answers `0..c` share
+/// `p` equally, the designated wrong answer `c` ([`special_answer`]) has its own weight, and
+/// the other wrong answers share what is left equally. In the paper and format-gated families
+/// the wrong answers share `1 − p` and the format answer's share is multiplied by `1 + f·K`; in
+/// the distractor family the distractor takes a share `d` of `1 − p`.
+struct LatentWeights {
+    correct: usize,
+    answers: usize,
+    /// Each correct answer's weight.
+    each_correct: f64,
+    special: f64,
+    /// Each other wrong answer's weight.
+    each_rest: f64,
+}
+
+impl LatentWeights {
+    #[inline]
+    fn new(cfg: &SimConfig, p: f64) -> LatentWeights {
+        let (k, c) = (cfg.answers, correct_answers(cfg));
+        let (each_correct, special, each_rest) = match cfg.family {
+            Family::Paper | Family::FormatGated => {
+                let wrong = (1.0 - p) / (k - c) as f64;
+                (
+                    p / c as f64,
+                    wrong * (1.0 + cfg.format_strength * k as f64),
+                    wrong,
+                )
+            }
+            Family::Distractor => {
+                let d = cfg.distractor_share;
+                (p, (1.0 - p) * d, (1.0 - p) * (1.0 - d) / (k - 2) as f64)
+            }
+        };
+        LatentWeights {
+            correct: c,
+            answers: k,
+            each_correct,
+            special,
+            each_rest,
+        }
+    }
+
+    /// Latent answer `a`'s weight.
+    #[inline]
+    fn of(&self, a: usize) -> f64 {
+        match a.cmp(&self.correct) {
+            std::cmp::Ordering::Less => self.each_correct,
+            std::cmp::Ordering::Equal => self.special,
+            std::cmp::Ordering::Greater => self.each_rest,
+        }
+    }
+
+    /// The correct mass of the normalised row: the sums of [`base_distribution`] and of its
+    /// correct entries, in the same order, without building the row.
+    #[inline]
+    fn correct_mass(&self) -> f64 {
+        let z: f64 = (0..self.answers).map(|a| self.of(a)).sum();
+        let each = self.each_correct / z;
+        (0..self.correct).map(|_| each).sum()
+    }
 }
 
 /// The base policy's row of one prompt with prior strength `p` and format rate `q`: the
@@ -115,10 +157,9 @@ pub fn special_answer(cfg: &SimConfig) -> usize {
 
 /// Base accuracy (correct mass) of the latent distribution at prior `p`: the base accuracy of
 /// the paper and distractor families.
+/// It allocates nothing: the model check evaluates it thousands of times per solved prior.
 pub fn latent_accuracy(cfg: &SimConfig, p: f64) -> f64 {
-    base_distribution(cfg, p)[..correct_answers(cfg)]
-        .iter()
-        .sum()
+    LatentWeights::new(cfg, p).correct_mass()
 }
 
 /// Closed-form expected base accuracy of a prompt at the config's prior p_s: `q̄ · latent
@@ -384,8 +425,11 @@ impl Metrics {
 /// Exact base accuracy of the config (mean over prompts; with a Beta prior or format rate, of
 /// replicate 0's draw). [`expected_base_accuracy`] is its closed form.
 pub fn base_accuracy(cfg: &SimConfig) -> f64 {
-    let seed = crate::sim::run::replicate_seed(cfg, 0);
-    let p = Problem::build(cfg, &mut crate::rng::stream(&seed, 0));
+    let seed = cfg.replicate_seed(0);
+    let p = Problem::build(
+        cfg,
+        &mut crate::rng::stream(&seed, crate::rng::streams::PROMPTS),
+    );
     (0..p.prompts)
         .map(|q| {
             p.row(&p.base_probs, q)[..]

@@ -10,57 +10,14 @@
 //! shapes) and the tests that they give the same bits.
 
 use rayon::prelude::*;
-use serde::Serialize;
 
 use super::arm::{self, Arm, PromptView};
-use super::config::{CovControl, SimConfig, TieBreak, Update};
+use super::config::{CovControl, SimConfig, Update};
 use super::isa::Isa;
 use super::policy::{Exp, Metrics, Problem, SimExp, softmax_with};
+use super::replicate::{Record, RunResult, Streams, tie_ranks};
 use super::update::{self, Clip};
-use crate::rng::{self, Seed, SimRng, derive_seed};
-
-const STREAM_PROMPTS: u64 = 0;
-const STREAM_BATCH: u64 = 1;
-const STREAM_SAMPLES: u64 = 2;
-const STREAM_TIES: u64 = 3;
-
-/// The seed of replicate `replicate` of `cfg` (shared by all its arms).
-pub fn replicate_seed(cfg: &SimConfig, replicate: u64) -> Seed {
-    derive_seed(&[
-        b"rlvr-audit/run/v1",
-        cfg.canonical_json().as_bytes(),
-        &replicate.to_le_bytes(),
-    ])
-}
-
-/// The seed of an arm's reward draws within a replicate.
-pub fn reward_seed(replicate_seed: &Seed, arm: &Arm) -> Seed {
-    derive_seed(&[replicate_seed, b"reward", arm.to_string().as_bytes()])
-}
-
-/// What one run produced.
-#[derive(Clone, Debug, Serialize)]
-pub struct RunResult {
-    pub arm: Arm,
-    pub replicate: u64,
-    /// First 8 bytes of the replicate seed, hex.
-    pub seed: String,
-    pub base: Metrics,
-    #[serde(rename = "final")]
-    pub final_metrics: Metrics,
-    /// Groups dropped by filtering, over the whole run.
-    pub dropped_groups: u64,
-    /// Groups that produced an update.
-    pub updated_groups: u64,
-    /// Samples whose clipped term took its constant branch (PPO only), summed over inner epochs.
-    pub clipped_samples: u64,
-    /// The style model only: the final probability of style 0.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub style_share: Option<f64>,
-    /// Metrics after each step; entry 0 is the base policy. Empty unless requested.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub trajectory: Vec<Metrics>,
-}
+use crate::rng;
 
 /// Per-group scratch, allocated once per run.
 struct Scratch {
@@ -173,30 +130,7 @@ pub fn update_prompt<X: Exp>(
     GroupOutcome::Updated { clipped }
 }
 
-/// Inverse-CDF draw from `probs` with one uniform.
-#[inline]
-fn sample_answer(probs: &[f64], rng: &mut SimRng) -> usize {
-    let u = rng::uniform(rng);
-    let mut acc = 0.0;
-    for (a, &p) in probs.iter().enumerate() {
-        acc += p;
-        if u < acc {
-            return a;
-        }
-    }
-    last_with_mass(probs)
-}
-
-/// Rounding left the cumulative sum just below 1: the last answer with mass.
-#[inline]
-fn last_with_mass(probs: &[f64]) -> usize {
-    probs
-        .iter()
-        .rposition(|&p| p > 0.0)
-        .unwrap_or(probs.len() - 1)
-}
-
-/// Fills `cdf` with the running sums of `probs`, in the order [`sample_answer`] adds them, so a
+/// Fills `cdf` with the running sums of `probs`, in the order [`rng::categorical`] adds them, so a
 /// draw from the table equals a draw from the scan bit for bit.
 #[inline]
 fn fill_cdf(probs: &[f64], cdf: &mut [f64]) {
@@ -219,7 +153,7 @@ fn draw_from_cdf(cdf: &[f64], probs: &[f64], u: f64) -> usize {
     if a < cdf.len() {
         a
     } else {
-        last_with_mass(probs)
+        rng::last_with_mass(probs)
     }
 }
 
@@ -229,54 +163,23 @@ fn mean_metrics(per_prompt: &[Metrics]) -> Metrics {
     sum.scaled(1.0 / per_prompt.len() as f64)
 }
 
-/// Tie-break ranks (`n × k`, row-major): a random permutation of each prompt's `k` answers
-/// (Fisher–Yates), drawn from a stream of the replicate so all arms see the same order; empty
-/// when ties are broken by fresh draws.
-pub(crate) fn tie_ranks(cfg: &SimConfig, seed: &Seed, n: usize, k: usize) -> Vec<u32> {
-    match cfg.tie_break {
-        TieBreak::Random => Vec::new(),
-        TieBreak::Shuffled => {
-            let mut ties_rng = rng::stream(seed, STREAM_TIES);
-            let mut ranks = Vec::with_capacity(n * k);
-            for _ in 0..n {
-                let mut perm: Vec<u32> = (0..k as u32).collect();
-                for i in (1..k).rev() {
-                    perm.swap(i, rng::below(&mut ties_rng, i + 1));
-                }
-                ranks.extend(perm);
-            }
-            ranks
-        }
-    }
-}
-
-impl RunResult {
-    /// A run's result before its first step: every metric at `base`, no counts, no trajectory.
-    pub fn at_start(
-        arm: &Arm,
-        replicate: u64,
-        seed: &Seed,
-        base: Metrics,
-        style_share: Option<f64>,
-    ) -> RunResult {
-        RunResult {
-            arm: arm.clone(),
-            replicate,
-            seed: rng::seed_hex(seed),
-            base,
-            final_metrics: base,
-            dropped_groups: 0,
-            updated_groups: 0,
-            clipped_samples: 0,
-            style_share,
-            trajectory: Vec::new(),
-        }
-    }
-}
-
 /// One run of `arm` on replicate `replicate`. The config must be valid.
 pub fn run(cfg: &SimConfig, arm: &Arm, replicate: u64, keep_trajectory: bool) -> RunResult {
     run_full(cfg, arm, replicate, keep_trajectory).0
+}
+
+/// [`run`] keeping the metrics of the given steps only (increasing, none past the config's
+/// steps; 0 is the base policy): the trajectory's entry j is step `steps[j]`.
+pub fn run_at(cfg: &SimConfig, arm: &Arm, replicate: u64, steps: &[usize]) -> RunResult {
+    debug_assert!(steps.windows(2).all(|w| w[0] < w[1]) && steps.iter().all(|&s| s <= cfg.steps));
+    let job = Job {
+        cfg,
+        arm,
+        replicate,
+        record: Record::At(steps),
+        observer: None,
+    };
+    run_copy::<SimExp>(LoopCopy::detect(), job).0
 }
 
 /// [`run`], also returning the final logits (`prompts × row width`, row-major; the row width is
@@ -305,7 +208,7 @@ pub fn run_observed(
         cfg,
         arm,
         replicate,
-        keep_trajectory,
+        record: Record::every_if(keep_trajectory),
         observer,
     };
     run_copy::<SimExp>(LoopCopy::detect(), job)
@@ -318,7 +221,7 @@ pub fn run_libm_exp(cfg: &SimConfig, arm: &Arm, replicate: u64) -> RunResult {
         cfg,
         arm,
         replicate,
-        keep_trajectory: false,
+        record: Record::Final,
         observer: None,
     };
     run_copy::<super::policy::Libm>(LoopCopy::detect(), job).0
@@ -362,7 +265,7 @@ pub fn run_on(copy: LoopCopy, cfg: &SimConfig, arm: &Arm, replicate: u64) -> (Ru
             cfg,
             arm,
             replicate,
-            keep_trajectory: true,
+            record: Record::Every,
             observer: None,
         },
     )
@@ -373,7 +276,7 @@ struct Job<'a, 'o> {
     cfg: &'a SimConfig,
     arm: &'a Arm,
     replicate: u64,
-    keep_trajectory: bool,
+    record: Record<'a>,
     observer: Option<Observer<'o>>,
 }
 
@@ -382,7 +285,7 @@ fn run_copy<X: Exp>(copy: LoopCopy, job: Job<'_, '_>) -> (RunResult, Vec<f64>) {
     if job.cfg.style_share.is_some() {
         // The style model has one loop of its own (and no observer: the entropy study runs the
         // plain model).
-        return super::style::run(job.cfg, job.arm, job.replicate, job.keep_trajectory);
+        return super::style::run_on(copy.isa, job.cfg, job.arm, job.replicate, job.record);
     }
     let shape = if copy.sized {
         (job.cfg.row_width(), job.cfg.group)
@@ -425,14 +328,16 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
         cfg,
         arm,
         replicate,
-        keep_trajectory,
+        record,
         mut observer,
     } = job;
-    let seed = replicate_seed(cfg, replicate);
-    let mut prompts_rng = rng::stream(&seed, STREAM_PROMPTS);
-    let mut batch_rng = rng::stream(&seed, STREAM_BATCH);
-    let mut sample_rng = rng::stream(&seed, STREAM_SAMPLES);
-    let mut reward_rng = rng::stream(&reward_seed(&seed, arm), 0);
+    let Streams {
+        seed,
+        prompts: mut prompts_rng,
+        batch: mut batch_rng,
+        samples: mut sample_rng,
+        rewards: mut reward_rng,
+    } = Streams::of(cfg, arm, replicate);
 
     let problem = Problem::build_with::<X>(cfg, &mut prompts_rng);
     debug_assert!(K == 0 || (K, G) == (cfg.row_width(), cfg.group));
@@ -467,18 +372,11 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
     let mut probs = base_probs.clone();
     let base = mean_metrics(&per_prompt);
 
-    let mut trajectory = Vec::with_capacity(if keep_trajectory { cfg.steps + 1 } else { 0 });
-    if keep_trajectory {
-        trajectory.push(base);
-    }
-    let mut out = RunResult::at_start(arm, replicate, &seed, base, None);
+    let mut out = RunResult::at_start(arm, replicate, &seed, base, None, (cfg.steps, record));
     if !arm.trains() {
-        if keep_trajectory {
-            trajectory.resize(cfg.steps + 1, base);
-        }
-        out.trajectory = trajectory;
         return (out, theta);
     }
+    let mut trajectory = std::mem::take(&mut out.trajectory);
 
     let mut s = Scratch {
         old: vec![0.0; if observer.is_some() { k } else { 0 }],
@@ -501,7 +399,7 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
             .map(|q| {
                 let row = problem.row(&base_probs, q);
                 let draws: Vec<usize> = (0..*samples)
-                    .map(|_| sample_answer(row, &mut reward_rng))
+                    .map(|_| rng::categorical(row, &mut reward_rng))
                     .collect();
                 arm::vote(
                     &draws,
@@ -534,7 +432,7 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
         }
     };
 
-    for _ in 0..cfg.steps {
+    for step in 1..=cfg.steps {
         // A batch of B distinct prompts: a partial Fisher–Yates shuffle of 0..N, undone after
         // the step so every step starts from the identity order.
         for (i, swap) in swaps.iter_mut().enumerate() {
@@ -621,7 +519,7 @@ fn run_body<X: Exp, const K: usize, const G: usize>(job: Job<'_, '_>) -> (RunRes
         for i in (0..cfg.batch).rev() {
             order.swap(i, swaps[i]);
         }
-        if keep_trajectory {
+        if record.keeps(step) {
             refresh(&mut per_prompt, &mut dirty, &probs);
             trajectory.push(mean_metrics(&per_prompt));
         }

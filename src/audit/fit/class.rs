@@ -1,6 +1,9 @@
 //! The fitted class: its members (one per mechanism real papers show), and how each member's
 //! prior follows from a reported base accuracy.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+
 use serde::Serialize;
 
 use super::{MAX_STEPS, SEED};
@@ -82,8 +85,13 @@ pub const PRIOR_CONCENTRATION: f64 = 2.0;
 /// Base shares of the accurate style in the clip-bias members: preferred, and not.
 pub const STYLE_SHARES: [f64; 2] = [0.65, 0.35];
 
-/// The fitted class, in report order.
-pub fn class() -> Vec<Member> {
+/// The fitted class, in report order (built once).
+pub fn class() -> &'static [Member] {
+    static CLASS: LazyLock<Vec<Member>> = LazyLock::new(members);
+    &CLASS
+}
+
+fn members() -> Vec<Member> {
     let mut out: Vec<Member> = [0.0, 0.2, 0.5]
         .iter()
         .map(|&f| Member {
@@ -165,7 +173,7 @@ pub(super) fn style_accuracy(cfg: &SimConfig, p: f64) -> f64 {
 }
 
 /// The member's config at a reported base accuracy, or `None` when the member cannot have that
-/// base accuracy.
+/// base accuracy. [`solved_class`] keeps what this computes for every member of the class.
 pub fn solved(member: &Member, base_accuracy: f64) -> Option<SimConfig> {
     let mut c = member.config.clone();
     match member.solve {
@@ -174,60 +182,132 @@ pub fn solved(member: &Member, base_accuracy: f64) -> Option<SimConfig> {
         Solve::GatedBeta => {
             let kappa = c.prior_concentration?;
             let q = crate::sim::policy::effective_format_rate(&c, c.format_rate);
-            let f = |mean: f64| q * beta_mean_accuracy(&c, mean, kappa);
-            let (mut lo, mut hi) = (1e-4, 1.0 - 1e-4);
-            if !(f(lo) < base_accuracy && base_accuracy < f(hi)) {
-                return None;
-            }
-            for _ in 0..100 {
-                let mid = 0.5 * (lo + hi);
-                if f(mid) < base_accuracy {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            c.prior = 0.5 * (lo + hi);
+            let f = |mean: f64| q * shared_beta_mean_accuracy(&c, mean, kappa);
+            c.prior = bisect(f, base_accuracy, (1e-4, 1.0 - 1e-4), 100)?;
         }
         Solve::Style => {
             // Arithmetic only (no libm), so the solved prior has the same bits everywhere.
-            let (mut lo, mut hi) = (1e-6, 1.0 - 1e-6);
-            if !(style_accuracy(&c, lo) < base_accuracy && base_accuracy < style_accuracy(&c, hi)) {
-                return None;
-            }
-            for _ in 0..200 {
-                let mid = 0.5 * (lo + hi);
-                if style_accuracy(&c, mid) < base_accuracy {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            c.prior = 0.5 * (lo + hi);
+            let f = |p: f64| style_accuracy(&c, p);
+            c.prior = bisect(f, base_accuracy, (1e-6, 1.0 - 1e-6), 200)?;
             c.style_prior = Some(style0_prior(c.prior));
         }
     }
     c.validate().ok().map(|_| c)
 }
 
+/// The x in `(lo, hi)` at which the increasing `f` reaches `target`, by `steps` halvings of the
+/// bracket; `None` when `target` is not strictly between `f(lo)` and `f(hi)`.
+///
+/// A halving that leaves the bracket as it was (its midpoint rounds to an end) is a fixed
+/// point: every later one repeats it exactly, so the loop stops there with the bits the full
+/// count gives.
+fn bisect(
+    f: impl Fn(f64) -> f64,
+    target: f64,
+    (mut lo, mut hi): (f64, f64),
+    steps: usize,
+) -> Option<f64> {
+    if !(f(lo) < target && target < f(hi)) {
+        return None;
+    }
+    for _ in 0..steps {
+        let mid = 0.5 * (lo + hi);
+        let before = (lo, hi);
+        if f(mid) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if (lo, hi) == before {
+            break;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+/// The class solved at one base accuracy: [`solved`] for each member of [`class`], in order.
+///
+/// Solving is most of a warm report's work (the heterogeneous members' quadrature inside a
+/// bisection) and every audit with the same reported base needs the same answers, asked for
+/// both when its runs are listed and when it is fitted; so each base accuracy is solved once per
+/// process and shared. Threads asking for a base being solved wait for that answer.
+pub fn solved_class(base_accuracy: f64) -> Arc<[Option<SimConfig>]> {
+    type Slot = Arc<OnceLock<Arc<[Option<SimConfig>]>>>;
+    /// Bases kept at most; past it the memo starts again (a long fuzz run asks for many).
+    const KEPT: usize = 4096;
+    static SOLVED: LazyLock<Mutex<HashMap<u64, Slot>>> = LazyLock::new(Mutex::default);
+    let slot = {
+        let mut memo = SOLVED.lock().expect("no panics under the lock");
+        if memo.len() >= KEPT {
+            memo.clear();
+        }
+        memo.entry(base_accuracy.to_bits()).or_default().clone()
+    };
+    slot.get_or_init(|| class().iter().map(|m| solved(m, base_accuracy)).collect())
+        .clone()
+}
+
+/// [`beta_mean_accuracy`], each value computed once per process. The Beta-prior members share
+/// one function of the mean (they differ in q, which multiplies it outside) and every bisection
+/// starts from the same bracket, so the solves of many (member, base) pairs ask for many of the
+/// same means: about a quarter of them, over the committed descriptors.
+fn shared_beta_mean_accuracy(cfg: &SimConfig, mean: f64, kappa: f64) -> f64 {
+    // Everything the value depends on: what `latent_accuracy` reads of the config, κ and the mean.
+    type Key = (u8, usize, usize, u64, u64, u64, u64);
+    /// Values kept at most; past it the memo starts again.
+    const KEPT: usize = 1 << 20;
+    static MEMO: LazyLock<Mutex<HashMap<Key, f64>>> = LazyLock::new(Mutex::default);
+    let key = (
+        cfg.family as u8,
+        cfg.answers,
+        cfg.correct,
+        cfg.format_strength.to_bits(),
+        cfg.distractor_share.to_bits(),
+        kappa.to_bits(),
+        mean.to_bits(),
+    );
+    if let Some(&v) = MEMO.lock().expect("no panics under the lock").get(&key) {
+        return v;
+    }
+    let v = beta_mean_accuracy(cfg, mean, kappa);
+    let mut memo = MEMO.lock().expect("no panics under the lock");
+    if memo.len() >= KEPT {
+        memo.clear();
+    }
+    memo.insert(key, v);
+    v
+}
+
 /// E[acc(p)] for p ~ Beta(mean·κ, (1 − mean)·κ), self-normalised. The density's end points
 /// can be singular (a parameter below 1), so each half is integrated in a variable that makes it
 /// regular: p = t^(1/a) on (0, ½] and 1 − p = t^(1/b) on [½, 1), where p^(a−1)·dp = dt/a; a
 /// midpoint rule on 2,048 points per half.
-fn beta_mean_accuracy(cfg: &SimConfig, mean: f64, kappa: f64) -> f64 {
+///
+/// Points are taken a few at a time: their accuracies are independent chains of arithmetic the
+/// processor overlaps, and the sums still add point after point, so the result has the bits of
+/// the one-point-at-a-time loop.
+pub fn beta_mean_accuracy(cfg: &SimConfig, mean: f64, kappa: f64) -> f64 {
     const POINTS: usize = 2048;
+    const LANES: usize = 8;
     let (a, b) = (mean * kappa, (1.0 - mean) * kappa);
     let (mut num, mut den) = (0.0, 0.0);
     for (shape, other, left) in [(a, b, true), (b, a, false)] {
         let top = 0.5f64.powf(shape);
         let dt = top / POINTS as f64;
-        for i in 0..POINTS {
-            let t = (i as f64 + 0.5) * dt;
-            let x = t.powf(1.0 / shape);
-            let p = if left { x } else { 1.0 - x };
-            let w = (1.0 - x).powf(other - 1.0) * dt / shape;
-            num += w * latent_accuracy(cfg, p);
-            den += w;
+        for first in (0..POINTS).step_by(LANES) {
+            let mut p = [0.0; LANES];
+            let mut w = [0.0; LANES];
+            for l in 0..LANES {
+                let t = ((first + l) as f64 + 0.5) * dt;
+                let x = t.powf(1.0 / shape);
+                p[l] = if left { x } else { 1.0 - x };
+                w[l] = (1.0 - x).powf(other - 1.0) * dt / shape;
+            }
+            let acc: [f64; LANES] = std::array::from_fn(|l| latent_accuracy(cfg, p[l]));
+            for l in 0..LANES {
+                num += w[l] * acc[l];
+                den += w[l];
+            }
         }
     }
     num / den
@@ -240,4 +320,134 @@ pub fn style_ceiling(cfg: &SimConfig) -> Option<f64> {
     let share = cfg.style_share?;
     let p0 = cfg.style_prior?;
     Some((1.0 - share) * (latent_accuracy(cfg, p0) - latent_accuracy(cfg, cfg.prior)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::policy::base_distribution;
+
+    /// The prior of a Beta-prior member as first written: a fresh row per quadrature point, one
+    /// point at a time, all 100 halvings.
+    fn reference_beta_prior(cfg: &SimConfig, base: f64) -> Option<f64> {
+        let kappa = cfg.prior_concentration?;
+        let q = crate::sim::policy::effective_format_rate(cfg, cfg.format_rate);
+        let f = |mean: f64| {
+            let (a, b) = (mean * kappa, (1.0 - mean) * kappa);
+            let (mut num, mut den) = (0.0, 0.0);
+            for (shape, other, left) in [(a, b, true), (b, a, false)] {
+                let top = 0.5f64.powf(shape);
+                let dt = top / 2048.0;
+                for i in 0..2048 {
+                    let t = (i as f64 + 0.5) * dt;
+                    let x = t.powf(1.0 / shape);
+                    let p = if left { x } else { 1.0 - x };
+                    let w = (1.0 - x).powf(other - 1.0) * dt / shape;
+                    num += w * base_distribution(cfg, p)[..cfg.correct].iter().sum::<f64>();
+                    den += w;
+                }
+            }
+            q * num / den
+        };
+        let (mut lo, mut hi) = (1e-4, 1.0 - 1e-4);
+        if !(f(lo) < base && base < f(hi)) {
+            return None;
+        }
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if f(mid) < base {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(0.5 * (lo + hi))
+    }
+
+    #[test]
+    fn a_solved_beta_prior_has_the_bits_of_the_plain_bisection() {
+        // Batched quadrature points, a row-free accuracy and a bisection that stops at its fixed
+        // point must not move a solved prior by one bit: the fit cache is keyed by it.
+        let members: Vec<&Member> = class()
+            .iter()
+            .filter(|m| matches!(m.solve, Solve::GatedBeta))
+            .collect();
+        for (m, base) in [
+            (0, 0.02),
+            (3, 0.13),
+            (4, 0.3),
+            (6, 0.05),
+            (6, 0.494),
+            (6, 0.69),
+        ] {
+            let got = solved(members[m], base).map(|c| c.prior.to_bits());
+            let want = reference_beta_prior(&members[m].config, base).map(f64::to_bits);
+            assert_eq!(got, want, "{} at {base}", members[m].name);
+        }
+    }
+
+    #[test]
+    fn a_solved_style_prior_has_the_bits_of_all_200_halvings() {
+        for m in class().iter().filter(|m| matches!(m.solve, Solve::Style)) {
+            for base in [0.01, 0.2, 0.494, 0.8] {
+                let (mut lo, mut hi) = (1e-6, 1.0 - 1e-6);
+                for _ in 0..200 {
+                    let mid = 0.5 * (lo + hi);
+                    if style_accuracy(&m.config, mid) < base {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                let got = solved(m, base).expect("every base is reachable").prior;
+                assert_eq!(got.to_bits(), (0.5 * (lo + hi)).to_bits(), "{}", m.name);
+            }
+        }
+    }
+
+    #[test]
+    fn latent_accuracy_has_the_bits_of_the_built_row() {
+        use crate::sim::config::{Family, paper};
+        use crate::sim::policy::latent_accuracy;
+        let cfgs = [
+            paper(),
+            SimConfig {
+                format_strength: 0.0,
+                answers: 5,
+                correct: 1,
+                ..paper()
+            },
+            SimConfig {
+                family: Family::Distractor,
+                correct: 1,
+                distractor_share: 0.3,
+                ..paper()
+            },
+        ];
+        for cfg in &cfgs {
+            for i in 1..200 {
+                let p = i as f64 / 200.0 + 1e-3 * (i as f64).sin();
+                let row: f64 = base_distribution(cfg, p)
+                    [..crate::sim::policy::correct_answers(cfg)]
+                    .iter()
+                    .sum();
+                assert_eq!(latent_accuracy(cfg, p).to_bits(), row.to_bits(), "{p}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_class_is_solved_once_per_base_and_shared() {
+        let a = solved_class(0.3141);
+        let b = solved_class(0.3141);
+        assert!(Arc::ptr_eq(&a, &b));
+        for (m, c) in class().iter().zip(a.iter()) {
+            assert_eq!(
+                c.as_ref().map(|c| c.canonical_json()),
+                solved(m, 0.3141).map(|c| c.canonical_json()),
+                "{}",
+                m.name
+            );
+        }
+    }
 }

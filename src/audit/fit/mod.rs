@@ -29,7 +29,8 @@ use cache::budgets;
 pub use cache::{CacheError, FitCache, Gains, Request, requests};
 pub use class::{
     FORMAT_LEARNING_RATES, FORMAT_RATES, Mechanism, Member, PRIOR_CONCENTRATION, STYLE_ODDS_RATIO,
-    STYLE_SHARES, Solve, class, prior_for_base, solved, style_ceiling,
+    STYLE_SHARES, Solve, beta_mean_accuracy, class, prior_for_base, solved, solved_class,
+    style_ceiling,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -249,16 +250,17 @@ fn lacks(arm: &str, reported: f64, reach: [f64; 2], ceiling: Option<f64>) -> Str
 /// (keys among [`ARMS`]).
 pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &FitCache) -> Fit {
     // The preferred-style clip-bias member's ceiling on a random gain.
+    let solved = solved_class(base_accuracy);
     let ceiling = class()
         .iter()
-        .find(|m| m.mechanism == Mechanism::ClipBias)
-        .and_then(|m| solved(m, base_accuracy))
-        .and_then(|c| style_ceiling(&c));
+        .position(|m| m.mechanism == Mechanism::ClipBias)
+        .and_then(|i| solved[i].as_ref())
+        .and_then(style_ceiling);
     let mut points = Vec::new();
     // (member index, budget index) of each point, for neighbours.
     let mut at = Vec::new();
-    for (mi, member) in class().iter().enumerate() {
-        let Some(cfg) = solved(member, base_accuracy) else {
+    for (mi, (member, cfg)) in class().iter().zip(solved.iter()).enumerate() {
+        let Some(cfg) = cfg else {
             continue;
         };
         let gains: Vec<Gains> = ARMS
@@ -273,7 +275,7 @@ pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &F
         // A cached entry could be shorter than the member's budgets only if the file was edited:
         // read what both have.
         let nb = gains.iter().map(|g| g.mean.len()).min().unwrap_or(0);
-        for (b, &steps) in STEP_GRID[..nb.min(budgets(&cfg))].iter().enumerate() {
+        for (b, &steps) in STEP_GRID[..nb.min(budgets(cfg))].iter().enumerate() {
             let mut p = FitPoint {
                 member: member.name.clone(),
                 mechanism: member.mechanism,
@@ -436,7 +438,7 @@ mod tests {
     fn every_member_is_solved_to_the_reported_base_accuracy() {
         for acc in [0.02, 0.15, 0.4, 0.75] {
             for m in class() {
-                let Some(c) = solved(&m, acc) else {
+                let Some(c) = solved(m, acc) else {
                     // Only a format rate at or below the accuracy makes a member unreachable.
                     assert!(
                         matches!(m.solve, Solve::Gated | Solve::GatedBeta)
