@@ -9,8 +9,12 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use rlvr_audit::audit::engine::{Attribution, Basis, Draw, SurvivalVerdict, Thresholds, judge};
+use rlvr_audit::audit::draw::Draw;
+use rlvr_audit::audit::judge::Attribution;
+use rlvr_audit::audit::resolve::Basis;
+use rlvr_audit::audit::survival::SurvivalVerdict;
 use rlvr_audit::audit::{AuditResult, audit, load_set};
+use rlvr_audit::audit::{Thresholds, judge_chain as judge};
 use rlvr_audit::decompose::Term;
 use rlvr_audit::gate::Decision;
 
@@ -593,7 +597,7 @@ fn without_a_random_arm_survival_reads_the_measured_null_and_the_two_way_split_i
     assert_eq!(j.survival.verdict, SurvivalVerdict::NotShown);
     assert_eq!(
         j.survival.basis,
-        rlvr_audit::audit::engine::SurvivalBasis::CrossPaper
+        rlvr_audit::audit::survival::SurvivalBasis::CrossPaper
     );
     assert!(j.survival.naive.is_none() && j.survival.p_positive.is_some());
     // Two-way by hand: label-free (63.6 − 54.4) / (66.0 − 54.4) = 0.793; rd 0.207.
@@ -1549,7 +1553,7 @@ fn a_claim_smaller_than_its_models_measured_null_fails_and_names_the_lender() {
     assert_eq!(s.verdict, SurvivalVerdict::Fails);
     assert_eq!(
         s.basis,
-        rlvr_audit::audit::engine::SurvivalBasis::CrossPaper
+        rlvr_audit::audit::survival::SurvivalBasis::CrossPaper
     );
     assert_eq!(s.decided_by, vec!["lender".to_string()]);
     // Both transfers are computed and agree here.
@@ -1735,7 +1739,7 @@ fn the_papers_own_controls_are_answered_and_can_fail_the_claim() {
     let r = audit_file(&dir, "c");
     let s = &r.targets[0].judgements[0].survival;
     assert_eq!(s.verdict, SurvivalVerdict::NotShown);
-    assert_eq!(s.basis, rlvr_audit::audit::engine::SurvivalBasis::Control);
+    assert_eq!(s.basis, rlvr_audit::audit::survival::SurvivalBasis::Control);
     assert_eq!(s.evidence.len(), 1);
     let (code, _) = check_in(&dir, "c", &[]);
     assert_eq!(code, Some(1));

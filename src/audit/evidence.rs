@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use super::descriptor::{ArmSpec, Descriptor, Role, Source, Unit, match_key};
-use super::engine::Draw;
-use crate::printed::{Printed, parse_printed};
+use super::draw::{Draw, printed_draw};
+use crate::printed::parse_printed;
 use crate::yaml::{self, LoadError};
 
 /// What a correctness-blind arm rewards.
@@ -98,40 +98,6 @@ impl MeasuredNull {
     }
 }
 
-/// A printed number's draw in accuracy units: an accuracy, a gain over `base` (printed beside
-/// it), or a gain with no base.
-pub fn printed_draw(
-    p: &Printed,
-    unit: Unit,
-    spread: Option<f64>,
-    n: Option<u64>,
-    base: Option<(&Printed, Unit)>,
-) -> Draw {
-    let s = unit.scale();
-    let (value, half_width, spread) = (p.value * s, p.half_width * s, spread.unwrap_or(0.0) * s);
-    match (unit.is_gain(), base) {
-        (false, _) => Draw::Direct {
-            value,
-            half_width,
-            spread,
-            n,
-        },
-        (true, Some((b, bu))) => Draw::Gain {
-            value,
-            half_width,
-            base_half_width: b.half_width * bu.scale(),
-            spread,
-            n,
-        },
-        (true, None) => Draw::GainOnly {
-            value,
-            half_width,
-            spread,
-            n,
-        },
-    }
-}
-
 /// Every correctness-blind arm the descriptors report (not borrowed), one per reading.
 pub fn from_descriptors<'a>(ds: impl IntoIterator<Item = &'a Descriptor>) -> Vec<MeasuredNull> {
     let mut out = Vec::new();
@@ -140,11 +106,7 @@ pub fn from_descriptors<'a>(ds: impl IntoIterator<Item = &'a Descriptor>) -> Vec
             continue;
         };
         let n = d.benchmark.metric.independent_units(d.benchmark.n);
-        let base_spread = match &d.role(Role::Base).map(|a| &a.spec) {
-            Some(ArmSpec::Reported { spread, .. }) => *spread,
-            _ => None,
-        };
-        let base = printed_draw(bp, bu, base_spread, n, None);
+        let base = printed_draw(bp, bu, d.base_spread(), n, None);
         for a in &d.arms {
             let Some(control) = Control::of_role(a.role) else {
                 continue;

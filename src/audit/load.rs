@@ -2,7 +2,13 @@
 //! references resolved against the paper cache, and the checks that need the whole set
 //! (borrowing, ids, values against their lenders).
 
-use super::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::descriptor::{self, ArmDef, ArmSpec, Descriptor, Printed, Transfer, Unit};
+use super::draw;
+use super::resolve::{lender_arm, lent};
+use crate::yaml::LoadError;
 
 /// Every descriptor file (`*.yaml`) in a directory, sorted.
 pub fn descriptor_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -143,8 +149,8 @@ pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadEr
                 }
             }
             if let (Some((lb, lu)), Some((bb, bu))) = (l.base_reading(), d.base_reading()) {
-                let lr = base_range(lb, lu, base_spread(l), l.benchmark.n);
-                let br = base_range(bb, bu, base_spread(d), d.benchmark.n);
+                let lr = draw::printed_range(lb, lu, l.base_spread(), l.benchmark.n);
+                let br = draw::printed_range(bb, bu, d.base_spread(), d.benchmark.n);
                 if lr.1 < br.0 || br.1 < lr.0 {
                     warnings.push((
                         i,

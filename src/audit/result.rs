@@ -2,7 +2,17 @@
 //! check, and the random-reward gains measured elsewhere (the records the reports and `--json`
 //! print).
 
-use super::*;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::descriptor::{self, Descriptor, Role, Source, Transfer, Unit, match_key};
+use super::fit::Fit;
+use super::judge::{Attribution, Judgement};
+use super::survival::{self, Survival, SurvivalBasis, SurvivalVerdict};
+use super::{Thresholds, consistency, draw, evidence, resolve};
+use crate::sim::SimConfig;
+use crate::stats::Estimate;
 
 /// Where an arm of an audit came from.
 #[derive(Clone, Debug, Serialize)]
@@ -82,7 +92,7 @@ impl NullEvidence {
             control: m.control,
             arm_label: m.label.clone(),
             reading: m.reading.clone(),
-            null: survival::own_gain(m, thr),
+            null: draw::own_gain(m, thr),
             details: m.details.clone(),
             caveat: m.caveat.clone(),
             source: m.source.clone(),
@@ -140,6 +150,40 @@ pub struct AuditResult {
 }
 
 impl AuditResult {
+    /// The record of `d`'s audit: the descriptor's own fields and its consistency check, the
+    /// resolved arms, and each target as the judge handed it on.
+    pub fn of(
+        d: &Descriptor,
+        thr: &Thresholds,
+        resolved: resolve::Resolved,
+        targets: Vec<TargetResult>,
+    ) -> AuditResult {
+        let consistency = consistency::check(d);
+        AuditResult {
+            id: d.id.clone(),
+            descriptor_version: d.descriptor_version,
+            descriptor_hash: d.hash.clone(),
+            path: d.path.display().to_string(),
+            paper: d.paper.clone(),
+            claim: d.claim.clone(),
+            model: d.model.clone(),
+            benchmark: d.benchmark.clone(),
+            noise: match consistency.noise_note() {
+                Some(c) => format!("{}. {c}", d.benchmark.metric.noise_note(d.benchmark.n)),
+                None => d.benchmark.metric.noise_note(d.benchmark.n),
+            },
+            training: d.training.clone(),
+            notes: d.notes.clone(),
+            warnings: d.warnings.iter().map(|w| w.to_string()).collect(),
+            consistency,
+            arms: resolved.arms,
+            fit: resolved.fit,
+            thresholds: *thr,
+            targets,
+            null_evidence: resolved.null_evidence,
+        }
+    }
+
     /// The CI answer over every target and reading (see [`Ci`]).
     pub fn ci(&self, accept_cross_paper: bool) -> Ci {
         let all: Vec<&Survival> = self
@@ -147,7 +191,7 @@ impl AuditResult {
             .iter()
             .flat_map(|t| t.judgements.iter().map(|j| &j.survival))
             .collect();
-        let code = |s: &Survival| engine::exit_code(s.verdict, s.basis, accept_cross_paper);
+        let code = |s: &Survival| survival::exit_code(s.verdict, s.basis, accept_cross_paper);
         let worst = all.iter().map(|s| code(s)).max_by_key(|c| match c {
             1 => 2,
             3 => 1,

@@ -43,7 +43,7 @@ pub fn stdout_failed(e: std::io::Error) -> ! {
     std::process::exit(2);
 }
 
-pub(crate) use crate::audit::{self as audits, AuditResult, engine::Thresholds, fit::FitCache};
+pub(crate) use crate::audit::{self as audits, AuditResult, Thresholds, fit::FitCache};
 pub(crate) use crate::cli::{
     AuditArgs, BenchArgs, CheckArgs, Cli, Command, DecomposeArgs, EntropyArgs, EvidenceArgs,
     FactorialArgs, FetchArgs, MergeArgs, PreregCommand, ReportArgs, SimulateArgs, SweepArgs,

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{answer_text, cell, pts, survival_text};
 use super::svg::{DrawError, err};
-use crate::audit::engine::{Attribution, Judgement, SurvivalVerdict};
+use crate::audit::judge::{Attribution, Judgement};
+use crate::audit::survival::SurvivalVerdict;
 use crate::audit::{AuditResult, Provenance};
 use crate::decompose::Share;
 

@@ -263,7 +263,7 @@ pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String>
 /// Waterfall of one reading of one target: base, then the steps the known arms identify (null,
 /// elicitation and reward design; or label-free and reward design without a random arm; or the
 /// total alone), ending at the target (accuracy in %). Imputed steps are drawn hatched-grey.
-pub fn waterfall(id: &str, target: &str, j: &crate::audit::engine::Judgement) -> Result<String> {
+pub fn waterfall(id: &str, target: &str, j: &crate::audit::judge::Judgement) -> Result<String> {
     use crate::decompose::Term;
     let base = j.arms["base"].0.mean * 100.0;
     let term = |t: Term| {
@@ -311,7 +311,7 @@ pub fn waterfall(id: &str, target: &str, j: &crate::audit::engine::Judgement) ->
         let title = format!(
             "{id} ({}{})",
             j.reading,
-            if j.three_way.verdict == crate::audit::engine::Attribution::Bounded {
+            if j.three_way.verdict == crate::audit::judge::Attribution::Bounded {
                 ", BOUNDED: point values are midpoints"
             } else {
                 ""

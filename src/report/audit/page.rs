@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::audit::engine::{EvidenceKind, Judgement, SurvivalVerdict};
+use crate::audit::judge::Judgement;
+use crate::audit::survival::{EvidenceKind, SurvivalVerdict};
 use crate::audit::{AuditResult, TargetResult};
 use crate::decompose::{Share, Term};
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::audit::engine::SurvivalVerdict;
+use crate::audit::survival::SurvivalVerdict;
 use crate::audit::{AuditResult, NullEvidence};
 use crate::decompose::{Share, Term};
 use crate::report::terminal;
@@ -277,8 +277,8 @@ pub fn summary(
 }
 
 /// The two-way answer for the claims table: its class with the draws' share, or why there is none.
-fn two_way_cell(j: &crate::audit::engine::Judgement) -> String {
-    use crate::audit::engine::Attribution;
+fn two_way_cell(j: &crate::audit::judge::Judgement) -> String {
+    use crate::audit::judge::Attribution;
     match j.two_way.verdict {
         Attribution::Undetermined => "not identified".into(),
         Attribution::Bounded => "model bounds".into(),
@@ -397,7 +397,7 @@ pub fn check_text(r: &AuditResult, accept_cross_paper: bool) -> String {
         },
         ci.exit_code
     );
-    if ci.basis == crate::audit::engine::SurvivalBasis::CrossPaper
+    if ci.basis == crate::audit::survival::SurvivalBasis::CrossPaper
         && ci.verdict == SurvivalVerdict::Survives
         && !accept_cross_paper
     {
@@ -415,7 +415,7 @@ pub fn check_text(r: &AuditResult, accept_cross_paper: bool) -> String {
                 j.reading,
                 survival_text(j),
                 match (&j.survival.naive, j.survival.basis) {
-                    (Some(n), crate::audit::engine::SurvivalBasis::InPaper) =>
+                    (Some(n), crate::audit::survival::SurvivalBasis::InPaper) =>
                         format!("Δ_naive = {} points", pts(n)),
                     _ => break_even_text(r, j),
                 }
@@ -426,10 +426,10 @@ pub fn check_text(r: &AuditResult, accept_cross_paper: bool) -> String {
                         m,
                         "    {} `{}` ({}){}: target − it = {} points, {}",
                         match e.kind {
-                            crate::audit::engine::EvidenceKind::InPaperRandom =>
+                            crate::audit::survival::EvidenceKind::InPaperRandom =>
                                 "in-paper random arm",
-                            crate::audit::engine::EvidenceKind::Control => "in-paper control",
-                            crate::audit::engine::EvidenceKind::CrossPaper => "cross-paper null",
+                            crate::audit::survival::EvidenceKind::Control => "in-paper control",
+                            crate::audit::survival::EvidenceKind::CrossPaper => "cross-paper null",
                         },
                         e.id,
                         e.arm,

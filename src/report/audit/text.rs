@@ -1,6 +1,9 @@
 //! The cells and phrases every audit view shares: terms, shares, answers, provenance.
 
-use crate::audit::engine::{Answer, Basis, Judgement, ShareValue, SurvivalBasis, SurvivalVerdict};
+use crate::audit::judge::{Answer, Judgement};
+use crate::audit::resolve::Basis;
+use crate::audit::survival::{SurvivalBasis, SurvivalVerdict};
+use crate::audit::terms::ShareValue;
 use crate::audit::{AuditResult, NullEvidence, Provenance, TargetResult};
 use crate::decompose::{Share, Term};
 use crate::stats::Estimate;
