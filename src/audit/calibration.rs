@@ -12,7 +12,7 @@ use super::descriptor::{ArmSpec, Descriptor, Role};
 use super::draw::{self, gain_se};
 use super::evidence::{Control, MeasuredNull, NullSet};
 use super::fit::{self, FitCache};
-use super::resolve::{base_draw, null_anchors, reported_anchors};
+use super::resolve::{base_draw, gain_range, null_anchors, reported_anchors};
 
 /// The nominal level of an imputed range: ±2 replicate standard errors around the consistent
 /// settings, read as a 95 % prediction once the measurement's own noise is added.
@@ -149,18 +149,7 @@ pub fn hidden_arms(
                 continue;
             }
             let s = unit.scale();
-            let gain_of = |p: &crate::printed::Printed| {
-                if unit.is_gain() {
-                    p.value * s
-                } else {
-                    p.value * s - base
-                }
-            };
-            let lo = readings.iter().map(gain_of).fold(f64::INFINITY, f64::min);
-            let hi = readings
-                .iter()
-                .map(gain_of)
-                .fold(f64::NEG_INFINITY, f64::max);
+            let (lo, hi) = gain_range(readings, *unit, base);
             let measured = 0.5 * (lo + hi);
             let arm_spread = spread.unwrap_or(0.0) * s;
             let se = gain_se(base + measured, base, n, arm_spread, base_spread);

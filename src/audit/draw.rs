@@ -170,7 +170,6 @@ impl Draw {
             Draw::Gain { value, .. } | Draw::GainOnly { value, .. } => base + value,
             Draw::GainRange { lo, hi } => base + 0.5 * (lo + hi),
             Draw::Given { point, .. } => *point,
-            Draw::SameAs(_) => unreachable!("resolved by the draw stage"),
             Draw::Transfer {
                 lender_base,
                 lender_arm,
@@ -179,6 +178,7 @@ impl Draw {
                 let lb = lender_base.point(0.0);
                 carry(base, lb, lender_arm.point(lb), *scale)
             }
+            Draw::SameAs(_) => unreachable!("resolved by the draw stage"),
         }
     }
 

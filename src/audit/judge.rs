@@ -239,22 +239,18 @@ pub fn judge(dec: Decomposed, nulls: &NullArms, thr: &Thresholds) -> Judgement {
 /// The three-way answer: UNDETERMINED without all four anchors, BOUNDED when an arm of the
 /// partition is imputed or the gate closes, else the modal class of the draws.
 fn three_way(dec: &Decomposed, thr: &Thresholds) -> Answer {
-    let Drawn {
-        known,
-        points,
-        draws,
-        ..
-    } = &dec.drawn;
-    let terms = &dec.terms;
-    let classes3: Vec<Attribution> = draws
+    let (d, terms) = (&dec.drawn, &dec.terms);
+    let classes3: Vec<Attribution> = d
+        .draws
         .iter()
-        .filter(|_| known.iter().all(|k| *k))
+        .filter(|_| d.known.iter().all(|k| *k))
         .map(|a| classify_three_way(|t| t.of(a), thr))
         .collect();
-    let point3 = known
+    let point3 = d
+        .known
         .iter()
         .all(|k| *k)
-        .then(|| classify_three_way(|t| t.of(&points), thr));
+        .then(|| classify_three_way(|t| t.of(&d.points), thr));
     match (point3, dec.gate) {
         (None, _) => not_a_class(
             Attribution::Undetermined,
@@ -263,11 +259,11 @@ fn three_way(dec: &Decomposed, thr: &Thresholds) -> Answer {
                 "the three-way partition needs the {} arm{}",
                 Anchor::ALL
                     .iter()
-                    .filter(|a| !known[**a as usize])
+                    .filter(|a| !d.known[**a as usize])
                     .map(|a| a.name())
                     .collect::<Vec<_>>()
                     .join(" and "),
-                if known.iter().filter(|k| !**k).count() > 1 { "s" } else { "" }
+                if d.known.iter().filter(|k| !**k).count() > 1 { "s" } else { "" }
             ),
         ),
         (Some(_), _) if terms.elicit.as_ref().is_some_and(|v| v.model_based) || terms.null.as_ref().is_some_and(|v| v.model_based) => not_a_class(
@@ -291,15 +287,10 @@ fn three_way(dec: &Decomposed, thr: &Thresholds) -> Answer {
 
 /// The seed's two-way answer (no random arm needed).
 fn two_way(dec: &Decomposed, thr: &Thresholds) -> Answer {
-    let Drawn {
-        known,
-        points,
-        draws,
-        ..
-    } = &dec.drawn;
-    let terms = &dec.terms;
-    let two_known = known[Anchor::Majority as usize];
-    let classes2: Vec<Attribution> = draws
+    let (d, terms) = (&dec.drawn, &dec.terms);
+    let two_known = d.known[Anchor::Majority as usize];
+    let classes2: Vec<Attribution> = d
+        .draws
         .iter()
         .filter(|_| two_known)
         .map(|a| classify_two_way(|t| t.of(a), thr))
@@ -317,7 +308,7 @@ fn two_way(dec: &Decomposed, thr: &Thresholds) -> Answer {
         ),
         Some(_) => modal(
             &classes2,
-            classify_two_way(|t| t.of(&points), thr),
+            classify_two_way(|t| t.of(&d.points), thr),
             thr,
             "the share above the dominance threshold, else MIXED; the class most bootstrap draws get (no random arm needed)".into(),
         ),

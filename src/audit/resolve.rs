@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::descriptor::{self, ArmDef, ArmSpec, Descriptor, Printed, Role, Transfer};
+use super::descriptor::{self, ArmDef, ArmSpec, Descriptor, Printed, Role, Transfer, Unit};
 use super::draw::{self, Draw};
 use super::evidence::{self, MeasuredNull, NullSet};
 use super::fit::{self, Anchor as FitAnchor, Fit, FitCache};
@@ -677,6 +677,25 @@ fn provenance_of(a: &ArmDef, all: &[Descriptor]) -> Provenance {
     }
 }
 
+/// The lowest and highest gain over `base` (accuracy units) among the readings of one printed
+/// arm: an accuracy less the base, or a printed gain as it is.
+pub(crate) fn gain_range(readings: &[Printed], unit: Unit, base: f64) -> (f64, f64) {
+    let s = unit.scale();
+    let gain_of = |p: &Printed| {
+        if unit.is_gain() {
+            p.value * s
+        } else {
+            p.value * s - base
+        }
+    };
+    let lo = readings.iter().map(gain_of).fold(f64::INFINITY, f64::min);
+    let hi = readings
+        .iter()
+        .map(gain_of)
+        .fold(f64::NEG_INFINITY, f64::max);
+    (lo, hi)
+}
+
 /// The model check's anchors of a reported descriptor: the reported single-printed gains of the
 /// arms the simulator can express (true, random, majority), each with its tolerance (two
 /// evaluations' sampling error, printed precision and [`fit::MODEL_TOLERANCE`]); `hide` leaves
@@ -702,18 +721,7 @@ pub(crate) fn reported_anchors(d: &Descriptor, hide: Option<Role>) -> Vec<FitAnc
             && !readings.is_empty()
         {
             let s = unit.scale();
-            let gain_of = |p: &Printed| {
-                if unit.is_gain() {
-                    p.value * s
-                } else {
-                    p.value * s - base_acc
-                }
-            };
-            let lo = readings.iter().map(gain_of).fold(f64::INFINITY, f64::min);
-            let hi = readings
-                .iter()
-                .map(gain_of)
-                .fold(f64::NEG_INFINITY, f64::max);
+            let (lo, hi) = gain_range(readings, *unit, base_acc);
             let gain = 0.5 * (lo + hi);
             let half = readings.iter().map(|p| p.half_width).fold(0.0, f64::max);
             let acc = base_acc + gain;

@@ -448,53 +448,75 @@ fn decide(judged: Survival, evidence: Vec<Evidence>) -> Survival {
     .into_iter()
     .find(|(v, k)| !with(*v, *k).is_empty());
     let Some((verdict, kind)) = pick else {
-        let controls = s
-            .evidence
-            .iter()
-            .filter(|e| e.kind == EvidenceKind::Control)
-            .count();
-        let open: Vec<String> = s
-            .evidence
-            .iter()
-            .filter(|e| e.verdict == SurvivalVerdict::Undetermined)
-            .map(|e| format!("`{}`: {}", e.id, e.reason))
-            .collect();
-        if !open.is_empty() {
-            s.reason = format!(
-                "{}; the evidence beside it is undetermined ({})",
-                s.reason,
-                open.join("; ")
-            );
-        } else if controls > 0 || !s.evidence.is_empty() {
-            s.reason = format!(
-                "{}; the claim beats the paper's own correctness-blind controls, which are not the null",
-                s.reason
-            );
-        } else {
-            s.reason = format!(
-                "{}, and no random-reward gain is measured for this model and benchmark elsewhere",
-                s.reason
-            );
-        }
+        s.reason = undecided_reason(&s);
         return s;
     };
     let deciding = with(verdict, kind);
-    s.verdict = verdict;
-    s.basis = match kind {
-        EvidenceKind::Control => SurvivalBasis::Control,
-        _ => SurvivalBasis::CrossPaper,
-    };
-    s.decided_by = deciding.iter().map(|e| e.id.clone()).collect();
-    s.decided_by.dedup();
+    let mut decided_by: Vec<String> = deciding.iter().map(|e| e.id.clone()).collect();
+    decided_by.dedup();
     // The deciding piece's P(target − null > 0): the lowest over its comparisons.
-    s.p_positive = deciding
+    let p_positive = deciding
         .iter()
         .flat_map(|e| e.comparisons.iter().map(|c| c.p_positive))
         .reduce(f64::min);
-    s.reason = match (verdict, kind) {
+    let reason = decided_reason(verdict, kind, &deciding, &decided_by);
+    Survival {
+        verdict,
+        basis: match kind {
+            EvidenceKind::Control => SurvivalBasis::Control,
+            _ => SurvivalBasis::CrossPaper,
+        },
+        decided_by,
+        p_positive,
+        reason,
+        ..s
+    }
+}
+
+/// The reason of an answer no piece of evidence decides: the chain's own reason, and what the
+/// evidence beside it says.
+fn undecided_reason(s: &Survival) -> String {
+    let controls = s
+        .evidence
+        .iter()
+        .filter(|e| e.kind == EvidenceKind::Control)
+        .count();
+    let open: Vec<String> = s
+        .evidence
+        .iter()
+        .filter(|e| e.verdict == SurvivalVerdict::Undetermined)
+        .map(|e| format!("`{}`: {}", e.id, e.reason))
+        .collect();
+    if !open.is_empty() {
+        format!(
+            "{}; the evidence beside it is undetermined ({})",
+            s.reason,
+            open.join("; ")
+        )
+    } else if controls > 0 || !s.evidence.is_empty() {
+        format!(
+            "{}; the claim beats the paper's own correctness-blind controls, which are not the null",
+            s.reason
+        )
+    } else {
+        format!(
+            "{}, and no random-reward gain is measured for this model and benchmark elsewhere",
+            s.reason
+        )
+    }
+}
+
+/// The reason of an answer the pieces `deciding` (of `kind`, giving `verdict`) decide.
+fn decided_reason(
+    verdict: SurvivalVerdict,
+    kind: EvidenceKind,
+    deciding: &[&Evidence],
+    decided_by: &[String],
+) -> String {
+    match (verdict, kind) {
         (SurvivalVerdict::Survives, _) => format!(
             "the paper ran no random arm; the claim exceeds every random-reward gain measured for this model and benchmark elsewhere ({}), under every transfer",
-            s.decided_by.join(", ")
+            decided_by.join(", ")
         ),
         (v, EvidenceKind::Control) => format!(
             "the paper ran no random arm, and against its own correctness-blind control {} ({}) the claim {}: it has not shown that its reward's information about correctness matters",
@@ -509,7 +531,7 @@ fn decide(judged: Survival, evidence: Vec<Evidence>) -> Survival {
         (v, _) => format!(
             "the paper ran no random arm; a random-reward gain measured for this model and benchmark in {} ({}) {}{}",
             deciding[0].paper,
-            s.decided_by.join(", "),
+            decided_by.join(", "),
             if v == SurvivalVerdict::Fails {
                 "is larger than the claimed gain"
             } else {
@@ -521,6 +543,5 @@ fn decide(judged: Survival, evidence: Vec<Evidence>) -> Survival {
                 ""
             }
         ),
-    };
-    s
+    }
 }
