@@ -254,6 +254,13 @@ impl AuditResult {
             .join(" ")
     }
 
+    /// Every reading of every target, in order.
+    pub fn readings(&self) -> impl Iterator<Item = (&TargetResult, &Judgement)> {
+        self.targets
+            .iter()
+            .flat_map(|t| t.judgements.iter().map(move |j| (t, j)))
+    }
+
     /// The measured nulls on this audit's benchmark (the rest are on other benchmarks).
     pub fn same_benchmark_nulls(&self) -> impl Iterator<Item = &NullEvidence> {
         self.null_evidence

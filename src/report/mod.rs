@@ -11,6 +11,21 @@ pub mod terminal;
 
 use crate::stats::Estimate;
 
+/// Writes a Markdown table: the header row of `head`, its rule, and one row per item of `rows`
+/// (each row's cells as given, already escaped).
+pub fn md_table<R: IntoIterator<Item = String>>(
+    m: &mut String,
+    head: &[&str],
+    rows: impl IntoIterator<Item = R>,
+) {
+    let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+    m.push_str(&line(head.iter().map(|h| h.to_string()).collect()));
+    m.push_str(&format!("|{}\n", "---|".repeat(head.len())));
+    for r in rows {
+        m.push_str(&line(r.into_iter().collect()));
+    }
+}
+
 /// `0.1234 [0.1200, 0.1300]`, or just the point when there is no interval.
 pub fn est(e: &Estimate, digits: usize) -> String {
     match (e.lo, e.hi) {

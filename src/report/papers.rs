@@ -145,27 +145,25 @@ impl Counts {
         for r in audits {
             c.values_consistent += r.consistency.consistent;
             c.values_inconsistent += r.consistency.inconsistent;
-            for t in &r.targets {
-                for j in &t.judgements {
-                    c.claims += 1;
-                    match j.survival.verdict {
-                        SurvivalVerdict::Survives => c.survives += 1,
-                        SurvivalVerdict::Fails => c.fails += 1,
-                        SurvivalVerdict::NotShown => c.not_shown += 1,
-                        SurvivalVerdict::Undetermined => c.undetermined += 1,
-                    }
-                    match j.three_way.verdict {
-                        Attribution::NullDominated => c.null += 1,
-                        Attribution::ElicitationDominated => c.elicitation += 1,
-                        Attribution::RewardDesignDominated => c.reward_design += 1,
-                        Attribution::Mixed => c.mixed += 1,
-                        _ => c.no_point += 1,
-                    }
-                    match j.two_way.verdict {
-                        Attribution::LabelFreeDominated => c.label_free += 1,
-                        Attribution::RewardDesignDominated => c.rd_two_way += 1,
-                        _ => {}
-                    }
+            for (_, j) in r.readings() {
+                c.claims += 1;
+                match j.survival.verdict {
+                    SurvivalVerdict::Survives => c.survives += 1,
+                    SurvivalVerdict::Fails => c.fails += 1,
+                    SurvivalVerdict::NotShown => c.not_shown += 1,
+                    SurvivalVerdict::Undetermined => c.undetermined += 1,
+                }
+                match j.three_way.verdict {
+                    Attribution::NullDominated => c.null += 1,
+                    Attribution::ElicitationDominated => c.elicitation += 1,
+                    Attribution::RewardDesignDominated => c.reward_design += 1,
+                    Attribution::Mixed => c.mixed += 1,
+                    _ => c.no_point += 1,
+                }
+                match j.two_way.verdict {
+                    Attribution::LabelFreeDominated => c.label_free += 1,
+                    Attribution::RewardDesignDominated => c.rd_two_way += 1,
+                    _ => {}
                 }
             }
         }
@@ -327,25 +325,25 @@ pub fn page(p: &Paper, figure: Option<&str>) -> String {
             m,
             "| descriptor | target | reading | Δ_total (points) | survival | Δ_naive (points) | three-way | two-way (seed's convention) |\n|---|---|---|---|---|---|---|---|"
         );
-        for r in &p.audits {
-            for t in &r.targets {
-                for j in &t.judgements {
-                    let total = j.terms.total.as_ref().map(|v| v.estimate);
-                    let _ = writeln!(
-                        m,
-                        "| [{}](../{}.md) | {} | {} | {} | {} | {} | {} | {} |",
-                        r.id,
-                        r.id,
-                        t.arm,
-                        cell(&j.reading),
-                        total.map_or("—".into(), |e| pts(&e)),
-                        survival_text(j),
-                        j.survival.naive.map_or("—".into(), |e| pts(&e)),
-                        answer_text(&j.three_way),
-                        answer_text(&j.two_way)
-                    );
-                }
-            }
+        for (r, t, j) in p
+            .audits
+            .iter()
+            .flat_map(|r| r.readings().map(move |(t, j)| (r, t, j)))
+        {
+            let total = j.terms.total.as_ref().map(|v| v.estimate);
+            let _ = writeln!(
+                m,
+                "| [{}](../{}.md) | {} | {} | {} | {} | {} | {} | {} |",
+                r.id,
+                r.id,
+                t.arm,
+                cell(&j.reading),
+                total.map_or("—".into(), |e| pts(&e)),
+                survival_text(j),
+                j.survival.naive.map_or("—".into(), |e| pts(&e)),
+                answer_text(&j.three_way),
+                answer_text(&j.two_way)
+            );
         }
         if let Some(f) = figure {
             let _ = writeln!(
@@ -449,18 +447,16 @@ fn identified(j: &Judgement, s: Share) -> Option<crate::stats::Estimate> {
 pub fn figure(p: &Paper) -> Result<Option<String>, DrawError> {
     let mut rows: Vec<FigureRow> = Vec::new();
     for r in &p.audits {
-        for t in &r.targets {
-            for j in &t.judgements {
-                let lf = identified(j, Share::LabelFreeOfTotal);
-                let null = identified(j, Share::NullOfTotal);
-                if lf.is_some() || null.is_some() {
-                    let reading = if j.reading == "as printed" {
-                        String::new()
-                    } else {
-                        format!(" ({})", j.reading)
-                    };
-                    rows.push((format!("{} · {}{reading}", r.id, t.arm), lf, null));
-                }
+        for (t, j) in r.readings() {
+            let lf = identified(j, Share::LabelFreeOfTotal);
+            let null = identified(j, Share::NullOfTotal);
+            if lf.is_some() || null.is_some() {
+                let reading = if j.reading == "as printed" {
+                    String::new()
+                } else {
+                    format!(" ({})", j.reading)
+                };
+                rows.push((format!("{} · {}{reading}", r.id, t.arm), lf, null));
             }
         }
     }

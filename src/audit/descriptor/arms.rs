@@ -325,13 +325,7 @@ pub(super) fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) 
             c.errors.push(e);
         }
         k => {
-            let i = arms
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| a.role == Role::Base)
-                .nth(1)
-                .map(|(i, _)| i)
-                .unwrap_or(0);
+            let i = second_of(arms, Role::Base);
             c.error(
                 nodes[i],
                 &format!("arms.{}.role", arms[i].name),
@@ -341,13 +335,7 @@ pub(super) fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) 
     }
     for r in [Role::Random, Role::Majority] {
         if count(r) > 1 {
-            let i = arms
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| a.role == r)
-                .nth(1)
-                .map(|(i, _)| i)
-                .unwrap_or(0);
+            let i = second_of(arms, r);
             c.error(
                 nodes[i],
                 &format!("arms.{}.role", arms[i].name),
@@ -355,4 +343,13 @@ pub(super) fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) 
             );
         }
     }
+}
+
+/// The index of the second arm of `role` (where a repeated anchor is reported), else 0.
+fn second_of(arms: &[ArmDef], role: Role) -> usize {
+    arms.iter()
+        .enumerate()
+        .filter(|(_, a)| a.role == role)
+        .nth(1)
+        .map_or(0, |(i, _)| i)
 }

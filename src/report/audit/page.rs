@@ -7,6 +7,7 @@ use crate::audit::judge::Judgement;
 use crate::audit::survival::{EvidenceKind, SurvivalVerdict};
 use crate::audit::{AuditResult, TargetResult};
 use crate::decompose::{Share, Term};
+use crate::report::md_table;
 
 use super::text::*;
 
@@ -279,26 +280,31 @@ pub fn report(r: &AuditResult) -> String {
         let _ = writeln!(m);
     }
     let _ = writeln!(m, "## The two answers\n\n{}\n", ci_sentence(r));
-    let _ = writeln!(
-        m,
-        "| target | reading | Δ_total (points) | survival | Δ_naive (points) | break-even null (points) | three-way attribution | two-way attribution (seed's convention) |\n|---|---|---|---|---|---|---|---|"
-    );
-    for t in &r.targets {
-        for j in &t.judgements {
-            let _ = writeln!(
-                m,
-                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
-                t.arm,
+    md_table(
+        &mut m,
+        &[
+            "target",
+            "reading",
+            "Δ_total (points)",
+            "survival",
+            "Δ_naive (points)",
+            "break-even null (points)",
+            "three-way attribution",
+            "two-way attribution (seed's convention)",
+        ],
+        r.readings().map(|(t, j)| {
+            [
+                format!("`{}`", t.arm),
                 cell(&j.reading),
                 term_text(j, Term::Total),
                 survival_text(j),
                 j.survival.naive.as_ref().map_or("—".into(), pts),
                 break_even_cell(j),
                 answer_text(&j.three_way),
-                answer_text(&j.two_way)
-            );
-        }
-    }
+                answer_text(&j.two_way),
+            ]
+        }),
+    );
     let _ = writeln!(m);
     if let Some(j) = r.targets.first().and_then(|t| t.judgements.first())
         && j.survival.verdict == SurvivalVerdict::Undetermined
@@ -350,26 +356,32 @@ pub fn report(r: &AuditResult) -> String {
         );
     }
     if r.targets.len() > 1 {
-        let _ = writeln!(
-            m,
-            "## The targets compared\n\n| target | reading | Δ_total | Δ_rd (target − majority) | rd share | survival | three-way | two-way |\n|---|---|---|---|---|---|---|---|"
-        );
-        for t in &r.targets {
-            for j in &t.judgements {
-                let _ = writeln!(
-                    m,
-                    "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
-                    t.arm,
+        let _ = writeln!(m, "## The targets compared\n");
+        md_table(
+            &mut m,
+            &[
+                "target",
+                "reading",
+                "Δ_total",
+                "Δ_rd (target − majority)",
+                "rd share",
+                "survival",
+                "three-way",
+                "two-way",
+            ],
+            r.readings().map(|(t, j)| {
+                [
+                    format!("`{}`", t.arm),
                     cell(&j.reading),
                     term_text(j, Term::Total),
                     term_text(j, Term::Rd),
                     share_text(j, Share::RdOfTotal, false),
                     survival_text(j),
                     answer_text(&j.three_way),
-                    answer_text(&j.two_way)
-                );
-            }
-        }
+                    answer_text(&j.two_way),
+                ]
+            }),
+        );
         let _ = writeln!(m);
     }
     let _ = writeln!(m, "## Random-reward gains measured for {}\n", r.model);
