@@ -269,6 +269,14 @@ impl AuditResult {
     }
 }
 
+/// Every reading of every target of every audit of `rs`, in order.
+pub fn readings_of<'a>(
+    rs: impl IntoIterator<Item = &'a AuditResult>,
+) -> impl Iterator<Item = (&'a AuditResult, &'a TargetResult, &'a Judgement)> {
+    rs.into_iter()
+        .flat_map(|r| r.readings().map(move |(t, j)| (r, t, j)))
+}
+
 /// `check`'s answer over every target and reading: exit 1 if any reading's evidence says FAILS or
 /// NOT_SHOWN, else 3 if any is UNDETERMINED or survives on cross-paper evidence only (0 for the
 /// latter with `accept_cross_paper`), else 0 — never 0 without evidence the answer names.

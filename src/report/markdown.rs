@@ -265,22 +265,8 @@ pub fn factorial(r: &crate::factorial::FactorialResult, regenerate: &str, figure
     let _ = writeln!(m, "\n## Effects\n");
     super::md_table(
         &mut m,
-        &[
-            "effect",
-            "coefficient [95% t CI]",
-            "difference of means",
-            "t",
-            "p (two-sided)",
-        ],
-        a.effects.iter().map(|e| {
-            [
-                e.name.clone(),
-                est(&e.coefficient, 4),
-                format!("{:.4}", e.difference_of_means),
-                format!("{:.2}", e.t),
-                format!("{:.2e}", e.p_two_sided),
-            ]
-        }),
+        &super::EFFECT_COLUMNS,
+        a.effects.iter().map(super::effect_cells),
     );
     let ratio = a
         .interaction_ratio
@@ -293,29 +279,12 @@ pub fn factorial(r: &crate::factorial::FactorialResult, regenerate: &str, figure
     let _ = writeln!(m, "## Hypotheses (reported whatever the outcome)\n");
     super::md_table(
         &mut m,
-        &[
-            "id",
-            "effect",
-            "claim",
-            "estimate",
-            "p",
-            "adjusted p",
-            "α",
-            "verdict",
-            "test",
-        ],
+        &[&["id"][..], &super::HYPOTHESIS_COLUMNS, &["test"]].concat(),
         a.hypotheses.iter().map(|h| {
-            [
-                h.id.clone(),
-                h.effect.clone(),
-                h.comparison.clone(),
-                h.estimate.map_or("undefined".into(), |v| format!("{v:.4}")),
-                format!("{:.2e}", h.p_value),
-                format!("{:.2e}", h.adjusted_p),
-                h.alpha.to_string(),
-                format!("**{}**", h.verdict),
-                h.test.to_string(),
-            ]
+            let mut cells = super::hypothesis_cells(h);
+            cells[7] = format!("**{}**", cells[7]);
+            cells.push(h.test.to_string());
+            cells
         }),
     );
     let _ = writeln!(m, "\n![Interaction plot]({figure})\n");

@@ -325,11 +325,7 @@ pub fn page(p: &Paper, figure: Option<&str>) -> String {
             m,
             "| descriptor | target | reading | Δ_total (points) | survival | Δ_naive (points) | three-way | two-way (seed's convention) |\n|---|---|---|---|---|---|---|---|"
         );
-        for (r, t, j) in p
-            .audits
-            .iter()
-            .flat_map(|r| r.readings().map(move |(t, j)| (r, t, j)))
-        {
+        for (r, t, j) in crate::audit::readings_of(p.audits.iter().copied()) {
             let total = j.terms.total.as_ref().map(|v| v.estimate);
             let _ = writeln!(
                 m,

@@ -293,16 +293,9 @@ pub fn report(r: &AuditResult) -> String {
             "two-way attribution (seed's convention)",
         ],
         r.readings().map(|(t, j)| {
-            [
-                format!("`{}`", t.arm),
-                cell(&j.reading),
-                term_text(j, Term::Total),
-                survival_text(j),
-                j.survival.naive.as_ref().map_or("—".into(), pts),
-                break_even_cell(j),
-                answer_text(&j.three_way),
-                answer_text(&j.two_way),
-            ]
+            [format!("`{}`", t.arm), cell(&j.reading)]
+                .into_iter()
+                .chain(answer_cells(j))
         }),
     );
     let _ = writeln!(m);

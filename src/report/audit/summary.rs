@@ -238,11 +238,7 @@ pub fn summary(
             m,
             "| audit | target | reading | Δ_total | survival | Δ_naive | break-even null | null share | elicitation share | rd share | three-way | label-free share | two-way | model check |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
-        for (r, t, j) in p
-            .audits
-            .iter()
-            .flat_map(|r| r.readings().map(move |(t, j)| (r, t, j)))
-        {
+        for (r, t, j) in crate::audit::readings_of(p.audits.iter().copied()) {
             let b3 = j.gate == Some(crate::gate::Decision::Bounded);
             let sh = |s: Share, b: bool| share_text(j, s, b);
             let _ = writeln!(
@@ -454,19 +450,10 @@ pub fn terminal_summary(results: &[AuditResult]) -> String {
     for r in results {
         for tr in &r.targets {
             for j in &tr.judgements {
-                t.add_row(vec![
-                    r.id.clone(),
-                    tr.arm.clone(),
-                    j.reading.clone(),
-                    term_text(j, Term::Total),
-                    survival_text(j),
-                    j.survival.naive.as_ref().map_or("—".into(), pts),
-                    break_even_cell(j),
-                    answer_text(&j.three_way),
-                    answer_text(&j.two_way),
-                    r.provenance_codes(),
-                    model_check_cell(r),
-                ]);
+                let mut row = vec![r.id.clone(), tr.arm.clone(), j.reading.clone()];
+                row.extend(answer_cells(j));
+                row.extend([r.provenance_codes(), model_check_cell(r)]);
+                t.add_row(row);
             }
         }
     }
