@@ -215,9 +215,19 @@ pub(crate) fn ci_sentence(r: &AuditResult) -> String {
     )
 }
 
-/// The report of one audit.
+/// The report of one audit, section by section.
 pub fn report(r: &AuditResult) -> String {
     let mut m = String::new();
+    header_md(&mut m, r);
+    answers_md(&mut m, r);
+    decomposition_md(&mut m, r);
+    nulls_md(&mut m, r);
+    rules_md(&mut m, r);
+    m
+}
+
+/// The page's head: version line, paper, claim, setting, noise model, training, warnings.
+fn header_md(m: &mut String, r: &AuditResult) {
     let _ = writeln!(m, "# Audit: {}\n", r.id);
     let _ = writeln!(
         m,
@@ -279,9 +289,13 @@ pub fn report(r: &AuditResult) -> String {
         }
         let _ = writeln!(m);
     }
+}
+
+/// The two answers of every reading, the arms with their provenance, the consistency check and the model check.
+fn answers_md(m: &mut String, r: &AuditResult) {
     let _ = writeln!(m, "## The two answers\n\n{}\n", ci_sentence(r));
     md_table(
-        &mut m,
+        m,
         &[
             "target",
             "reading",
@@ -321,10 +335,14 @@ pub fn report(r: &AuditResult) -> String {
             cell(&src)
         );
     }
-    super::consistency::consistency_md(&mut m, r);
+    super::consistency::consistency_md(m, r);
     if let Some(f) = &r.fit {
-        model_check_md(&mut m, f);
+        model_check_md(m, f);
     }
+}
+
+/// Each target's readings in full with its waterfall, and the targets side by side.
+fn decomposition_md(m: &mut String, r: &AuditResult) {
     let _ = writeln!(m, "\n## Decomposition\n");
     for t in &r.targets {
         let _ = writeln!(
@@ -339,7 +357,7 @@ pub fn report(r: &AuditResult) -> String {
             }
         );
         for j in &t.judgements {
-            judgement_md(&mut m, r, t, j);
+            judgement_md(m, r, t, j);
         }
         let _ = writeln!(
             m,
@@ -351,7 +369,7 @@ pub fn report(r: &AuditResult) -> String {
     if r.targets.len() > 1 {
         let _ = writeln!(m, "## The targets compared\n");
         md_table(
-            &mut m,
+            m,
             &[
                 "target",
                 "reading",
@@ -377,6 +395,10 @@ pub fn report(r: &AuditResult) -> String {
         );
         let _ = writeln!(m);
     }
+}
+
+/// Every random-reward gain measured for this model elsewhere in the corpus.
+fn nulls_md(m: &mut String, r: &AuditResult) {
     let _ = writeln!(m, "## Random-reward gains measured for {}\n", r.model);
     if r.null_evidence.is_empty() {
         let _ = writeln!(
@@ -410,6 +432,10 @@ pub fn report(r: &AuditResult) -> String {
         }
         let _ = writeln!(m);
     }
+}
+
+/// The rules and thresholds, the descriptor's notes and how to read the page.
+fn rules_md(m: &mut String, r: &AuditResult) {
     let _ = writeln!(m, "## Rules and thresholds\n");
     let th = &r.thresholds;
     let _ = writeln!(
@@ -464,7 +490,6 @@ pub fn report(r: &AuditResult) -> String {
          minus random\" comparison is Δ_naive = Δ_elicit + Δ_rd. Survival asks whether Δ_naive is above 0; attribution \
          asks which term carries Δ_total. Numbers are in percentage points of accuracy."
     );
-    m
 }
 
 /// The model check: the fitted class, the consistent settings, each reported arm's residual, and
