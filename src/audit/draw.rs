@@ -190,7 +190,7 @@ impl Draw {
             Draw::Direct { spread, n, .. } | Draw::Gain { spread, n, .. } => {
                 n.is_some() || *spread > 0.0
             }
-            Draw::GainOnly { n, .. } => n.is_some(),
+            Draw::GainOnly { n, spread, .. } => n.is_some() || *spread > 0.0,
             Draw::GainRange { .. } => false,
             Draw::Given { .. } => true,
             Draw::SameAs(_) => true,
@@ -331,15 +331,19 @@ pub fn printed_draw(
 /// The target paired with one null or control arm: `thr.draws` seeded draws of base, arm and
 /// target, each printed number with its own noise, the target from its lower confidence
 /// distribution and the base and arm from their upper ones ([`Tail`]), so a survival is shown
-/// only as an exact test would show it.
+/// only as an exact test would show it; and as many mirrored draws (the target from its upper
+/// distribution, the base and arm from their lower ones), so a failure is shown only as an exact
+/// test of the other side would show it. Equal printed numbers are then neither.
 #[derive(Clone, Debug)]
 pub struct Paired {
     /// The scale a cross-paper gain was carried on (`None` for an in-paper arm).
     pub transfer: Option<Transfer>,
     /// The point values of base, arm and target.
     pub points: [f64; 3],
-    /// One [base, arm, target] per draw.
+    /// One [base, arm, target] per draw, for the target's lower bound.
     pub draws: Vec<[f64; 3]>,
+    /// One [base, arm, target] per mirrored draw, for the target's upper bound.
+    pub mirrored: Vec<[f64; 3]>,
     /// Whether the sampling noise of the target and of the arm is known.
     pub noise_known: bool,
 }
@@ -361,26 +365,33 @@ pub fn pair(
     thr: &Thresholds,
     seed: &Seed,
 ) -> Paired {
-    let mut r = rng::stream(seed, 0);
     let bp = base.point(0.0);
     let (tp, np) = (target.point(bp), null.point(bp));
-    let mut draws = Vec::with_capacity(thr.draws);
-    for i in 0..thr.draws {
-        let b = base
-            .sample(0.0, bp, i, false, thr.seed_sd, Tail::High, &mut r)
-            .clamp(0.0, 1.0);
-        let t = target
-            .sample(b, bp, i, true, thr.seed_sd, Tail::Low, &mut r)
-            .clamp(0.0, 1.0);
-        let z = null
-            .sample(b, bp, i, true, thr.seed_sd, Tail::High, &mut r)
-            .clamp(0.0, 1.0);
-        draws.push([b, z, t]);
-    }
+    // Stream 0 gives the draws for the target's lower bound (base and arm high), stream 1 the
+    // mirrored ones (the other tails).
+    let side = |stream: u64, t_tail: Tail| {
+        let mut r = rng::stream(seed, stream);
+        let o_tail = t_tail.flip();
+        (0..thr.draws)
+            .map(|i| {
+                let b = base
+                    .sample(0.0, bp, i, false, thr.seed_sd, o_tail, &mut r)
+                    .clamp(0.0, 1.0);
+                let t = target
+                    .sample(b, bp, i, true, thr.seed_sd, t_tail, &mut r)
+                    .clamp(0.0, 1.0);
+                let z = null
+                    .sample(b, bp, i, true, thr.seed_sd, o_tail, &mut r)
+                    .clamp(0.0, 1.0);
+                [b, z, t]
+            })
+            .collect::<Vec<_>>()
+    };
     Paired {
         transfer,
         points: [bp, np, tp],
-        draws,
+        draws: side(0, Tail::Low),
+        mirrored: side(1, Tail::High),
         noise_known: target.noise_known() && null.noise_known(),
     }
 }
@@ -447,8 +458,9 @@ pub struct Drawn {
     /// The target against the chain's own random arm, drawn where that arm may decide survival:
     /// the paper's or the simulator's, identified, with its and the target's noise known.
     pub in_paper: Option<Paired>,
-    /// The target against each of the paper's correctness-blind controls ([`NullArms`] order).
-    pub controls: Vec<Paired>,
+    /// The target against each of the paper's correctness-blind controls ([`NullArms`] order);
+    /// `None` for the control that is the target itself.
+    pub controls: Vec<Option<Paired>>,
     /// The target against each measured null, on each transfer scale that applies.
     pub cross: Vec<Vec<Paired>>,
 }
@@ -460,8 +472,11 @@ pub fn target(t: Target<Reading>, nulls: &NullArms, thr: &Thresholds) -> Target<
         seed_sd: thr.sensitivity_sd,
         ..*thr
     };
+    let name = t.arm.clone();
     let all = |rs: Vec<Reading>, thr: &Thresholds| -> Vec<Drawn> {
-        rs.into_iter().map(|r| reading(r, nulls, thr)).collect()
+        rs.into_iter()
+            .map(|r| reading(r, &name, nulls, thr))
+            .collect()
     };
     Target {
         arm: t.arm,
@@ -484,11 +499,11 @@ fn own(chain: &Chain, k: Anchor) -> Option<&Draw> {
 /// Draws one reading: the shared anchors from `reading.shared`, the target from
 /// `reading.target`, so every target of a descriptor sees the same draws of its base, random and
 /// majority arms; then the survival pairings, each from its own seed.
-pub fn reading(reading: Reading, nulls: &NullArms, thr: &Thresholds) -> Drawn {
+pub fn reading(reading: Reading, target_arm: &str, nulls: &NullArms, thr: &Thresholds) -> Drawn {
     let chain = &reading.chain;
     let known: [bool; 4] = std::array::from_fn(|k| chain[k].is_some());
     let basis: [Option<Basis>; 4] = std::array::from_fn(|k| chain[k].as_ref().map(|c| c.1));
-    let (points, draws) = bootstrap(chain, thr, &reading.shared, &reading.target);
+    let (points, draws) = bootstrap(chain, thr);
     let noise_of = |k: Anchor| own(chain, k).is_some_and(Draw::noise_known);
     let noise_known = noise_of(Anchor::Random) && noise_of(Anchor::Target);
     let identified = |k: Anchor| basis[k as usize].is_some_and(Basis::identified);
@@ -518,7 +533,11 @@ pub fn reading(reading: Reading, nulls: &NullArms, thr: &Thresholds) -> Drawn {
         )
     };
     let (controls, cross) = if nulls.ladder {
-        let controls = nulls.controls.iter().map(|c| with(&c.draw, None)).collect();
+        let controls = nulls
+            .controls
+            .iter()
+            .map(|c| (c.name != target_arm).then(|| with(&c.draw, None)))
+            .collect();
         let cross = nulls
             .cross
             .iter()
@@ -546,17 +565,24 @@ pub fn reading(reading: Reading, nulls: &NullArms, thr: &Thresholds) -> Drawn {
     }
 }
 
-/// The point accuracies and `thr.draws` draws of a chain's four anchors. An accuracy lies in
-/// [0, 1]: a draw past either end (a printed 100 plus its rounding, a seed spread) is held at
-/// the end.
-fn bootstrap(
-    chain: &Chain,
-    thr: &Thresholds,
-    shared: &Seed,
-    target: &Seed,
-) -> ([f64; 4], Vec<[f64; 4]>) {
-    let mut r = rng::stream(shared, 0);
-    let mut rt = rng::stream(target, 0);
+/// The seed of one anchor's draws: from that anchor's own draw rule and place in the chain
+/// only, so the draws of the base and the target (and Δ_total) never move with the random or
+/// majority arm beside them (an imputed arm moves with the measured nulls, a borrowed one with
+/// its lender), and every target of a descriptor sees the same draws of the shared anchors.
+fn anchor_seed(chain: &Chain, k: usize) -> Seed {
+    derive_seed(&[
+        b"rlvr-audit/audit/anchor/v1",
+        &[k as u8],
+        format!("{:?}", chain[k]).as_bytes(),
+    ])
+}
+
+/// The point accuracies and `thr.draws` draws of a chain's four anchors, each anchor from its
+/// own stream ([`anchor_seed`]). An accuracy lies in [0, 1]: a draw past either end (a printed
+/// 100 plus its rounding, a seed spread) is held at the end.
+fn bootstrap(chain: &Chain, thr: &Thresholds) -> ([f64; 4], Vec<[f64; 4]>) {
+    let mut streams: [rng::SimRng; 4] =
+        std::array::from_fn(|k| rng::stream(&anchor_seed(chain, k), 0));
     let base_point = chain[0].as_ref().map_or(0.0, |(d, _)| d.point(0.0));
     let mut points = [f64::NAN; 4];
     for k in 0..4 {
@@ -571,12 +597,20 @@ fn bootstrap(
             let b = chain[0]
                 .as_ref()
                 .map_or(0.0, |(d, _)| {
-                    d.sample(0.0, base_point, i, false, thr.seed_sd, Tail::Centre, &mut r)
+                    d.sample(
+                        0.0,
+                        base_point,
+                        i,
+                        false,
+                        thr.seed_sd,
+                        Tail::Centre,
+                        &mut streams[0],
+                    )
                 })
                 .clamp(0.0, 1.0);
             let mut a = [b, f64::NAN, f64::NAN, f64::NAN];
             for k in 1..4 {
-                let stream = if k == 3 { &mut rt } else { &mut r };
+                let stream = &mut streams[k];
                 a[k] = match &chain[k] {
                     Some((Draw::SameAs(j), _)) => a[*j],
                     Some((d, _)) => d

@@ -333,12 +333,36 @@ impl NullSet {
         aliases: &str,
     ) -> Result<NullSet, LoadError> {
         let a: AliasFile = yaml::parse(aliases_path, aliases)?;
-        for g in a.models.iter().chain(&a.benchmarks) {
-            if g.is_empty() || g.iter().any(|n| match_key(n).is_empty()) {
-                return Err(LoadError::new(
-                    aliases_path,
-                    "an alias group is empty or holds a name with no letter or digit",
-                ));
+        for (field, groups) in [("models", &a.models), ("benchmarks", &a.benchmarks)] {
+            // A name in two groups would join them silently (or not, by order): refused.
+            let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+            for (i, g) in groups.iter().enumerate() {
+                if g.is_empty() || g.iter().any(|n| match_key(n).is_empty()) {
+                    return Err(LoadError::new(
+                        aliases_path,
+                        format!(
+                            "field `{field}[{i}]`: an alias group is empty or holds a name with no letter or digit"
+                        ),
+                    ));
+                }
+                for n in g {
+                    match seen.insert(match_key(n), i) {
+                        Some(j) if j != i => {
+                            return Err(LoadError::new(
+                                aliases_path,
+                                format!(
+                                    "field `{field}[{i}]`: `{n}` is also in group {j}; a name belongs to one group (merge the two groups if they name one {})",
+                                    if field == "models" {
+                                        "model"
+                                    } else {
+                                        "benchmark"
+                                    }
+                                ),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
             }
         }
         let f: NullFile = yaml::parse(nulls_path, nulls)?;
@@ -371,6 +395,24 @@ impl NullSet {
             if !ids.insert(r.id.clone()) {
                 return Err(at("id", format!("`{}` is listed twice", r.id)));
             }
+            if match_key(&r.model).is_empty() {
+                return Err(at(
+                    "model",
+                    "must name the model (a letter or digit)".into(),
+                ));
+            }
+            if match_key(&r.benchmark.name).is_empty() {
+                return Err(at(
+                    "benchmark.name",
+                    "must name the benchmark (a letter or digit)".into(),
+                ));
+            }
+            if !["text", "table", "figure"].contains(&r.source.read_from.as_str()) {
+                return Err(at(
+                    "source.read_from",
+                    format!("`{}` is not one of text, table, figure", r.source.read_from),
+                ));
+            }
             if r.benchmark.n.is_some_and(|n| n == 0 || n > MAX_N) {
                 return Err(at("benchmark.n", format!("must be from 1 to {MAX_N}")));
             }
@@ -386,6 +428,13 @@ impl NullSet {
                     )
                 })?
             };
+            if metric == super::descriptor::Metric::Exact {
+                return Err(at(
+                    "benchmark.metric",
+                    "`exact` is for simulated audits only: a measured arm has sampling noise"
+                        .into(),
+                ));
+            }
             let metric_text = if r.benchmark.metric == "avg@k" {
                 "avg@k (k not stated)".to_string()
             } else {
@@ -415,9 +464,15 @@ impl NullSet {
                 ));
             }
             if let Some(s) = r.spread
-                && !(s.is_finite() && s >= 0.0)
+                && !(s.is_finite() && (0.0..=0.5).contains(&(s * r.unit.scale())))
             {
-                return Err(at("spread", "must be a finite number ≥ 0".into()));
+                return Err(at(
+                    "spread",
+                    format!(
+                        "{s} is not a seed standard deviation of an accuracy (0 to {} in this unit)",
+                        0.5 / r.unit.scale()
+                    ),
+                ));
             }
             let in_range = |v: f64| (0.0..=1.0).contains(&v);
             let bacc = base.as_ref().map(|(b, u)| b.value * u.scale());
@@ -483,6 +538,24 @@ impl NullSet {
                 benchmarks: a.benchmarks,
             },
         })
+    }
+
+    /// Refuses an entry whose id is a loaded descriptor's (`nulls` the file it was read from): the
+    /// two would be one source of evidence under one name, and the claim's own would be dropped.
+    pub fn check_ids(&self, nulls: &Path, ds: &[Descriptor]) -> Result<(), LoadError> {
+        for (i, m) in self.listed.iter().enumerate() {
+            if let Some(d) = ds.iter().find(|d| d.id == m.id) {
+                return Err(LoadError::new(
+                    nulls,
+                    format!(
+                        "field `nulls[{i}].id`: `{}` is also the id of the descriptor {}; ids are unique across descriptors and measured nulls",
+                        m.id,
+                        d.path.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Every measured arm: the descriptors' and the file's.

@@ -104,6 +104,6 @@ pub fn judge_chain(
         shared: *shared,
         target: *target,
     };
-    let drawn = draw::reading(r, &nulls, thr);
+    let drawn = draw::reading(r, "", &nulls, thr);
     judge::judge(terms::decompose(drawn, thr), &nulls, thr)
 }

@@ -85,6 +85,8 @@ pub struct NullArms {
 /// One reading of a paper's own correctness-blind control.
 #[derive(Clone, Debug)]
 pub struct ControlArm {
+    /// The arm's name in the descriptor (a target that is this control is not compared with it).
+    pub name: String,
     /// "label (role)".
     pub arm: String,
     pub reading: String,
@@ -398,6 +400,7 @@ fn controls(d: &Descriptor, all: &[Descriptor]) -> Vec<ControlArm> {
             let opts = options_of(a, d, all, None);
             let single = opts.len() == 1;
             opts.into_iter().map(move |(label, draw, _)| ControlArm {
+                name: a.name.clone(),
                 arm: format!("{} ({})", a.label, a.role),
                 reading: if single { "as printed".into() } else { label },
                 draw,

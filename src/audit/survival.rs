@@ -109,6 +109,8 @@ pub struct Comparison {
     pub p_positive: f64,
     /// P(target − base > 0) over the same draws: SURVIVES also needs the gain itself shown.
     pub p_gain: f64,
+    /// Whether the sampling noise of the target and of the arm is known.
+    pub noise_known: bool,
     pub verdict: SurvivalVerdict,
 }
 
@@ -185,27 +187,37 @@ pub struct SeedSensitivity {
     pub basis: SurvivalBasis,
 }
 
-/// Compares the target with one null or control arm (METHOD §7): the interval of target − arm
-/// over the pairing's draws, and the word of [`survival_word`] — UNDETERMINED when the sampling
-/// noise of the target or of the arm is unknown.
+/// Compares the target with one null or control arm (METHOD §7): the interval of target − arm,
+/// its lower end over the pairing's draws and its upper end over the mirrored ones (each end
+/// as an exact one-sided test would put it), and the word of [`survival_word`]. When the
+/// sampling noise of the target or of the arm is unknown nothing is shown either way: NOT_SHOWN
+/// when the target's printed value does not exceed the arm's, UNDETERMINED otherwise.
 pub fn compare(p: &Paired) -> Comparison {
     let [bp, np, tp] = p.points;
+    let over = |draws: &[[f64; 3]], point: f64, f: &dyn Fn(&[f64; 3]) -> f64| {
+        percentile_interval(point, draws.iter().map(|a| Some(f(a))), 0.025)
+    };
     let interval = |point: f64, f: &dyn Fn(&[f64; 3]) -> f64| {
-        percentile_interval(point, p.draws.iter().map(|a| Some(f(a))), 0.025)
+        let low = over(&p.draws, point, f);
+        let high = over(&p.mirrored, point, f);
+        Estimate { hi: high.hi, ..low }
     };
     let delta = interval(tp - np, &|a| a[2] - a[1]);
-    let total = interval(tp - bp, &|a| a[2] - a[0]);
+    let total = over(&p.draws, tp - bp, &|a| a[2] - a[0]);
     let share = |f: &dyn Fn(&[f64; 3]) -> bool| {
         p.draws.iter().filter(|a| f(a)).count() as f64 / p.draws.len().max(1) as f64
     };
     Comparison {
         transfer: p.transfer,
-        null_gain: interval(np - bp, &|a| a[1] - a[0]),
+        null_gain: over(&p.draws, np - bp, &|a| a[1] - a[0]),
         delta,
         p_positive: share(&|a| a[2] - a[1] > 0.0),
         p_gain: share(&|a| a[2] - a[0] > 0.0),
+        noise_known: p.noise_known,
         verdict: if p.noise_known {
             survival_word(&delta, &total)
+        } else if tp <= np {
+            SurvivalVerdict::NotShown
         } else {
             SurvivalVerdict::Undetermined
         },
@@ -260,11 +272,17 @@ pub fn in_paper(dec: &Decomposed) -> Survival {
                 reason: match verdict {
                     SurvivalVerdict::Survives => "the 95 % interval of Δ_naive = target − random lies above 0".into(),
                     SurvivalVerdict::Fails => "the 95 % interval of Δ_naive = target − random lies below 0: the claimed gain is smaller than the null".into(),
-                    _ if c.delta.lo.is_some_and(|lo| lo > 0.0) => "Δ_naive lies above 0, but the claimed gain itself is not shown: the 95 % interval of Δ_total = target − base reaches 0".into(),
+                    _ if c.delta.lo.is_some_and(|lo| lo > 0.0) => "Δ_naive lies above 0, but the claimed gain itself is not shown: the lower 2.5 % bound of Δ_total = target − base, drawn as an exact test would (the target's lower and the base's upper confidence distributions), reaches 0".into(),
                     _ => "the 95 % interval of Δ_naive = target − random reaches 0".into(),
                 },
             }
         }
+        (Some(v), _) if !v.model_based && in_paper && v.estimate.mean <= 0.0 => Survival {
+            verdict: SurvivalVerdict::NotShown,
+            basis: SurvivalBasis::InPaper,
+            reason: "the paper's random arm is reported without a benchmark size or seed spreads, so the sampling noise of Δ_naive is unknown, but the target's printed value does not exceed the random arm's: nothing is shown".into(),
+            ..undetermined(Some(v.estimate), None, "")
+        },
         (Some(v), _) if !v.model_based && in_paper => undetermined(
             Some(v.estimate),
             None,
@@ -312,6 +330,7 @@ pub fn ladder(
                 delta: naive,
                 p_positive: judged.p_positive.unwrap_or(f64::NAN),
                 p_gain: judged.p_gain.unwrap_or(f64::NAN),
+                noise_known: judged.p_positive.is_some(),
                 verdict: judged.verdict,
             }],
         ));
@@ -323,6 +342,7 @@ pub fn ladder(
         }
     }
     for (c, paired) in nulls.controls.iter().zip(&drawn.controls) {
+        let Some(paired) = paired else { continue };
         ev.push(piece(
             EvidenceKind::Control,
             &nulls.id,
@@ -366,6 +386,9 @@ fn word_reason(c: &Comparison) -> &'static str {
     match c.verdict {
         SurvivalVerdict::Survives => "target − arm lies above 0",
         SurvivalVerdict::Fails => "target − arm lies wholly below 0: the claimed gain is smaller",
+        SurvivalVerdict::NotShown if !c.noise_known => {
+            "the sampling noise of the target or the arm is unknown (no benchmark size or spread), and the target's printed value does not exceed the arm's"
+        }
         SurvivalVerdict::NotShown => "the interval of target − arm reaches 0",
         SurvivalVerdict::Undetermined => {
             "the sampling noise of the target or the arm is unknown (no benchmark size or spread)"

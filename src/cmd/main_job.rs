@@ -73,7 +73,7 @@ fn report_all(a: ReportArgs) -> Result<()> {
             note!(a.json, "wrote {}", a.fit_cache.display());
         }
         let thr = thresholds(&a.evidence);
-        let evidence: Vec<audits::NullEvidence> = load_nulls(&a.evidence)?
+        let evidence: Vec<audits::NullEvidence> = load_nulls(&a.evidence, &descriptors)?
             .all(&descriptors)
             .iter()
             .map(|m| audits::NullEvidence::of(m, &thr))
@@ -129,7 +129,7 @@ fn write_calibration(
     a: &ReportArgs,
 ) -> Result<()> {
     use audits::calibration::{Rule, hidden_arms, lent_claims};
-    let nulls = load_nulls(&a.evidence)?;
+    let nulls = load_nulls(&a.evidence, descriptors)?;
     let thr = thresholds(&a.evidence);
     let own = hidden_arms(descriptors, &nulls, &thr, fits, Rule::OwnArms);
     let anchored = hidden_arms(descriptors, &nulls, &thr, fits, Rule::MeasuredNulls);
