@@ -12,6 +12,12 @@ use crate::report::md_table;
 use super::text::*;
 
 pub(crate) fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement) {
+    reading_tables_md(m, j);
+    reading_answers_md(m, r, t, j);
+}
+
+/// A reading's arms, terms and shares, as tables.
+fn reading_tables_md(m: &mut String, j: &Judgement) {
     let _ = writeln!(m, "#### Reading: {}\n", j.reading);
     let _ = writeln!(
         m,
@@ -64,6 +70,11 @@ pub(crate) fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j:
         );
     }
     let _ = writeln!(m);
+}
+
+/// A reading's answers in words: survival with its evidence, the break-even null, the two
+/// attributions, the gate and the transfer checks.
+fn reading_answers_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement) {
     let naive = match (&j.survival.naive, &j.survival.model_estimate) {
         (Some(n), _) => format!("Δ_naive = {}", pts(n)),
         (None, Some(e)) => format!(
