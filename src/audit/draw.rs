@@ -12,7 +12,8 @@ use rand_distr::{Beta, Distribution, Normal};
 
 use super::descriptor::{Transfer, Unit};
 use super::evidence::MeasuredNull;
-use super::resolve::{Basis, Chain, NullArms, Reading, Target};
+use super::resolve::{Chain, NullArms, Reading, Target};
+use super::result::Basis;
 use super::thresholds::Thresholds;
 use crate::decompose::Anchor;
 use crate::printed::Printed;
