@@ -591,3 +591,29 @@ fn bootstrap(
         .collect();
     (points, draws)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The model check's tolerances and the calibration size a printed gain in closed form; the
+    // audit draws it. Both must describe one noise model, or the two would drift apart.
+    #[test]
+    fn closed_form_gain_se_matches_the_printed_draws() {
+        let mut r = rng::stream(&derive_seed(&[b"gain-se-test"]), 0);
+        for (arm, base, n, spread) in [(0.6, 0.5, 500, 0.0), (0.3, 0.1, 40, 0.02)] {
+            let gains: Vec<f64> = (0..20_000)
+                .map(|_| {
+                    draw_printed(arm, &[], spread, Some(n), Tail::Centre, &mut r)
+                        - draw_printed(base, &[], spread, Some(n), Tail::Centre, &mut r)
+                })
+                .collect();
+            let drawn = crate::stats::sd(&gains);
+            let closed = gain_se(arm, base, Some(n), spread, spread);
+            assert!(
+                (drawn / closed - 1.0).abs() < 0.03,
+                "drawn {drawn} vs closed form {closed} at {arm} over {base}, n = {n}"
+            );
+        }
+    }
+}
