@@ -11,10 +11,9 @@ use std::path::{Path, PathBuf};
 
 use rlvr_audit::audit::draw::Draw;
 use rlvr_audit::audit::judge::Attribution;
-use rlvr_audit::audit::resolve::Basis;
 use rlvr_audit::audit::survival::{EvidenceKind, SurvivalVerdict};
 use rlvr_audit::audit::{AuditResult, audit, load_set};
-use rlvr_audit::audit::{Thresholds, judge_chain as judge};
+use rlvr_audit::audit::{Basis, Thresholds, judge_chain as judge};
 use rlvr_audit::decompose::Term;
 use rlvr_audit::gate::Decision;
 

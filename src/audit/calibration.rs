@@ -118,6 +118,10 @@ pub(crate) fn same_nulls(d: &Descriptor, all: &[Descriptor], set: &NullSet) -> V
 
 /// Every reported random or majority arm of `all`, hidden and imputed under `rule`, in the
 /// order of the descriptors' ids.
+///
+/// Stays whole: for each hidden arm, its measured gain and noise, the fit without it and the
+/// score are one computation over the same row; the helpers it calls own the parts shared with
+/// the audit.
 pub fn hidden_arms(
     all: &[Descriptor],
     set: &NullSet,

@@ -12,7 +12,8 @@ use rand_distr::{Beta, Distribution, Normal};
 
 use super::descriptor::{Transfer, Unit};
 use super::evidence::MeasuredNull;
-use super::resolve::{Basis, Chain, NullArms, Reading, Target};
+use super::resolve::{Chain, NullArms, Reading, Target};
+use super::result::Basis;
 use super::thresholds::Thresholds;
 use crate::decompose::Anchor;
 use crate::printed::Printed;
@@ -623,4 +624,30 @@ fn bootstrap(chain: &Chain, thr: &Thresholds) -> ([f64; 4], Vec<[f64; 4]>) {
         })
         .collect();
     (points, draws)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The model check's tolerances and the calibration size a printed gain in closed form; the
+    // audit draws it. Both must describe one noise model, or the two would drift apart.
+    #[test]
+    fn closed_form_gain_se_matches_the_printed_draws() {
+        let mut r = rng::stream(&derive_seed(&[b"gain-se-test"]), 0);
+        for (arm, base, n, spread) in [(0.6, 0.5, 500, 0.0), (0.3, 0.1, 40, 0.02)] {
+            let gains: Vec<f64> = (0..20_000)
+                .map(|_| {
+                    draw_printed(arm, &[], spread, Some(n), Tail::Centre, &mut r)
+                        - draw_printed(base, &[], spread, Some(n), Tail::Centre, &mut r)
+                })
+                .collect();
+            let drawn = crate::stats::sd(&gains);
+            let closed = gain_se(arm, base, Some(n), spread, spread);
+            assert!(
+                (drawn / closed - 1.0).abs() < 0.03,
+                "drawn {drawn} vs closed form {closed} at {arm} over {base}, n = {n}"
+            );
+        }
+    }
 }

@@ -326,6 +326,11 @@ impl NullSet {
         )
     }
 
+    /// Parses and checks the measured-nulls file against the aliases.
+    ///
+    /// Stays whole: one short check per key of an entry, in the file format's order, all
+    /// reading one key map and writing into one error list, so every error of the file is
+    /// reported at once.
     fn parse(
         nulls_path: &Path,
         nulls: &str,

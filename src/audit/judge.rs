@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::draw::Drawn;
-use super::resolve::{Basis, NullArms, Target};
-use super::result::{TargetResult, TransferCheck};
+use super::resolve::{NullArms, Target};
+use super::result::{Basis, TargetResult, TransferCheck};
 use super::survival::{self, SeedSensitivity, Survival};
 use super::terms::{Decomposed, Shares, Terms};
 use super::thresholds::Thresholds;

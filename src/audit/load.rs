@@ -25,6 +25,9 @@ pub fn descriptor_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 /// descriptor of the same model and benchmark that reports them. Returns the descriptors and
 /// every error (a bad file is never skipped silently); a borrow whose lender's base differs from
 /// the borrower's beyond both intervals becomes a warning on the borrower.
+///
+/// Stays whole: the cross-file checks run in order over the same loaded set and error lists
+/// (ids, then each borrow: lender, model and benchmark, arm, role, single reading, base range).
 pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadError>) {
     let mut ok = Vec::new();
     let mut errors = Vec::new();
@@ -201,6 +204,9 @@ pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadEr
 /// The value checks that need resolved numbers (cells read from the paper cache, borrowed gains):
 /// every accuracy within 0–100 %, base + gain included (beyond the printed precision), and
 /// warnings for values that look mistyped. Returns (errors, warnings).
+///
+/// Stays whole: one pass over the arms, each kind of value (accuracy, gain, borrowed gain) checked
+/// against the same base and the same error and warning lists.
 fn check_values(d: &Descriptor, all: &[Descriptor]) -> (Vec<LoadError>, Vec<LoadError>) {
     let text = d.text();
     let (mut errors, mut warnings) = (Vec::new(), Vec::new());

@@ -7,36 +7,16 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use super::descriptor::{self, ArmDef, ArmSpec, Descriptor, Printed, Role, Transfer, Unit};
 use super::draw::{self, Draw};
 use super::evidence::{self, MeasuredNull, NullSet};
 use super::fit::{self, Anchor as FitAnchor, Fit, FitCache};
-use super::result::{ArmRow, NullEvidence, Provenance};
+use super::result::{ArmRow, Basis, NullEvidence, Provenance};
 use super::thresholds::Thresholds;
 use crate::decompose::Anchor;
 use crate::rng::{Seed, derive_seed};
 use crate::sim::{Arm, SimConfig, config, run_many};
 use crate::stats::{Bootstrap, mean};
-
-/// How an arm's accuracy is known.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-    Reported,
-    Borrowed,
-    Simulated,
-    /// Predicted by the simulator fit: a model's estimate, never evidence.
-    Imputed,
-}
-
-impl Basis {
-    /// Known from data (a paper's numbers or a simulation run), not from a model fit.
-    pub fn identified(self) -> bool {
-        self != Basis::Imputed
-    }
-}
 
 /// The draw rule and basis of base, random, majority and target ([`Anchor::ALL`] order); random
 /// and majority may be unknown.

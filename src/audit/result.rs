@@ -14,6 +14,24 @@ use super::{Thresholds, consistency, draw, evidence, resolve};
 use crate::sim::SimConfig;
 use crate::stats::Estimate;
 
+/// How an arm's accuracy is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    Reported,
+    Borrowed,
+    Simulated,
+    /// Predicted by the simulator fit: a model's estimate, never evidence.
+    Imputed,
+}
+
+impl Basis {
+    /// Known from data (a paper's numbers or a simulation run), not from a model fit.
+    pub fn identified(self) -> bool {
+        self != Basis::Imputed
+    }
+}
+
 /// Where an arm of an audit came from.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::descriptor::Transfer;
 use super::draw::Paired;
-use super::resolve::{Basis, NullArms};
+use super::resolve::NullArms;
+use super::result::Basis;
 use super::terms::Decomposed;
 use crate::decompose::Anchor;
 use crate::stats::{Estimate, percentile_interval};

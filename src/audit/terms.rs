@@ -6,7 +6,8 @@
 use serde::Serialize;
 
 use super::draw::Drawn;
-use super::resolve::{Basis, Target};
+use super::resolve::Target;
+use super::result::Basis;
 use super::thresholds::Thresholds;
 use crate::decompose::{Share, Term};
 use crate::gate::Decision;

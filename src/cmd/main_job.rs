@@ -16,6 +16,12 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
     report_all(a)
 }
 
+/// Regenerates every report.
+///
+/// Stays whole: the main job's recipe in the order it runs — every descriptor audited and every
+/// study loaded before anything is written, then the sweep, the audit pages, the summary, the
+/// paper pages, the removal of stale files, the calibration, the null evidence, the entropy study
+/// and the studies — each step one call with its progress line.
 fn report_all(a: ReportArgs) -> Result<()> {
     let fits = load_fits(&a.fit_cache)?;
     let (descriptors, results) = audit_dir(

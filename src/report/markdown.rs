@@ -35,6 +35,10 @@ pub const SEED_DERIVATION: &str = "replicate r of a config runs on ChaCha8 seede
      numbers) and draw their own rewards from SHA-256(replicate seed, \"reward\", arm)";
 
 /// The sweep report. `regenerate` is the command that rebuilds it.
+///
+/// Stays whole: it writes one page top to bottom in the order it reads, each section a few
+/// `writeln!` calls into the same buffer; split, the page's order would be spread over functions
+/// that share nothing but that buffer.
 pub fn sweep(s: &Sweep, regenerate: &str) -> String {
     let mut m = String::new();
     let c = &s.config;
@@ -194,6 +198,10 @@ pub fn sweep(s: &Sweep, regenerate: &str) -> String {
 }
 
 /// The report of a factorial study.
+///
+/// Stays whole: it writes one page top to bottom in the order it reads, each section a few
+/// `writeln!` calls into the same buffer; split, the page's order would be spread over functions
+/// that share nothing but that buffer.
 pub fn factorial(r: &crate::factorial::FactorialResult, regenerate: &str, figure: &str) -> String {
     let a = &r.analysis;
     let mut m = String::new();
@@ -304,6 +312,10 @@ pub fn factorial(r: &crate::factorial::FactorialResult, regenerate: &str, figure
 }
 
 /// The entropy-mechanism report.
+///
+/// Stays whole: it writes one page top to bottom in the order it reads, each section a few
+/// `writeln!` calls into the same buffer; split, the page's order would be spread over functions
+/// that share nothing but that buffer.
 pub fn entropy(r: &crate::entropy::EntropyReport, regenerate: &str) -> String {
     let mut m = String::new();
     let c = &r.config;

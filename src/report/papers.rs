@@ -239,6 +239,10 @@ fn printed(p: &Provenance) -> String {
 }
 
 /// The page of one paper; `figure` is the figure's path relative to the page.
+///
+/// Stays whole: it writes one page top to bottom in the order it reads, each section a few
+/// `writeln!` calls into the same buffer; split, the page's order would be spread over functions
+/// that share nothing but that buffer.
 pub fn page(p: &Paper, figure: Option<&str>) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# {}\n", p.title);
@@ -440,6 +444,9 @@ fn identified(j: &Judgement, s: Share) -> Option<crate::stats::Estimate> {
 }
 
 /// Dot-and-interval figure of each row's shares of the total gain, or `None` when no row has one.
+///
+/// Stays whole: it draws one figure with plotters; the data, scales and the drawing area built
+/// at its top are used by every series, mark and label after them.
 pub fn figure(p: &Paper) -> Result<Option<String>, DrawError> {
     let mut rows: Vec<FigureRow> = Vec::new();
     for r in &p.audits {

@@ -62,6 +62,10 @@ pub(super) fn arms_of<'n>(
     }
 }
 
+/// Checks one arm of a descriptor.
+///
+/// Stays whole: one short check per key of an arm in the schema's order (role, label, printed or
+/// alternatives, unit, spread, source, cell, borrow), all reading one key map into one `ArmDef`.
 fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
     let m = c.map(n, field, ARM_FIELDS, &["role"])?;
     let f = |k: &str| m.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);

@@ -11,7 +11,14 @@ use crate::report::md_table;
 
 use super::text::*;
 
+/// One reading of a target: its tables, then its answers in words.
 pub(crate) fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement) {
+    reading_tables_md(m, j);
+    reading_answers_md(m, r, t, j);
+}
+
+/// A reading's arms, terms and shares, as tables.
+fn reading_tables_md(m: &mut String, j: &Judgement) {
     let _ = writeln!(m, "#### Reading: {}\n", j.reading);
     let _ = writeln!(
         m,
@@ -64,6 +71,11 @@ pub(crate) fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j:
         );
     }
     let _ = writeln!(m);
+}
+
+/// A reading's answers in words: survival with its evidence, the break-even null, the two
+/// attributions, the gate and the transfer checks.
+fn reading_answers_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement) {
     let naive = match (&j.survival.naive, &j.survival.model_estimate) {
         (Some(n), _) => format!("Δ_naive = {}", pts(n)),
         (None, Some(e)) => format!(
@@ -494,6 +506,10 @@ fn rules_md(m: &mut String, r: &AuditResult) {
 
 /// The model check: the fitted class, the consistent settings, each reported arm's residual, and
 /// "fits" or "misfit" with what the class can reach.
+///
+/// Stays whole: it writes one section top to bottom in the order it reads, each part a few
+/// `writeln!` calls into the same buffer; split, the section's order would be spread over functions
+/// that share nothing but that buffer.
 pub(crate) fn model_check_md(m: &mut String, f: &crate::audit::fit::Fit) {
     use crate::audit::fit::FitStatus;
     let _ = writeln!(

@@ -132,6 +132,10 @@ fn survival_counts(results: &[AuditResult]) -> String {
 /// The summary: one table of the published claims with both answers (at most eight columns, the
 /// words defined right below it), the counts by survival word and basis, then the counts and the
 /// full per-reading table by paper. `dir` is where the descriptors came from.
+///
+/// Stays whole: it writes one page top to bottom in the order it reads, each section a few
+/// `writeln!` calls into the same buffer; split, the page's order would be spread over functions
+/// that share nothing but that buffer.
 pub fn summary(
     results: &[AuditResult],
     dir: &str,

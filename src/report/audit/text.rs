@@ -1,7 +1,7 @@
 //! The cells and phrases every audit view shares: terms, shares, answers, provenance.
 
+use crate::audit::Basis;
 use crate::audit::judge::{Answer, Judgement};
-use crate::audit::resolve::Basis;
 use crate::audit::survival::{SurvivalBasis, SurvivalVerdict};
 use crate::audit::terms::ShareValue;
 use crate::audit::{AuditResult, NullEvidence, Provenance, TargetResult};
