@@ -436,6 +436,102 @@ mod tests {
     }
 
     #[test]
+    fn the_fitted_class_has_its_mechanisms_members() {
+        // README lists the class by name and size; reports print it. Adding or dropping a member
+        // changes every fit, so it must be deliberate.
+        let names: Vec<&str> = class().iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names.len(), 28);
+        let count = |mech| class().iter().filter(|m| m.mechanism == mech).count();
+        assert_eq!(count(Mechanism::Elicitation), 3);
+        assert_eq!(count(Mechanism::FormatLearning), 21);
+        let styles: Vec<(&str, f64, f64)> = class()
+            .iter()
+            .filter_map(|m| match m.solve {
+                Solve::Style { odds } => Some((m.name.as_str(), odds, m.config.style_share?)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            styles,
+            [
+                ("clip-bias share=0.65", STYLE_ODDS_RATIO, 0.65),
+                ("clip-bias share=0.35", STYLE_ODDS_RATIO, 0.35),
+                ("clip-bias gate share=0.65", GATE_ODDS_RATIO, 0.65),
+                ("clip-bias gate share=0.35", GATE_ODDS_RATIO, 0.35),
+            ]
+        );
+        for m in class()
+            .iter()
+            .filter(|m| m.mechanism == Mechanism::ClipBias)
+        {
+            assert_eq!(
+                m.config,
+                SimConfig {
+                    style_share: m.config.style_share,
+                    seed: SEED,
+                    ..config::clip_bias()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn clip_bias_gate_random_gain_stays_below_its_derived_ceiling() {
+        // README, "A shared behaviour that gates accuracy": with answers held fixed a shared
+        // two-mode behaviour gives a random reward at most min(b(1 − s)/s, 1 − b), reached by a
+        // gate; the simulated gain must not exceed it (its answers, above c/K, only diffuse down),
+        // and the runs whose share goes to 1 must pass what the 7×-odds members can give.
+        use crate::sim::{Arm, Record, style};
+        let member = |odds: f64| {
+            class()
+                .iter()
+                .find(|m| {
+                    matches!(m.solve, Solve::Style { odds: o } if o == odds)
+                        && m.config.style_share == Some(STYLE_SHARES[0])
+                })
+                .expect("the class has both preferred-style members")
+        };
+        let (gate, fixed) = (member(GATE_ODDS_RATIO), member(STYLE_ODDS_RATIO));
+        let s = STYLE_SHARES[0];
+        for b in [0.2, 0.494, 0.6] {
+            let c = solved(gate, b).expect("a gate below its share is reachable");
+            let derived = (b * (1.0 - s) / s).min(1.0 - b);
+            let got = style_ceiling(&c).unwrap();
+            assert!((got - derived).abs() < 1e-3, "{b}: {got} vs {derived}");
+            assert!(got > style_ceiling(&solved(fixed, b).unwrap()).unwrap());
+        }
+        assert!(solved(gate, 0.7).is_none_or(|c| style_ceiling(&c).unwrap() <= 0.3 + 1e-12));
+
+        let b = 0.494;
+        let cfg = solved(gate, b).unwrap();
+        let ceiling = style_ceiling(&cfg).unwrap();
+        assert!(latent_accuracy(&cfg, cfg.style_prior.unwrap()) > 2.0 / 8.0);
+        let runs: Vec<(f64, f64)> = (0..32)
+            .map(|r| {
+                let out = style::run(&cfg, &Arm::Random { gamma: 0.5 }, r, Record::Final).0;
+                (
+                    out.final_metrics.accuracy - out.base.accuracy,
+                    out.style_share.unwrap(),
+                )
+            })
+            .collect();
+        let n = runs.len() as f64;
+        let mean = runs.iter().map(|r| r.0).sum::<f64>() / n;
+        let var = runs.iter().map(|r| (r.0 - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        let half = 1.96 * (var / n).sqrt();
+        assert!(
+            mean - half <= ceiling,
+            "mean {mean} ± {half} vs ceiling {ceiling}"
+        );
+        let up: Vec<f64> = runs.iter().filter(|r| r.1 > 0.9).map(|r| r.0).collect();
+        assert!(up.len() as f64 > n / 2.0, "{runs:?}");
+        let up_mean = up.iter().sum::<f64>() / up.len() as f64;
+        assert!(up_mean <= ceiling, "{up_mean} vs {ceiling}");
+        let fixed_ceiling = style_ceiling(&solved(fixed, b).unwrap()).unwrap();
+        assert!(up_mean > fixed_ceiling, "{up_mean} vs {fixed_ceiling}");
+    }
+
+    #[test]
     fn latent_accuracy_has_the_bits_of_the_built_row() {
         use crate::sim::config::{Family, paper};
         use crate::sim::policy::latent_accuracy;
