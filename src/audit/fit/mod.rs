@@ -216,12 +216,15 @@ fn lacks(arm: &str, reported: f64, reach: [f64; 2], ceiling: Option<f64>) -> Str
             ("majority", _) => "a label-free gain this large at this base accuracy".to_string(),
             _ => "a ground-truth gain this large at this base accuracy".to_string(),
         };
-        // Format learning is per prompt in the class: a base that almost never formats learns
-        // slowly there, while an LLM's format is one behaviour shared by every prompt.
+        // Format learning is per prompt in the format-gated members; the gate members learn a
+        // behaviour shared by every prompt, but only within the clip-bias preset's budget, and a
+        // base that never succeeds gives any member nothing to reinforce.
         let why = if arm != "random" {
             format!(
-                "{why} (its format-learning members learn the format prompt by prompt; a format shared by every \
-                 prompt, learned from a few prompts' successes, is not modelled)"
+                "{why} (its format-learning members learn the format prompt by prompt; its gate members learn a \
+                 mode shared by every prompt from a few prompts' successes, but within the `clip-bias` preset's \
+                 {} steps, and a base that almost never succeeds gives them little to reinforce)",
+                config::clip_bias().steps
             )
         } else {
             why
