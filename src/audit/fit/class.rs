@@ -67,9 +67,10 @@ pub enum Solve {
 pub const STYLE_ODDS_RATIO: f64 = 7.0;
 
 /// Odds ratio of the gate members: style 1 is a behaviour whose answers the grader (almost)
-/// never credits — a format it cannot parse, a mode that does not answer — so style 1's accuracy
-/// is about 1/10,000 of style 0's and the accuracy gap between the styles is within 0.01 % of its
-/// limit b/share (README, "A shared behaviour that gates accuracy").
+/// never credits — a format it cannot parse, a mode that does not answer — so style 1's odds of a
+/// correct answer are 1/10,000 of style 0's; at a base below the share its accuracy is then at
+/// most about 0.1 % and the random-gain ceiling within 0.1 points of its limit b·(1 − s)/s
+/// (README, "A shared behaviour that gates accuracy").
 pub const GATE_ODDS_RATIO: f64 = 1e4;
 
 /// One member of the fitted class: a config whose prior is solved from the base accuracy.
