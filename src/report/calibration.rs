@@ -192,9 +192,10 @@ pub fn markdown(own: &[Hidden], anchored: &[Hidden], lent: &[Lent]) -> String {
         let _ = writeln!(
             m,
             "The class's largest random-reward gain at the row's base (any setting, in the mean) against the measured one, \
-             and the clip-bias ceiling (1 − {})·(acc of the accurate style − acc of the other): the most its shared-style \
-             members can give with answers held fixed. A measured gain above both needs a mechanism the class lacks \
-             (a behaviour shared by every prompt that changes accuracy more than the class's two styles do).\n",
+             and the clip-bias ceiling (1 − {})·(acc of the accurate style − acc of the other), largest over the style \
+             members (for the gate members, whose other mode scores 0, min(b·(1 − s)/s, 1 − b)): the most a shared \
+             behaviour can give with answers held fixed. A measured gain above both needs a mechanism the class lacks \
+             (one that moves answers too, or a budget beyond the class's).\n",
             STYLE_SHARES[0]
         );
         let _ = writeln!(

@@ -22,6 +22,8 @@ pub enum Mechanism {
     FormatLearning,
     /// The shared-style model under PPO clipping: a random reward moves a behaviour shared by
     /// every prompt toward the one the base prefers (README, "Clipping bias with a shared style").
+    /// Its members differ in how much the behaviour gates accuracy: style 1 at a seventh of style
+    /// 0's odds, or a gate whose answers the grader (almost) never credits.
     ClipBias,
 }
 
@@ -52,15 +54,24 @@ pub enum Solve {
     /// whose expected base accuracy q·E[acc(p)] is the reported one, by bisection over a
     /// quadrature of the Beta.
     GatedBeta,
-    /// The style model: style 1 answers with p, style 0 with the prior whose odds are
-    /// [`STYLE_ODDS_RATIO`] times p's (the more accurate style); the base accuracy
-    /// share·acc(p₀) + (1 − share)·acc(p) is solved for p by bisection.
-    Style,
+    /// The style model: style 1 answers with p, style 0 with the prior whose odds are `odds`
+    /// times p's (the more accurate style); the base accuracy share·acc(p₀) + (1 − share)·acc(p)
+    /// is solved for p by bisection. `odds` is [`STYLE_ODDS_RATIO`] or [`GATE_ODDS_RATIO`].
+    Style { odds: f64 },
 }
 
-/// Odds ratio of style 0's prior to style 1's in the style members: the `clip-bias` preset's
-/// 0.80 vs 0.35 is an odds ratio of 7.4.
+/// Odds ratio of style 0's prior to style 1's in the clip-bias members: the `clip-bias` preset's
+/// 0.80 vs 0.35 is an odds ratio of 7.4, and Spurious Rewards' prompts that switch from language
+/// to code reasoning under a random reward go from 23.9 % to 69.0 % correct (arXiv 2506.10947v1,
+/// Fig. 7e), an odds ratio of 7.1.
 pub const STYLE_ODDS_RATIO: f64 = 7.0;
+
+/// Odds ratio of the gate members: style 1 is a behaviour whose answers the grader (almost)
+/// never credits — a format it cannot parse, a mode that does not answer — so style 1's odds of a
+/// correct answer are 1/10,000 of style 0's; at a base below the share its accuracy is then at
+/// most about 0.1 % and the random-gain ceiling within 0.1 points of its limit b·(1 − s)/s
+/// (README, "A shared behaviour that gates accuracy").
+pub const GATE_ODDS_RATIO: f64 = 1e4;
 
 /// One member of the fitted class: a config whose prior is solved from the base accuracy.
 #[derive(Clone, Debug)]
@@ -82,7 +93,9 @@ pub const FORMAT_LEARNING_RATES: [f64; 2] = [0.05, 0.2];
 /// prompts differ in difficulty, so some have a wrong latent mode and a majority vote trails the
 /// ground truth there.
 pub const PRIOR_CONCENTRATION: f64 = 2.0;
-/// Base shares of the accurate style in the clip-bias members: preferred, and not.
+/// Base shares of the accurate style in the clip-bias members: preferred, and not. 0.65 is
+/// Qwen2.5-Math-7B's code-reasoning frequency before training (65.0 % of its MATH-500 answers,
+/// arXiv 2506.10947v1, Table 1); 0.35 is its mirror, the accurate behaviour the minority.
 pub const STYLE_SHARES: [f64; 2] = [0.65, 0.35];
 
 /// The fitted class, in report order (built once).
@@ -139,16 +152,18 @@ fn members() -> Vec<Member> {
             ..config::paper()
         },
     }));
-    out.extend(STYLE_SHARES.iter().map(|&share| Member {
-        name: format!("clip-bias share={share}"),
-        mechanism: Mechanism::ClipBias,
-        solve: Solve::Style,
-        config: SimConfig {
-            style_share: Some(share),
-            seed: SEED,
-            ..config::clip_bias()
-        },
-    }));
+    for (odds, kind) in [(STYLE_ODDS_RATIO, ""), (GATE_ODDS_RATIO, " gate")] {
+        out.extend(STYLE_SHARES.iter().map(|&share| Member {
+            name: format!("clip-bias{kind} share={share}"),
+            mechanism: Mechanism::ClipBias,
+            solve: Solve::Style { odds },
+            config: SimConfig {
+                style_share: Some(share),
+                seed: SEED,
+                ..config::clip_bias()
+            },
+        }));
+    }
     out
 }
 
@@ -161,15 +176,23 @@ pub fn prior_for_base(cfg: &SimConfig, acc: f64) -> f64 {
     a * w / (1.0 - a + a * w)
 }
 
-/// Style 0's prior in a style member whose style 1 has prior `p`.
-fn style0_prior(p: f64) -> f64 {
-    p * STYLE_ODDS_RATIO / (1.0 - p + p * STYLE_ODDS_RATIO)
+/// Style 0's prior in a style member whose style 1 has prior `p`, at odds ratio `odds`.
+fn style0_prior(p: f64, odds: f64) -> f64 {
+    p * odds / (1.0 - p + p * odds)
 }
 
-/// A style member's base accuracy at style-1 prior `p` (the answer marginal's correct mass).
-pub(super) fn style_accuracy(cfg: &SimConfig, p: f64) -> f64 {
+/// A style member's base accuracy at style-1 prior `p` and odds ratio `odds` (the answer
+/// marginal's correct mass).
+pub(super) fn style_accuracy(cfg: &SimConfig, p: f64, odds: f64) -> f64 {
     let share = cfg.style_share.unwrap_or(1.0);
-    share * latent_accuracy(cfg, style0_prior(p)) + (1.0 - share) * latent_accuracy(cfg, p)
+    share * latent_accuracy(cfg, style0_prior(p, odds)) + (1.0 - share) * latent_accuracy(cfg, p)
+}
+
+/// The bracket of a style member's bisection over style 1's prior: (1e-6, 1 − 1e-6) at
+/// [`STYLE_ODDS_RATIO`], its lower end scaled by 7/odds at another ratio so that style 0's prior
+/// spans the same range (a gate member then reaches the same low base accuracies).
+pub(super) fn style_bracket(odds: f64) -> (f64, f64) {
+    (1e-6 * (STYLE_ODDS_RATIO / odds), 1.0 - 1e-6)
 }
 
 /// The member's config at a reported base accuracy, or `None` when the member cannot have that
@@ -185,11 +208,11 @@ pub fn solved(member: &Member, base_accuracy: f64) -> Option<SimConfig> {
             let f = |mean: f64| q * shared_beta_mean_accuracy(&c, mean, kappa);
             c.prior = bisect(f, base_accuracy, (1e-4, 1.0 - 1e-4), 100)?;
         }
-        Solve::Style => {
+        Solve::Style { odds } => {
             // Arithmetic only (no libm), so the solved prior has the same bits everywhere.
-            let f = |p: f64| style_accuracy(&c, p);
-            c.prior = bisect(f, base_accuracy, (1e-6, 1.0 - 1e-6), 200)?;
-            c.style_prior = Some(style0_prior(c.prior));
+            let f = |p: f64| style_accuracy(&c, p, odds);
+            c.prior = bisect(f, base_accuracy, style_bracket(odds), 200)?;
+            c.style_prior = Some(style0_prior(c.prior, odds));
         }
     }
     c.validate().ok().map(|_| c)
@@ -388,12 +411,20 @@ mod tests {
 
     #[test]
     fn a_solved_style_prior_has_the_bits_of_all_200_halvings() {
-        for m in class().iter().filter(|m| matches!(m.solve, Solve::Style)) {
-            for base in [0.01, 0.2, 0.494, 0.8] {
-                let (mut lo, mut hi) = (1e-6, 1.0 - 1e-6);
+        for m in class().iter() {
+            let Solve::Style { odds } = m.solve else {
+                continue;
+            };
+            // A gate member's accurate style holds all the accuracy: it cannot have a base
+            // accuracy above its share.
+            for base in [0.01, 0.2, 0.494, 0.8]
+                .into_iter()
+                .filter(|&b| odds == STYLE_ODDS_RATIO || b < m.config.style_share.unwrap())
+            {
+                let (mut lo, mut hi) = style_bracket(odds);
                 for _ in 0..200 {
                     let mid = 0.5 * (lo + hi);
-                    if style_accuracy(&m.config, mid) < base {
+                    if style_accuracy(&m.config, mid, odds) < base {
                         lo = mid;
                     } else {
                         hi = mid;
@@ -403,6 +434,102 @@ mod tests {
                 assert_eq!(got.to_bits(), (0.5 * (lo + hi)).to_bits(), "{}", m.name);
             }
         }
+    }
+
+    #[test]
+    fn the_fitted_class_has_its_mechanisms_members() {
+        // README lists the class by name and size; reports print it. Adding or dropping a member
+        // changes every fit, so it must be deliberate.
+        let names: Vec<&str> = class().iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names.len(), 28);
+        let count = |mech| class().iter().filter(|m| m.mechanism == mech).count();
+        assert_eq!(count(Mechanism::Elicitation), 3);
+        assert_eq!(count(Mechanism::FormatLearning), 21);
+        let styles: Vec<(&str, f64, f64)> = class()
+            .iter()
+            .filter_map(|m| match m.solve {
+                Solve::Style { odds } => Some((m.name.as_str(), odds, m.config.style_share?)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            styles,
+            [
+                ("clip-bias share=0.65", STYLE_ODDS_RATIO, 0.65),
+                ("clip-bias share=0.35", STYLE_ODDS_RATIO, 0.35),
+                ("clip-bias gate share=0.65", GATE_ODDS_RATIO, 0.65),
+                ("clip-bias gate share=0.35", GATE_ODDS_RATIO, 0.35),
+            ]
+        );
+        for m in class()
+            .iter()
+            .filter(|m| m.mechanism == Mechanism::ClipBias)
+        {
+            assert_eq!(
+                m.config,
+                SimConfig {
+                    style_share: m.config.style_share,
+                    seed: SEED,
+                    ..config::clip_bias()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn clip_bias_gate_random_gain_stays_below_its_derived_ceiling() {
+        // README, "A shared behaviour that gates accuracy": with answers held fixed a shared
+        // two-mode behaviour gives a random reward at most min(b(1 − s)/s, 1 − b), reached by a
+        // gate; the simulated gain must not exceed it (its answers, above c/K, only diffuse down),
+        // and the runs whose share goes to 1 must pass what the 7×-odds members can give.
+        use crate::sim::{Arm, Record, style};
+        let member = |odds: f64| {
+            class()
+                .iter()
+                .find(|m| {
+                    matches!(m.solve, Solve::Style { odds: o } if o == odds)
+                        && m.config.style_share == Some(STYLE_SHARES[0])
+                })
+                .expect("the class has both preferred-style members")
+        };
+        let (gate, fixed) = (member(GATE_ODDS_RATIO), member(STYLE_ODDS_RATIO));
+        let s = STYLE_SHARES[0];
+        for b in [0.2, 0.494, 0.6] {
+            let c = solved(gate, b).expect("a gate below its share is reachable");
+            let derived = (b * (1.0 - s) / s).min(1.0 - b);
+            let got = style_ceiling(&c).unwrap();
+            assert!((got - derived).abs() < 1e-3, "{b}: {got} vs {derived}");
+            assert!(got > style_ceiling(&solved(fixed, b).unwrap()).unwrap());
+        }
+        assert!(solved(gate, 0.7).is_none_or(|c| style_ceiling(&c).unwrap() <= 0.3 + 1e-12));
+
+        let b = 0.494;
+        let cfg = solved(gate, b).unwrap();
+        let ceiling = style_ceiling(&cfg).unwrap();
+        assert!(latent_accuracy(&cfg, cfg.style_prior.unwrap()) > 2.0 / 8.0);
+        let runs: Vec<(f64, f64)> = (0..32)
+            .map(|r| {
+                let out = style::run(&cfg, &Arm::Random { gamma: 0.5 }, r, Record::Final).0;
+                (
+                    out.final_metrics.accuracy - out.base.accuracy,
+                    out.style_share.unwrap(),
+                )
+            })
+            .collect();
+        let n = runs.len() as f64;
+        let mean = runs.iter().map(|r| r.0).sum::<f64>() / n;
+        let var = runs.iter().map(|r| (r.0 - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        let half = 1.96 * (var / n).sqrt();
+        assert!(
+            mean - half <= ceiling,
+            "mean {mean} ± {half} vs ceiling {ceiling}"
+        );
+        let up: Vec<f64> = runs.iter().filter(|r| r.1 > 0.9).map(|r| r.0).collect();
+        assert!(up.len() as f64 > n / 2.0, "{runs:?}");
+        let up_mean = up.iter().sum::<f64>() / up.len() as f64;
+        assert!(up_mean <= ceiling, "{up_mean} vs {ceiling}");
+        let fixed_ceiling = style_ceiling(&solved(fixed, b).unwrap()).unwrap();
+        assert!(up_mean > fixed_ceiling, "{up_mean} vs {fixed_ceiling}");
     }
 
     #[test]

@@ -28,9 +28,9 @@ mod class;
 use cache::budgets;
 pub use cache::{CacheError, FitCache, Gains, Request, requests};
 pub use class::{
-    FORMAT_LEARNING_RATES, FORMAT_RATES, Mechanism, Member, PRIOR_CONCENTRATION, STYLE_ODDS_RATIO,
-    STYLE_SHARES, Solve, beta_mean_accuracy, class, prior_for_base, solved, solved_class,
-    style_ceiling,
+    FORMAT_LEARNING_RATES, FORMAT_RATES, GATE_ODDS_RATIO, Mechanism, Member, PRIOR_CONCENTRATION,
+    STYLE_ODDS_RATIO, STYLE_SHARES, Solve, beta_mean_accuracy, class, prior_for_base, solved,
+    solved_class, style_ceiling,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -151,8 +151,8 @@ pub struct Fit {
     pub reach: BTreeMap<String, [f64; 2]>,
     pub misfit: Option<MisfitReason>,
     /// The most a shared-style clip bias can give a random reward at this base accuracy: the
-    /// accurate style's share driven from its base value to 1, answers held fixed
-    /// ([`style_ceiling`] of the preferred-style member).
+    /// accurate style's share driven from its base value to 1, answers held fixed (the largest
+    /// [`style_ceiling`] of the preferred-style members that can have this base accuracy).
     pub random_ceiling: Option<f64>,
     /// Missing arm → [lo, hi] of its gain over base across the consistent settings and their
     /// neighbouring budgets, each ± twice its replicate standard error.
@@ -181,11 +181,12 @@ fn method_text() -> String {
     let members: Vec<String> = class().iter().map(|m| format!("`{}`", m.name)).collect();
     format!(
         "members {} (each: p_s solved from the reported base accuracy; the clip-bias members' style 0 answers with \
-         {}× style 1's odds); budgets {:?} steps read off {}-step trajectories (the clip-bias members: the \
+         {}× style 1's odds, the gate members' with {}×, a style 1 the grader almost never credits); budgets {:?} steps read off {}-step trajectories (the clip-bias members: the \
          `clip-bias` preset's {} steps); {} replicates per arm (master seed {}); a setting is consistent when every reported gain is \
          matched within 2 standard errors + printed precision + {} model tolerance + 2 simulated standard errors",
         members.join(", "),
         STYLE_ODDS_RATIO,
+        GATE_ODDS_RATIO,
         STEP_GRID,
         MAX_STEPS,
         config::clip_bias().steps,
@@ -215,12 +216,15 @@ fn lacks(arm: &str, reported: f64, reach: [f64; 2], ceiling: Option<f64>) -> Str
             ("majority", _) => "a label-free gain this large at this base accuracy".to_string(),
             _ => "a ground-truth gain this large at this base accuracy".to_string(),
         };
-        // Format learning is per prompt in the class: a base that almost never formats learns
-        // slowly there, while an LLM's format is one behaviour shared by every prompt.
+        // Format learning is per prompt in the format-gated members; the gate members learn a
+        // behaviour shared by every prompt, but only within the clip-bias preset's budget, and a
+        // base that never succeeds gives any member nothing to reinforce.
         let why = if arm != "random" {
             format!(
-                "{why} (its format-learning members learn the format prompt by prompt; a format shared by every \
-                 prompt, learned from a few prompts' successes, is not modelled)"
+                "{why} (its format-learning members learn the format prompt by prompt; its gate members learn a \
+                 mode shared by every prompt from a few prompts' successes, but within the `clip-bias` preset's \
+                 {} steps, and a base that almost never succeeds gives them little to reinforce)",
+                config::clip_bias().steps
             )
         } else {
             why
@@ -249,13 +253,17 @@ fn lacks(arm: &str, reported: f64, reach: [f64; 2], ceiling: Option<f64>) -> Str
 /// Fits the class to a reported base accuracy and anchors, and bounds the `missing` arms
 /// (keys among [`ARMS`]).
 pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &FitCache) -> Fit {
-    // The preferred-style clip-bias member's ceiling on a random gain.
+    // The largest ceiling on a random gain of the preferred-style clip-bias members (the gate
+    // member's, where it can have this base accuracy).
     let solved = solved_class(base_accuracy);
     let ceiling = class()
         .iter()
-        .position(|m| m.mechanism == Mechanism::ClipBias)
-        .and_then(|i| solved[i].as_ref())
-        .and_then(style_ceiling);
+        .zip(solved.iter())
+        .filter(|(m, _)| m.mechanism == Mechanism::ClipBias)
+        .filter_map(|(_, c)| c.as_ref())
+        .filter(|c| c.style_share.is_some_and(|s| s > 0.5))
+        .filter_map(style_ceiling)
+        .reduce(f64::max);
     let mut points = Vec::new();
     // (member index, budget index) of each point, for neighbours.
     let mut at = Vec::new();
@@ -439,10 +447,16 @@ mod tests {
         for acc in [0.02, 0.15, 0.4, 0.75] {
             for m in class() {
                 let Some(c) = solved(m, acc) else {
-                    // Only a format rate at or below the accuracy makes a member unreachable.
+                    // Only a format rate, or a gate member's accurate share, at or below the
+                    // accuracy makes a member unreachable.
+                    let gate_share = match m.solve {
+                        Solve::Style { odds } if odds == GATE_ODDS_RATIO => m.config.style_share,
+                        _ => None,
+                    };
                     assert!(
-                        matches!(m.solve, Solve::Gated | Solve::GatedBeta)
-                            && m.config.format_rate <= acc + 1e-9,
+                        (matches!(m.solve, Solve::Gated | Solve::GatedBeta)
+                            && m.config.format_rate <= acc + 1e-9)
+                            || gate_share.is_some_and(|s| s <= acc + 1e-9),
                         "{} at {acc}",
                         m.name
                     );
@@ -454,7 +468,7 @@ mod tests {
                         prompts: 20_000,
                         ..c.clone()
                     }),
-                    Solve::Style => style_accuracy(&c, c.prior),
+                    Solve::Style { odds } => style_accuracy(&c, c.prior, odds),
                     _ => crate::sim::policy::base_accuracy(&c),
                 };
                 let tol = if matches!(m.solve, Solve::GatedBeta) {
