@@ -526,7 +526,13 @@ impl NullSet {
                 arm,
                 details,
                 source: Source {
-                    version: format!("{} ({})", r.source.version, r.paper.version),
+                    version: if r.source.version.contains(&r.paper.version) {
+                        r.source.version
+                    } else if r.paper.version.contains(&r.source.version) {
+                        r.paper.version
+                    } else {
+                        format!("{} ({})", r.source.version, r.paper.version)
+                    },
                     location: r.source.location,
                     row: r.source.row,
                     column: r.source.column,
