@@ -104,6 +104,14 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
+/// Writes each (path under `dir`, text) atomically, in order: a report and its figures.
+pub(crate) fn write_files(dir: &Path, files: &[(&str, String)]) -> Result<()> {
+    for (rel, text) in files {
+        write_atomic(&dir.join(rel), text.as_bytes())?;
+    }
+    Ok(())
+}
+
 pub(crate) fn print_json(v: &impl Serialize) -> Result<()> {
     say!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
