@@ -9,8 +9,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use rlvr_audit::audit::engine::{Attribution, Basis, Draw, SurvivalVerdict, Thresholds, judge};
+use rlvr_audit::audit::draw::Draw;
+use rlvr_audit::audit::judge::Attribution;
+use rlvr_audit::audit::survival::{EvidenceKind, SurvivalVerdict};
 use rlvr_audit::audit::{AuditResult, audit, load_set};
+use rlvr_audit::audit::{Basis, Thresholds, judge_chain as judge};
 use rlvr_audit::decompose::Term;
 use rlvr_audit::gate::Decision;
 
@@ -593,7 +596,7 @@ fn without_a_random_arm_survival_reads_the_measured_null_and_the_two_way_split_i
     assert_eq!(j.survival.verdict, SurvivalVerdict::NotShown);
     assert_eq!(
         j.survival.basis,
-        rlvr_audit::audit::engine::SurvivalBasis::CrossPaper
+        rlvr_audit::audit::survival::SurvivalBasis::CrossPaper
     );
     assert!(j.survival.naive.is_none() && j.survival.p_positive.is_some());
     // Two-way by hand: label-free (63.6 − 54.4) / (66.0 − 54.4) = 0.793; rd 0.207.
@@ -866,12 +869,23 @@ fn verdict_labels_never_contradict_their_probabilities() {
         }
         let seed = rlvr_audit::rng::derive_seed(&[b"property", &(case as u64).to_le_bytes()]);
         let j = judge("p", &chain, &thr, &seed, &seed);
-        // Survival: UNDETERMINED exactly when there is no random arm or no known sampling noise
-        // (no n and no spread on the random or the target arm); otherwise the label and
+        // Survival: UNDETERMINED exactly when there is no random arm, or no known sampling noise
+        // (no n and no spread on the random or the target arm) with the target printed above
+        // the random arm (at or below it nothing is shown: NOT_SHOWN); otherwise the label and
         // P(Δ_naive > 0) agree.
         let noise = |k: usize| chain[k].as_ref().is_some_and(|(d, _)| d.noise_known());
+        let known = chain[1].is_some() && noise(1) && noise(3);
         match j.survival.verdict {
-            SurvivalVerdict::Undetermined => assert!(chain[1].is_none() || !(noise(1) && noise(3))),
+            SurvivalVerdict::Undetermined => {
+                assert!(chain[1].is_none() || !known);
+                if let Some(v) = j.survival.naive {
+                    assert!(v.mean > 0.0, "{:?}", j.survival);
+                }
+            }
+            SurvivalVerdict::NotShown if !known => {
+                assert!(j.survival.naive.unwrap().mean <= 0.0, "{:?}", j.survival);
+                assert!(j.survival.p_positive.is_none());
+            }
             SurvivalVerdict::Fails => {
                 assert!(j.survival.naive.unwrap().hi.unwrap() < 0.0);
                 assert!(j.survival.p_positive.unwrap() <= 0.025 + 1.0 / 800.0 + 1e-9);
@@ -886,9 +900,15 @@ fn verdict_labels_never_contradict_their_probabilities() {
                 );
             }
             SurvivalVerdict::NotShown => {
+                // Either Δ_naive's lower bound or the exact-test bound of Δ_total (the pairing's
+                // P(target − base > 0)) reaches 0.
                 let naive_lo = j.survival.naive.unwrap().lo.unwrap();
-                let total_lo = j.terms.total.as_ref().unwrap().estimate.lo.unwrap();
-                assert!(naive_lo <= 0.0 || total_lo <= 0.0, "{:?}", j.survival);
+                let p_gain = j.survival.p_gain.unwrap();
+                assert!(
+                    naive_lo <= 0.0 || p_gain <= 0.975 + 1.0 / 800.0 + 1e-9,
+                    "{:?}",
+                    j.survival
+                );
                 if naive_lo <= 0.0 {
                     assert!(
                         j.survival.p_positive.unwrap() <= 0.975 + 1.0 / 800.0 + 1e-9,
@@ -1549,7 +1569,7 @@ fn a_claim_smaller_than_its_models_measured_null_fails_and_names_the_lender() {
     assert_eq!(s.verdict, SurvivalVerdict::Fails);
     assert_eq!(
         s.basis,
-        rlvr_audit::audit::engine::SurvivalBasis::CrossPaper
+        rlvr_audit::audit::survival::SurvivalBasis::CrossPaper
     );
     assert_eq!(s.decided_by, vec!["lender".to_string()]);
     // Both transfers are computed and agree here.
@@ -1735,7 +1755,7 @@ fn the_papers_own_controls_are_answered_and_can_fail_the_claim() {
     let r = audit_file(&dir, "c");
     let s = &r.targets[0].judgements[0].survival;
     assert_eq!(s.verdict, SurvivalVerdict::NotShown);
-    assert_eq!(s.basis, rlvr_audit::audit::engine::SurvivalBasis::Control);
+    assert_eq!(s.basis, rlvr_audit::audit::survival::SurvivalBasis::Control);
     assert_eq!(s.evidence.len(), 1);
     let (code, _) = check_in(&dir, "c", &[]);
     assert_eq!(code, Some(1));
@@ -1827,4 +1847,266 @@ fn shipped_claims_read_the_measured_nulls_of_their_model_and_benchmark() {
     assert_eq!(codes[0], codes[1]);
     assert_eq!(lenders[0], lenders[1]);
     assert!(!lenders[0].is_empty());
+}
+
+/// A measured-nulls file of one random-reward entry for model `M` on benchmark `B`.
+fn nulls_entry(id: &str, printed: &str, n: Option<u64>, extra: &str) -> String {
+    let n = n.map_or(String::new(), |n| format!(", n: {n}"));
+    format!(
+        "schema: 1\nnulls:\n  - id: {id}\n    paper: {{title: \"Lender\", authors: \"Y\", version: \"v1\"}}\n    model: \"M\"\n    benchmark: {{name: \"B\"{n}, metric: pass@1}}\n    control: random\n    label: \"random reward\"\n    printed: \"{printed}\"\n    unit: gain_points\n{extra}    source: {{version: \"v1\", location: \"T2\", row: \"random\", column: \"gain\", read_from: text}}\n"
+    )
+}
+
+#[test]
+fn equal_arms_never_fail_a_claim() {
+    // Regression: FAILS was read from the draws meant for SURVIVES (target low, null high), so
+    // equal arms (0/30 against 0/30, 40/40 against 40/40) and 1/30 against 0/30 were FAILS,
+    // with the point outside its own interval. Now each end of target − null is drawn as an
+    // exact one-sided test of its own side would draw it.
+    let dir = Dir::new("equal");
+    for (id, n, random, target) in [
+        ("zeros", 30, "0.0", "0.0"),
+        ("full", 40, "100.0", "100.0"),
+        ("onebelow", 30, "3.3", "0.0"),
+        ("half", 30, "50.0", "50.0"),
+    ] {
+        let arms = [
+            arm("base", "base", "0.0", "percent"),
+            arm("random", "random", random, "percent"),
+            arm("gt", "true", target, "percent"),
+        ]
+        .concat();
+        dir.write(id, &descriptor(id, "M", Some(n), "gt", &arms));
+        let r = audit_file(&dir, id);
+        let s = &r.targets[0].judgements[0].survival;
+        assert_eq!(s.verdict, SurvivalVerdict::NotShown, "{id}: {s:?}");
+        let v = s.naive.unwrap();
+        assert!(
+            v.lo.unwrap() <= v.mean && v.mean <= v.hi.unwrap(),
+            "{id}: {v:?}"
+        );
+    }
+    // Far enough below, it fails: 0/30 against 10/30.
+    let arms = [
+        arm("base", "base", "0.0", "percent"),
+        arm("random", "random", "33.3", "percent"),
+        arm("gt", "true", "0.0", "percent"),
+    ]
+    .concat();
+    dir.write("below", &descriptor("below", "M", Some(30), "gt", &arms));
+    let r = audit_file(&dir, "below");
+    assert_eq!(
+        r.targets[0].judgements[0].survival.verdict,
+        SurvivalVerdict::Fails
+    );
+}
+
+#[test]
+fn a_target_not_above_a_null_of_unknown_noise_is_not_shown() {
+    // Regression: with no benchmark size on either side, a target printed 10 points below its
+    // random arm (in-paper) or 20 points below a measured null (cross-paper) left `check` at
+    // UNDETERMINED, exit 3. Unknown noise shows nothing either way: at or below the null it is
+    // NOT_SHOWN (exit 1); above it, UNDETERMINED.
+    let dir = Dir::new("unknown-noise");
+    let arms = [
+        arm("base", "base", "10.0", "percent"),
+        arm("random", "random", "50.0", "percent"),
+        arm("gt", "true", "40.0", "percent"),
+    ]
+    .concat();
+    dir.write("inpaper", &descriptor("inpaper", "M", None, "gt", &arms));
+    let (code, out) = check_in(&dir, "inpaper", &[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("NOT_SHOWN"), "{out}");
+    let above = [
+        arm("base", "base", "10.0", "percent"),
+        arm("random", "random", "30.0", "percent"),
+        arm("gt", "true", "40.0", "percent"),
+    ]
+    .concat();
+    dir.write("above", &descriptor("above", "M2", None, "gt", &above));
+    let (code, out) = check_in(&dir, "above", &[]);
+    assert_eq!(code, Some(3), "{out}");
+
+    let claims = Dir::new("unknown-noise-cross");
+    let arms = [
+        arm("base", "base", "50.0", "percent"),
+        arm("gt", "true", "60.0", "percent"),
+    ]
+    .concat();
+    claims.write("claim", &descriptor("claim", "M", Some(500), "gt", &arms));
+    let nulls = claims.path().join("nulls.yaml");
+    std::fs::write(&nulls, nulls_entry("lender-random", "+30.0", None, "")).unwrap();
+    let (code, out) = check_in(
+        &claims,
+        "claim",
+        &[
+            "--measured-nulls",
+            nulls.to_str().unwrap(),
+            "--accept-cross-paper",
+        ],
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("lender-random") && out.contains("NOT_SHOWN"),
+        "{out}"
+    );
+    // A printed spread makes a gain's noise known, as it does an accuracy's.
+    std::fs::write(
+        &nulls,
+        nulls_entry("lender-random", "+1.0", None, "    spread: 1.0\n"),
+    )
+    .unwrap();
+    let (code, out) = check_in(
+        &claims,
+        "claim",
+        &[
+            "--measured-nulls",
+            nulls.to_str().unwrap(),
+            "--accept-cross-paper",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+}
+
+#[test]
+fn a_control_that_is_the_target_is_not_its_own_evidence() {
+    // Regression: a format arm named as the target was compared with itself (target − it = 0,
+    // NOT_SHOWN, exit 1).
+    let dir = Dir::new("self-control");
+    let arms = [
+        arm("base", "base", "10.0", "percent"),
+        arm("fmt", "format", "70.0", "percent"),
+    ]
+    .concat();
+    dir.write("selfc", &descriptor("selfc", "M", Some(500), "fmt", &arms));
+    let r = audit_file(&dir, "selfc");
+    let s = &r.targets[0].judgements[0].survival;
+    assert!(
+        s.evidence.iter().all(|e| e.kind != EvidenceKind::Control),
+        "{s:?}"
+    );
+    let (code, out) = check_in(&dir, "selfc", &[]);
+    assert_eq!(code, Some(3), "{out}");
+}
+
+#[test]
+fn a_measured_null_sharing_a_descriptors_id_is_an_error() {
+    // Regression: an entry whose id was the claim's own id was dropped silently (exit 3, "no
+    // random-reward gain is measured"), and one sharing another descriptor's id was accepted.
+    let dir = Dir::new("null-id");
+    let arms = [
+        arm("base", "base", "50.0", "percent"),
+        arm("gt", "true", "60.0", "percent"),
+    ]
+    .concat();
+    dir.write("claim", &descriptor("claim", "M", Some(500), "gt", &arms));
+    let nulls = dir.path().join("nulls.yaml");
+    std::fs::write(&nulls, nulls_entry("claim", "+30.0", Some(500), "")).unwrap();
+    let (code, out) = check_in(
+        &dir,
+        "claim",
+        &["--measured-nulls", nulls.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("nulls.yaml") && out.contains("nulls[0].id") && out.contains("claim"),
+        "{out}"
+    );
+}
+
+#[test]
+fn measured_nulls_get_the_descriptors_field_checks() {
+    // Regression: a measured-nulls entry took a `read_from` no descriptor may have, the
+    // simulator's `exact` metric, an empty model name and any spread.
+    let dir = Dir::new("null-fields");
+    dir.write(
+        "h",
+        &descriptor(
+            "h",
+            "M",
+            Some(500),
+            "gt",
+            &four("40.0", "45.0", "60.0", "70.0", "percent"),
+        ),
+    );
+    let good = nulls_entry("lender-random", "+5.0", Some(500), "");
+    for (bad, field) in [
+        (
+            good.replace("read_from: text", "read_from: telepathy"),
+            "read_from",
+        ),
+        (
+            good.replace("metric: pass@1", "metric: exact"),
+            "benchmark.metric",
+        ),
+        (good.replace("model: \"M\"", "model: \"\""), "model"),
+        (
+            good.replace(
+                "    unit: gain_points\n",
+                "    unit: gain_points\n    spread: 1e300\n",
+            ),
+            "spread",
+        ),
+    ] {
+        let f = dir.path().join("nulls.yaml");
+        std::fs::write(&f, &bad).unwrap();
+        let (code, out) = check_in(&dir, "h", &["--measured-nulls", f.to_str().unwrap()]);
+        assert_eq!(code, Some(2), "{field}: {out}");
+        assert!(out.contains(field), "{field}: {out}");
+    }
+}
+
+#[test]
+fn a_name_in_two_alias_groups_is_an_error() {
+    // Regression: with a name in two groups the first group won silently, so whether two other
+    // names were joined depended on the order of the groups.
+    let dir = Dir::new("alias-two");
+    dir.write(
+        "h",
+        &descriptor(
+            "h",
+            "M",
+            Some(500),
+            "gt",
+            &four("40.0", "45.0", "60.0", "70.0", "percent"),
+        ),
+    );
+    let f = dir.path().join("aliases.yaml");
+    std::fs::write(
+        &f,
+        "models:\n  - [\"PM-A\", \"PM-X\"]\n  - [\"PM-X\", \"PM-B\"]\nbenchmarks: []\n",
+    )
+    .unwrap();
+    let (code, out) = check_in(&dir, "h", &["--aliases", f.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("PM-X") && out.contains("models[1]"), "{out}");
+}
+
+#[test]
+fn the_base_and_target_draws_do_not_move_with_the_random_arm() {
+    // Regression: one stream seeded by base, random and majority drew every anchor, so Δ_total's
+    // interval (and the break-even null) moved when a measured-nulls file changed the imputed
+    // random arm, or a borrow replaced it.
+    let dir = Dir::new("anchor-seeds");
+    for (id, random) in [("r1", "52.0"), ("r2", "58.0")] {
+        let arms = [
+            arm("base", "base", "50.0", "percent"),
+            arm("random", "random", random, "percent"),
+            arm("gt", "true", "60.0", "percent"),
+        ]
+        .concat();
+        dir.write(id, &descriptor(id, "M", Some(500), "gt", &arms));
+    }
+    let total = |id: &str| {
+        let r = audit_file(&dir, id);
+        r.targets[0].judgements[0]
+            .terms
+            .total
+            .clone()
+            .unwrap()
+            .estimate
+    };
+    let (a, b) = (total("r1"), total("r2"));
+    assert_eq!((a.lo, a.hi), (b.lo, b.hi));
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use rlvr_audit::audit::engine::Thresholds;
+use rlvr_audit::audit::Thresholds;
 use rlvr_audit::audit::{Provenance, audit, load_set};
 
 use common::{command, temp};

@@ -10,7 +10,8 @@ use std::path::Path;
 use clap::Parser;
 use common::temp;
 use proptest::prelude::*;
-use rlvr_audit::audit::engine::{SurvivalVerdict, Thresholds};
+use rlvr_audit::audit::Thresholds;
+use rlvr_audit::audit::survival::SurvivalVerdict;
 
 fn corpus(dir: &str) -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);

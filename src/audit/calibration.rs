@@ -1,16 +1,18 @@
 //! Leave-one-out calibration of the imputed arms (METHOD §8): every arm the fit can impute that a
 //! paper did report (random, majority) is hidden in turn, the class is fitted to the rest of its
-//! row with the audit's own anchors ([`super::reported_anchors`], and the measured nulls of other
+//! row with the audit's own anchors ([`reported_anchors`], and the measured nulls of other
 //! papers where the audit would use them), the hidden arm is imputed, and the imputed range is
 //! compared with the printed value and its noise. A range that never meets the measurements it
 //! claims to predict is a guess with an interval; this is the test.
 
 use serde::Serialize;
 
+use super::Thresholds;
 use super::descriptor::{ArmSpec, Descriptor, Role};
-use super::engine::{Thresholds, binomial_var};
+use super::draw::{self, gain_se};
 use super::evidence::{Control, MeasuredNull, NullSet};
 use super::fit::{self, FitCache};
+use super::resolve::{base_draw, gain_range, null_anchors, reported_anchors};
 
 /// The nominal level of an imputed range: ±2 replicate standard errors around the consistent
 /// settings, read as a 95 % prediction once the measurement's own noise is added.
@@ -116,6 +118,10 @@ pub(crate) fn same_nulls(d: &Descriptor, all: &[Descriptor], set: &NullSet) -> V
 
 /// Every reported random or majority arm of `all`, hidden and imputed under `rule`, in the
 /// order of the descriptors' ids.
+///
+/// Stays whole: for each hidden arm, its measured gain and noise, the fit without it and the
+/// score are one computation over the same row; the helpers it calls own the parts shared with
+/// the audit.
 pub fn hidden_arms(
     all: &[Descriptor],
     set: &NullSet,
@@ -131,7 +137,7 @@ pub fn hidden_arms(
             continue;
         };
         let base = bp.value * bu.scale();
-        let base_spread = super::base_spread(d).unwrap_or(0.0) * bu.scale();
+        let base_spread = d.base_spread().unwrap_or(0.0) * bu.scale();
         let n = d.benchmark.metric.independent_units(d.benchmark.n);
         for (role, key) in [(Role::Random, "random"), (Role::Majority, "majority")] {
             let Some(ArmSpec::Reported {
@@ -147,41 +153,27 @@ pub fn hidden_arms(
                 continue;
             }
             let s = unit.scale();
-            let gain_of = |p: &crate::printed::Printed| {
-                if unit.is_gain() {
-                    p.value * s
-                } else {
-                    p.value * s - base
-                }
-            };
-            let lo = readings.iter().map(gain_of).fold(f64::INFINITY, f64::min);
-            let hi = readings
-                .iter()
-                .map(gain_of)
-                .fold(f64::NEG_INFINITY, f64::max);
+            let (lo, hi) = gain_range(readings, *unit, base);
             let measured = 0.5 * (lo + hi);
             let arm_spread = spread.unwrap_or(0.0) * s;
-            let var = binomial_var(base + measured, n)
-                + binomial_var(base, n)
-                + arm_spread * arm_spread
-                + base_spread * base_spread;
-            let se = (var > 0.0).then(|| var.sqrt());
+            let se = gain_se(base + measured, base, n, arm_spread, base_spread);
+            let se = (se > 0.0).then_some(se);
             let precision = readings.iter().map(|p| p.half_width).fold(0.0, f64::max) * s
                 + bp.half_width * bu.scale();
             let half = 1.96 * se.unwrap_or(0.0) + precision + 0.5 * (hi - lo);
-            let mut anchors = super::reported_anchors(d, Some(role));
+            let mut anchors = reported_anchors(d, Some(role));
             // The audit anchors the random arm on other papers' measured nulls when the row has
             // no random arm of its own, as it has none once hidden. Hiding the random arm, the
             // same paper's other versions are left out: they print the hidden number again.
             if rule == Rule::MeasuredNulls
                 && (role == Role::Random || d.role(Role::Random).is_none())
-                && let Some(b) = super::base_draw(d)
+                && let Some(b) = base_draw(d)
             {
                 let nulls: Vec<MeasuredNull> = same_nulls(d, all, set)
                     .into_iter()
                     .filter(|m| role != Role::Random || m.paper != d.paper.title)
                     .collect();
-                anchors.extend(super::null_anchors(&b, &nulls, thr));
+                anchors.extend(null_anchors(&b, &nulls, thr));
             }
             let lenders: Vec<String> = anchors.iter().filter_map(|a| a.lender.clone()).collect();
             let f = fit::fit(base, &anchors, &[key.to_string()], cache);
@@ -251,7 +243,7 @@ pub fn lent_claims(
     ds.sort_by(|a, b| a.id.cmp(&b.id));
     let mut out = Vec::new();
     for d in ds {
-        let (Some((bp, bu)), Some(b)) = (d.base_reading(), super::base_draw(d)) else {
+        let (Some((bp, bu)), Some(b)) = (d.base_reading(), base_draw(d)) else {
             continue;
         };
         let nulls = same_nulls(d, all, set);
@@ -259,7 +251,7 @@ pub fn lent_claims(
             .iter()
             .filter_map(|m| {
                 let null = m.carried(super::descriptor::Transfer::Additive)?;
-                let g = super::survival::carried_gain(&b, &null, thr);
+                let g = draw::carried_gain(&b, &null, thr);
                 Some((m.id.clone(), g.mean, [g.lo?, g.hi?]))
             })
             .collect();
@@ -268,10 +260,10 @@ pub fn lent_claims(
         }
         let base = bp.value * bu.scale();
         let key = ["random".to_string()];
-        let own = super::reported_anchors(d, None);
+        let own = reported_anchors(d, None);
         let f0 = fit::fit(base, &own, &key, cache);
         let mut anchors = own;
-        anchors.extend(super::null_anchors(&b, &nulls, thr));
+        anchors.extend(null_anchors(&b, &nulls, thr));
         let f1 = fit::fit(base, &anchors, &key, cache);
         out.push(Lent {
             id: d.id.clone(),

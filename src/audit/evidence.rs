@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use super::descriptor::{ArmSpec, Descriptor, Role, Source, Unit, match_key};
-use super::engine::Draw;
-use crate::printed::{Printed, parse_printed};
+use super::draw::{Draw, printed_draw};
+use crate::printed::parse_printed;
 use crate::yaml::{self, LoadError};
 
 /// What a correctness-blind arm rewards.
@@ -98,40 +98,6 @@ impl MeasuredNull {
     }
 }
 
-/// A printed number's draw in accuracy units: an accuracy, a gain over `base` (printed beside
-/// it), or a gain with no base.
-pub fn printed_draw(
-    p: &Printed,
-    unit: Unit,
-    spread: Option<f64>,
-    n: Option<u64>,
-    base: Option<(&Printed, Unit)>,
-) -> Draw {
-    let s = unit.scale();
-    let (value, half_width, spread) = (p.value * s, p.half_width * s, spread.unwrap_or(0.0) * s);
-    match (unit.is_gain(), base) {
-        (false, _) => Draw::Direct {
-            value,
-            half_width,
-            spread,
-            n,
-        },
-        (true, Some((b, bu))) => Draw::Gain {
-            value,
-            half_width,
-            base_half_width: b.half_width * bu.scale(),
-            spread,
-            n,
-        },
-        (true, None) => Draw::GainOnly {
-            value,
-            half_width,
-            spread,
-            n,
-        },
-    }
-}
-
 /// Every correctness-blind arm the descriptors report (not borrowed), one per reading.
 pub fn from_descriptors<'a>(ds: impl IntoIterator<Item = &'a Descriptor>) -> Vec<MeasuredNull> {
     let mut out = Vec::new();
@@ -140,11 +106,7 @@ pub fn from_descriptors<'a>(ds: impl IntoIterator<Item = &'a Descriptor>) -> Vec
             continue;
         };
         let n = d.benchmark.metric.independent_units(d.benchmark.n);
-        let base_spread = match &d.role(Role::Base).map(|a| &a.spec) {
-            Some(ArmSpec::Reported { spread, .. }) => *spread,
-            _ => None,
-        };
-        let base = printed_draw(bp, bu, base_spread, n, None);
+        let base = printed_draw(bp, bu, d.base_spread(), n, None);
         for a in &d.arms {
             let Some(control) = Control::of_role(a.role) else {
                 continue;
@@ -364,6 +326,11 @@ impl NullSet {
         )
     }
 
+    /// Parses and checks the measured-nulls file against the aliases.
+    ///
+    /// Stays whole: one short check per key of an entry, in the file format's order, all
+    /// reading one key map and writing into one error list, so every error of the file is
+    /// reported at once.
     fn parse(
         nulls_path: &Path,
         nulls: &str,
@@ -371,12 +338,36 @@ impl NullSet {
         aliases: &str,
     ) -> Result<NullSet, LoadError> {
         let a: AliasFile = yaml::parse(aliases_path, aliases)?;
-        for g in a.models.iter().chain(&a.benchmarks) {
-            if g.is_empty() || g.iter().any(|n| match_key(n).is_empty()) {
-                return Err(LoadError::new(
-                    aliases_path,
-                    "an alias group is empty or holds a name with no letter or digit",
-                ));
+        for (field, groups) in [("models", &a.models), ("benchmarks", &a.benchmarks)] {
+            // A name in two groups would join them silently (or not, by order): refused.
+            let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+            for (i, g) in groups.iter().enumerate() {
+                if g.is_empty() || g.iter().any(|n| match_key(n).is_empty()) {
+                    return Err(LoadError::new(
+                        aliases_path,
+                        format!(
+                            "field `{field}[{i}]`: an alias group is empty or holds a name with no letter or digit"
+                        ),
+                    ));
+                }
+                for n in g {
+                    match seen.insert(match_key(n), i) {
+                        Some(j) if j != i => {
+                            return Err(LoadError::new(
+                                aliases_path,
+                                format!(
+                                    "field `{field}[{i}]`: `{n}` is also in group {j}; a name belongs to one group (merge the two groups if they name one {})",
+                                    if field == "models" {
+                                        "model"
+                                    } else {
+                                        "benchmark"
+                                    }
+                                ),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
             }
         }
         let f: NullFile = yaml::parse(nulls_path, nulls)?;
@@ -409,6 +400,24 @@ impl NullSet {
             if !ids.insert(r.id.clone()) {
                 return Err(at("id", format!("`{}` is listed twice", r.id)));
             }
+            if match_key(&r.model).is_empty() {
+                return Err(at(
+                    "model",
+                    "must name the model (a letter or digit)".into(),
+                ));
+            }
+            if match_key(&r.benchmark.name).is_empty() {
+                return Err(at(
+                    "benchmark.name",
+                    "must name the benchmark (a letter or digit)".into(),
+                ));
+            }
+            if !["text", "table", "figure"].contains(&r.source.read_from.as_str()) {
+                return Err(at(
+                    "source.read_from",
+                    format!("`{}` is not one of text, table, figure", r.source.read_from),
+                ));
+            }
             if r.benchmark.n.is_some_and(|n| n == 0 || n > MAX_N) {
                 return Err(at("benchmark.n", format!("must be from 1 to {MAX_N}")));
             }
@@ -424,6 +433,13 @@ impl NullSet {
                     )
                 })?
             };
+            if metric == super::descriptor::Metric::Exact {
+                return Err(at(
+                    "benchmark.metric",
+                    "`exact` is for simulated audits only: a measured arm has sampling noise"
+                        .into(),
+                ));
+            }
             let metric_text = if r.benchmark.metric == "avg@k" {
                 "avg@k (k not stated)".to_string()
             } else {
@@ -453,9 +469,15 @@ impl NullSet {
                 ));
             }
             if let Some(s) = r.spread
-                && !(s.is_finite() && s >= 0.0)
+                && !(s.is_finite() && (0.0..=0.5).contains(&(s * r.unit.scale())))
             {
-                return Err(at("spread", "must be a finite number ≥ 0".into()));
+                return Err(at(
+                    "spread",
+                    format!(
+                        "{s} is not a seed standard deviation of an accuracy (0 to {} in this unit)",
+                        0.5 / r.unit.scale()
+                    ),
+                ));
             }
             let in_range = |v: f64| (0.0..=1.0).contains(&v);
             let bacc = base.as_ref().map(|(b, u)| b.value * u.scale());
@@ -504,7 +526,13 @@ impl NullSet {
                 arm,
                 details,
                 source: Source {
-                    version: format!("{} ({})", r.source.version, r.paper.version),
+                    version: if r.source.version.contains(&r.paper.version) {
+                        r.source.version
+                    } else if r.paper.version.contains(&r.source.version) {
+                        r.paper.version
+                    } else {
+                        format!("{} ({})", r.source.version, r.paper.version)
+                    },
                     location: r.source.location,
                     row: r.source.row,
                     column: r.source.column,
@@ -521,6 +549,24 @@ impl NullSet {
                 benchmarks: a.benchmarks,
             },
         })
+    }
+
+    /// Refuses an entry whose id is a loaded descriptor's (`nulls` the file it was read from): the
+    /// two would be one source of evidence under one name, and the claim's own would be dropped.
+    pub fn check_ids(&self, nulls: &Path, ds: &[Descriptor]) -> Result<(), LoadError> {
+        for (i, m) in self.listed.iter().enumerate() {
+            if let Some(d) = ds.iter().find(|d| d.id == m.id) {
+                return Err(LoadError::new(
+                    nulls,
+                    format!(
+                        "field `nulls[{i}].id`: `{}` is also the id of the descriptor {}; ids are unique across descriptors and measured nulls",
+                        m.id,
+                        d.path.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Every measured arm: the descriptors' and the file's.

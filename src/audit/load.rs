@@ -2,7 +2,13 @@
 //! references resolved against the paper cache, and the checks that need the whole set
 //! (borrowing, ids, values against their lenders).
 
-use super::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::descriptor::{self, ArmDef, ArmSpec, Descriptor, Printed, Transfer, Unit};
+use super::draw;
+use super::resolve::{lender_arm, lent};
+use crate::yaml::LoadError;
 
 /// Every descriptor file (`*.yaml`) in a directory, sorted.
 pub fn descriptor_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -19,6 +25,9 @@ pub fn descriptor_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 /// descriptor of the same model and benchmark that reports them. Returns the descriptors and
 /// every error (a bad file is never skipped silently); a borrow whose lender's base differs from
 /// the borrower's beyond both intervals becomes a warning on the borrower.
+///
+/// Stays whole: the cross-file checks run in order over the same loaded set and error lists
+/// (ids, then each borrow: lender, model and benchmark, arm, role, single reading, base range).
 pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadError>) {
     let mut ok = Vec::new();
     let mut errors = Vec::new();
@@ -143,8 +152,8 @@ pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadEr
                 }
             }
             if let (Some((lb, lu)), Some((bb, bu))) = (l.base_reading(), d.base_reading()) {
-                let lr = base_range(lb, lu, base_spread(l), l.benchmark.n);
-                let br = base_range(bb, bu, base_spread(d), d.benchmark.n);
+                let lr = draw::printed_range(lb, lu, l.base_spread(), l.benchmark.n);
+                let br = draw::printed_range(bb, bu, d.base_spread(), d.benchmark.n);
                 if lr.1 < br.0 || br.1 < lr.0 {
                     warnings.push((
                         i,
@@ -195,6 +204,9 @@ pub fn load_set(paths: &[PathBuf], cache: &Path) -> (Vec<Descriptor>, Vec<LoadEr
 /// The value checks that need resolved numbers (cells read from the paper cache, borrowed gains):
 /// every accuracy within 0–100 %, base + gain included (beyond the printed precision), and
 /// warnings for values that look mistyped. Returns (errors, warnings).
+///
+/// Stays whole: one pass over the arms, each kind of value (accuracy, gain, borrowed gain) checked
+/// against the same base and the same error and warning lists.
 fn check_values(d: &Descriptor, all: &[Descriptor]) -> (Vec<LoadError>, Vec<LoadError>) {
     let text = d.text();
     let (mut errors, mut warnings) = (Vec::new(), Vec::new());

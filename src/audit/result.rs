@@ -2,7 +2,35 @@
 //! check, and the random-reward gains measured elsewhere (the records the reports and `--json`
 //! print).
 
-use super::*;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::descriptor::{self, Descriptor, Role, Source, Transfer, Unit, match_key};
+use super::fit::Fit;
+use super::judge::{Attribution, Judgement};
+use super::survival::{self, Survival, SurvivalBasis, SurvivalVerdict};
+use super::{Thresholds, consistency, draw, evidence, resolve};
+use crate::sim::SimConfig;
+use crate::stats::Estimate;
+
+/// How an arm's accuracy is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    Reported,
+    Borrowed,
+    Simulated,
+    /// Predicted by the simulator fit: a model's estimate, never evidence.
+    Imputed,
+}
+
+impl Basis {
+    /// Known from data (a paper's numbers or a simulation run), not from a model fit.
+    pub fn identified(self) -> bool {
+        self != Basis::Imputed
+    }
+}
 
 /// Where an arm of an audit came from.
 #[derive(Clone, Debug, Serialize)]
@@ -82,7 +110,7 @@ impl NullEvidence {
             control: m.control,
             arm_label: m.label.clone(),
             reading: m.reading.clone(),
-            null: survival::own_gain(m, thr),
+            null: draw::own_gain(m, thr),
             details: m.details.clone(),
             caveat: m.caveat.clone(),
             source: m.source.clone(),
@@ -140,6 +168,40 @@ pub struct AuditResult {
 }
 
 impl AuditResult {
+    /// The record of `d`'s audit: the descriptor's own fields and its consistency check, the
+    /// resolved arms, and each target as the judge handed it on.
+    pub fn of(
+        d: &Descriptor,
+        thr: &Thresholds,
+        resolved: resolve::Resolved,
+        targets: Vec<TargetResult>,
+    ) -> AuditResult {
+        let consistency = consistency::check(d);
+        AuditResult {
+            id: d.id.clone(),
+            descriptor_version: d.descriptor_version,
+            descriptor_hash: d.hash.clone(),
+            path: d.path.display().to_string(),
+            paper: d.paper.clone(),
+            claim: d.claim.clone(),
+            model: d.model.clone(),
+            benchmark: d.benchmark.clone(),
+            noise: match consistency.noise_note() {
+                Some(c) => format!("{}. {c}", d.benchmark.metric.noise_note(d.benchmark.n)),
+                None => d.benchmark.metric.noise_note(d.benchmark.n),
+            },
+            training: d.training.clone(),
+            notes: d.notes.clone(),
+            warnings: d.warnings.iter().map(|w| w.to_string()).collect(),
+            consistency,
+            arms: resolved.arms,
+            fit: resolved.fit,
+            thresholds: *thr,
+            targets,
+            null_evidence: resolved.null_evidence,
+        }
+    }
+
     /// The CI answer over every target and reading (see [`Ci`]).
     pub fn ci(&self, accept_cross_paper: bool) -> Ci {
         let all: Vec<&Survival> = self
@@ -147,7 +209,7 @@ impl AuditResult {
             .iter()
             .flat_map(|t| t.judgements.iter().map(|j| &j.survival))
             .collect();
-        let code = |s: &Survival| engine::exit_code(s.verdict, s.basis, accept_cross_paper);
+        let code = |s: &Survival| survival::exit_code(s.verdict, s.basis, accept_cross_paper);
         let worst = all.iter().map(|s| code(s)).max_by_key(|c| match c {
             1 => 2,
             3 => 1,
@@ -210,12 +272,27 @@ impl AuditResult {
             .join(" ")
     }
 
+    /// Every reading of every target, in order.
+    pub fn readings(&self) -> impl Iterator<Item = (&TargetResult, &Judgement)> {
+        self.targets
+            .iter()
+            .flat_map(|t| t.judgements.iter().map(move |j| (t, j)))
+    }
+
     /// The measured nulls on this audit's benchmark (the rest are on other benchmarks).
     pub fn same_benchmark_nulls(&self) -> impl Iterator<Item = &NullEvidence> {
         self.null_evidence
             .iter()
             .filter(|e| match_key(&e.benchmark) == match_key(&self.benchmark.name))
     }
+}
+
+/// Every reading of every target of every audit of `rs`, in order.
+pub fn readings_of<'a>(
+    rs: impl IntoIterator<Item = &'a AuditResult>,
+) -> impl Iterator<Item = (&'a AuditResult, &'a TargetResult, &'a Judgement)> {
+    rs.into_iter()
+        .flat_map(|r| r.readings().map(move |(t, j)| (r, t, j)))
 }
 
 /// `check`'s answer over every target and reading: exit 1 if any reading's evidence says FAILS or

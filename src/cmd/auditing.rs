@@ -29,7 +29,7 @@ pub(crate) fn audit_dir(
         );
     }
     use rayon::prelude::*;
-    let nulls = load_nulls(ev)?;
+    let nulls = load_nulls(ev, &descriptors)?;
     let thr = thresholds(ev);
     // Listing the runs solves each member's prior at each reported base (once per base, kept
     // for the audits below): the descriptors' bases are solved in parallel.
@@ -180,15 +180,17 @@ pub(crate) fn load_fits(path: &Path) -> Result<FitCache> {
     Ok(FitCache::load(path)?)
 }
 
-/// The measured nulls and aliases the evidence flags name (an error names the file and line).
-pub(crate) fn load_nulls(ev: &EvidenceArgs) -> Result<audits::evidence::NullSet> {
+/// The measured nulls and aliases the evidence flags name, checked against the loaded
+/// descriptors `ds` (an error names the file and the field).
+pub(crate) fn load_nulls(
+    ev: &EvidenceArgs,
+    ds: &[audits::descriptor::Descriptor],
+) -> Result<audits::evidence::NullSet> {
     let default = ev.measured_nulls == Path::new(crate::io::paths::MEASURED_NULLS)
         && ev.aliases == Path::new(crate::io::paths::ALIASES);
-    Ok(audits::evidence::NullSet::load(
-        &ev.measured_nulls,
-        &ev.aliases,
-        default,
-    )?)
+    let set = audits::evidence::NullSet::load(&ev.measured_nulls, &ev.aliases, default)?;
+    set.check_ids(&ev.measured_nulls, ds)?;
+    Ok(set)
 }
 
 /// The verdict thresholds with the evidence flags' seed-spread sensitivity.
@@ -221,7 +223,7 @@ pub(crate) fn audit_one(a: &crate::cli::DescriptorArgs) -> Result<AuditResult> {
         .iter()
         .find(|d| canon(&d.path) == me)
         .ok_or_else(|| anyhow::anyhow!("{}: not loaded", file.display()))?;
-    let nulls = load_nulls(ev)?;
+    let nulls = load_nulls(ev, &descriptors)?;
     let fits = load_fits(fits_path)?;
     fill_fits(&fits, &audits::fit_requests(d), fits_path, *verify_fits)?;
     Ok(audits::audit_in(

@@ -3,6 +3,10 @@
 use super::*;
 
 /// `new`: drafts descriptors from a paper's cached tables.
+///
+/// Stays whole: the command's recipe in the order it runs (parse the id, load the synonyms,
+/// draft with the flags' filter, check the cited tables, name the files, then write, print as
+/// JSON or list), each step a few lines.
 pub(crate) fn new_cmd(a: crate::cli::NewArgs) -> Result<()> {
     use crate::draft;
     let key = crate::fetch::PaperId::parse(&a.id)?.key();

@@ -7,19 +7,17 @@ pub(crate) fn write_entropy(
     dir: &Path,
     regenerate: &str,
 ) -> Result<()> {
-    write_atomic(
-        &dir.join("figures/entropy-law.svg"),
-        report::svg::entropy_law(e)?.as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("figures/entropy-dynamics.svg"),
-        report::svg::entropy_dynamics(e)?.as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("entropy.md"),
-        report::markdown::entropy(e, regenerate).as_bytes(),
-    )?;
-    Ok(())
+    write_files(
+        dir,
+        &[
+            ("figures/entropy-law.svg", report::svg::entropy_law(e)?),
+            (
+                "figures/entropy-dynamics.svg",
+                report::svg::entropy_dynamics(e)?,
+            ),
+            ("entropy.md", report::markdown::entropy(e, regenerate)),
+        ],
+    )
 }
 
 pub(crate) fn entropy_cmd(a: EntropyArgs) -> Result<()> {

@@ -16,6 +16,12 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
     report_all(a)
 }
 
+/// Regenerates every report.
+///
+/// Stays whole: the main job's recipe in the order it runs — every descriptor audited and every
+/// study loaded before anything is written, then the sweep, the audit pages, the summary, the
+/// paper pages, the removal of stale files, the calibration, the null evidence, the entropy study
+/// and the studies — each step one call with its progress line.
 fn report_all(a: ReportArgs) -> Result<()> {
     let fits = load_fits(&a.fit_cache)?;
     let (descriptors, results) = audit_dir(
@@ -73,7 +79,7 @@ fn report_all(a: ReportArgs) -> Result<()> {
             note!(a.json, "wrote {}", a.fit_cache.display());
         }
         let thr = thresholds(&a.evidence);
-        let evidence: Vec<audits::NullEvidence> = load_nulls(&a.evidence)?
+        let evidence: Vec<audits::NullEvidence> = load_nulls(&a.evidence, &descriptors)?
             .all(&descriptors)
             .iter()
             .map(|m| audits::NullEvidence::of(m, &thr))
@@ -129,7 +135,7 @@ fn write_calibration(
     a: &ReportArgs,
 ) -> Result<()> {
     use audits::calibration::{Rule, hidden_arms, lent_claims};
-    let nulls = load_nulls(&a.evidence)?;
+    let nulls = load_nulls(&a.evidence, descriptors)?;
     let thr = thresholds(&a.evidence);
     let own = hidden_arms(descriptors, &nulls, &thr, fits, Rule::OwnArms);
     let anchored = hidden_arms(descriptors, &nulls, &thr, fits, Rule::MeasuredNulls);

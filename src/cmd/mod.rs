@@ -43,7 +43,7 @@ pub fn stdout_failed(e: std::io::Error) -> ! {
     std::process::exit(2);
 }
 
-pub(crate) use crate::audit::{self as audits, AuditResult, engine::Thresholds, fit::FitCache};
+pub(crate) use crate::audit::{self as audits, AuditResult, Thresholds, fit::FitCache};
 pub(crate) use crate::cli::{
     AuditArgs, BenchArgs, CheckArgs, Cli, Command, DecomposeArgs, EntropyArgs, EvidenceArgs,
     FactorialArgs, FetchArgs, MergeArgs, PreregCommand, ReportArgs, SimulateArgs, SweepArgs,
@@ -102,6 +102,14 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Tables(a) => done(tables_cmd(a)),
         Command::New(a) => done(new_cmd(a)),
     }
+}
+
+/// Writes each (path under `dir`, text) atomically, in order: a report and its figures.
+pub(crate) fn write_files(dir: &Path, files: &[(&str, String)]) -> Result<()> {
+    for (rel, text) in files {
+        write_atomic(&dir.join(rel), text.as_bytes())?;
+    }
+    Ok(())
 }
 
 pub(crate) fn print_json(v: &impl Serialize) -> Result<()> {

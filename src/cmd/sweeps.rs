@@ -39,15 +39,13 @@ pub(crate) fn run_with_progress(spec: &SweepSpec) -> Sweep {
 
 /// Writes `<dir>/sweep.md` and `<dir>/figures/sweep.svg`.
 pub(crate) fn write_sweep(s: &Sweep, dir: &Path, regenerate: &str) -> Result<()> {
-    write_atomic(
-        &dir.join("figures/sweep.svg"),
-        report::svg::sweep_figure(s)?.as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("sweep.md"),
-        report::markdown::sweep(s, regenerate).as_bytes(),
-    )?;
-    Ok(())
+    write_files(
+        dir,
+        &[
+            ("figures/sweep.svg", report::svg::sweep_figure(s)?),
+            ("sweep.md", report::markdown::sweep(s, regenerate)),
+        ],
+    )
 }
 
 /// How sweep reports name the command that rebuilds them: the same text for a single run and a

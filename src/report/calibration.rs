@@ -68,6 +68,10 @@ fn measured(h: &Hidden) -> String {
 
 /// The report: `own` imputed from the row's own arms, `anchored` under the audit's rule (the
 /// same hidden arms, in the same order).
+///
+/// Stays whole: it writes one page top to bottom in the order it reads, each section a few
+/// `writeln!` calls into the same buffer; split, the page's order would be spread over functions
+/// that share nothing but that buffer.
 pub fn markdown(own: &[Hidden], anchored: &[Hidden], lent: &[Lent]) -> String {
     let mut m = String::new();
     let _ = writeln!(

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::audit::engine::{Answer, Survival, SurvivalBasis, SurvivalVerdict};
+use crate::audit::judge::Answer;
+use crate::audit::survival::{Survival, SurvivalBasis, SurvivalVerdict};
 use crate::audit::{AuditResult, NullEvidence};
 
 /// The `check FILE --json` record.

@@ -35,6 +35,10 @@ pub const SEED_DERIVATION: &str = "replicate r of a config runs on ChaCha8 seede
      numbers) and draw their own rewards from SHA-256(replicate seed, \"reward\", arm)";
 
 /// The sweep report. `regenerate` is the command that rebuilds it.
+///
+/// Stays whole: it writes one page top to bottom in the order it reads, each section a few
+/// `writeln!` calls into the same buffer; split, the page's order would be spread over functions
+/// that share nothing but that buffer.
 pub fn sweep(s: &Sweep, regenerate: &str) -> String {
     let mut m = String::new();
     let c = &s.config;
@@ -194,6 +198,10 @@ pub fn sweep(s: &Sweep, regenerate: &str) -> String {
 }
 
 /// The report of a factorial study.
+///
+/// Stays whole: it writes one page top to bottom in the order it reads, each section a few
+/// `writeln!` calls into the same buffer; split, the page's order would be spread over functions
+/// that share nothing but that buffer.
 pub fn factorial(r: &crate::factorial::FactorialResult, regenerate: &str, figure: &str) -> String {
     let a = &r.analysis;
     let mut m = String::new();
@@ -235,51 +243,39 @@ pub fn factorial(r: &crate::factorial::FactorialResult, regenerate: &str, figure
         a.effect_convention,
         a.correction
     );
-    let _ = writeln!(
-        m,
-        "## Factors\n\n| factor | label | parameter | −1 | +1 |\n|---|---|---|---|---|"
+    let _ = writeln!(m, "## Factors\n");
+    super::md_table(
+        &mut m,
+        &["factor", "label", "parameter", "−1", "+1"],
+        r.factors.iter().map(|f| {
+            [
+                f.name.clone(),
+                f.label.clone(),
+                format!("`{}`", f.parameter),
+                super::level(&f.low),
+                super::level(&f.high),
+            ]
+        }),
     );
-    for f in &r.factors {
-        let _ = writeln!(
-            m,
-            "| {} | {} | `{}` | {} | {} |",
-            f.name,
-            f.label,
-            f.parameter,
-            super::level(&f.low),
-            super::level(&f.high)
-        );
-    }
-    let _ = writeln!(
-        m,
-        "\n## Cell means\n\n| cell | levels | outcome measured | mean [95% t CI] |\n|---|---|---|---|"
+    let _ = writeln!(m, "\n## Cell means\n");
+    super::md_table(
+        &mut m,
+        &["cell", "levels", "outcome measured", "mean [95% t CI]"],
+        r.cells.iter().zip(&a.cell_means).map(|(c, e)| {
+            [
+                super::cell_code(&c.coding),
+                super::cell_levels(&r.factors, &c.coding, 0, ", "),
+                r.outcome.measured(&c.arm.to_string()),
+                est(e, 4),
+            ]
+        }),
     );
-    for (c, e) in r.cells.iter().zip(&a.cell_means) {
-        let code = super::cell_code(&c.coding);
-        let levels = super::cell_levels(&r.factors, &c.coding, 0, ", ");
-        let _ = writeln!(
-            m,
-            "| {code} | {} | {} | {} |",
-            levels,
-            r.outcome.measured(&c.arm.to_string()),
-            est(e, 4)
-        );
-    }
-    let _ = writeln!(
-        m,
-        "\n## Effects\n\n| effect | coefficient [95% t CI] | difference of means | t | p (two-sided) |\n|---|---|---|---|---|"
+    let _ = writeln!(m, "\n## Effects\n");
+    super::md_table(
+        &mut m,
+        &super::EFFECT_COLUMNS,
+        a.effects.iter().map(super::effect_cells),
     );
-    for e in &a.effects {
-        let _ = writeln!(
-            m,
-            "| {} | {} | {:.4} | {:.2} | {:.2e} |",
-            e.name,
-            est(&e.coefficient, 4),
-            e.difference_of_means,
-            e.t,
-            e.p_two_sided
-        );
-    }
     let ratio = a
         .interaction_ratio
         .as_ref()
@@ -288,25 +284,17 @@ pub fn factorial(r: &crate::factorial::FactorialResult, regenerate: &str, figure
         m,
         "\n**Interaction ratio** (max|interaction| / max|main effect|, the seed's definition): {ratio}.\n"
     );
-    let _ = writeln!(
-        m,
-        "## Hypotheses (reported whatever the outcome)\n\n| id | effect | claim | estimate | p | adjusted p | α | verdict | test |\n|---|---|---|---|---|---|---|---|---|"
+    let _ = writeln!(m, "## Hypotheses (reported whatever the outcome)\n");
+    super::md_table(
+        &mut m,
+        &[&["id"][..], &super::HYPOTHESIS_COLUMNS, &["test"]].concat(),
+        a.hypotheses.iter().map(|h| {
+            let mut cells = super::hypothesis_cells(h);
+            cells[7] = format!("**{}**", cells[7]);
+            cells.push(h.test.to_string());
+            cells
+        }),
     );
-    for h in &a.hypotheses {
-        let _ = writeln!(
-            m,
-            "| {} | {} | {} | {} | {:.2e} | {:.2e} | {} | **{}** | {} |",
-            h.id,
-            h.effect,
-            h.comparison,
-            h.estimate.map_or("undefined".into(), |v| format!("{v:.4}")),
-            h.p_value,
-            h.adjusted_p,
-            h.alpha,
-            h.verdict,
-            h.test
-        );
-    }
     let _ = writeln!(m, "\n![Interaction plot]({figure})\n");
     let _ = writeln!(m, "## How to read this\n");
     let _ = writeln!(
@@ -324,6 +312,10 @@ pub fn factorial(r: &crate::factorial::FactorialResult, regenerate: &str, figure
 }
 
 /// The entropy-mechanism report.
+///
+/// Stays whole: it writes one page top to bottom in the order it reads, each section a few
+/// `writeln!` calls into the same buffer; split, the page's order would be spread over functions
+/// that share nothing but that buffer.
 pub fn entropy(r: &crate::entropy::EntropyReport, regenerate: &str) -> String {
     let mut m = String::new();
     let c = &r.config;

@@ -11,6 +11,67 @@ pub mod terminal;
 
 use crate::stats::Estimate;
 
+/// Writes a Markdown table: the header row of `head`, its rule, and one row per item of `rows`
+/// (each row's cells as given, already escaped).
+pub fn md_table<R: IntoIterator<Item = String>>(
+    m: &mut String,
+    head: &[&str],
+    rows: impl IntoIterator<Item = R>,
+) {
+    let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+    m.push_str(&line(head.iter().map(|h| h.to_string()).collect()));
+    m.push_str(&format!("|{}\n", "---|".repeat(head.len())));
+    for r in rows {
+        m.push_str(&line(r.into_iter().collect()));
+    }
+}
+
+/// The columns of [`effect_cells`].
+pub const EFFECT_COLUMNS: [&str; 5] = [
+    "effect",
+    "coefficient [95% t CI]",
+    "difference of means",
+    "t",
+    "p (two-sided)",
+];
+
+/// The columns of [`hypothesis_cells`] after the first (the hypothesis's id).
+pub const HYPOTHESIS_COLUMNS: [&str; 7] = [
+    "effect",
+    "claim",
+    "estimate",
+    "p",
+    "adjusted p",
+    "α",
+    "verdict",
+];
+
+/// One effect of a factorial study as table cells: name, coefficient, difference of means, t, p.
+pub fn effect_cells(e: &crate::factorial::analysis::EffectRow) -> Vec<String> {
+    vec![
+        e.name.clone(),
+        est(&e.coefficient, 4),
+        format!("{:.4}", e.difference_of_means),
+        format!("{:.2}", e.t),
+        format!("{:.2e}", e.p_two_sided),
+    ]
+}
+
+/// One hypothesis of a factorial study as table cells: id, effect, claim, estimate, p, adjusted
+/// p, α, verdict.
+pub fn hypothesis_cells(h: &crate::factorial::analysis::HypothesisResult) -> Vec<String> {
+    vec![
+        h.id.clone(),
+        h.effect.clone(),
+        h.comparison.clone(),
+        h.estimate.map_or("undefined".into(), |v| format!("{v:.4}")),
+        format!("{:.2e}", h.p_value),
+        format!("{:.2e}", h.adjusted_p),
+        h.alpha.to_string(),
+        h.verdict.to_string(),
+    ]
+}
+
 /// `0.1234 [0.1200, 0.1300]`, or just the point when there is no interval.
 pub fn est(e: &Estimate, digits: usize) -> String {
     match (e.lo, e.hi) {

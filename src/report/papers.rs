@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{answer_text, cell, pts, survival_text};
 use super::svg::{DrawError, err};
-use crate::audit::engine::{Attribution, Judgement, SurvivalVerdict};
+use crate::audit::judge::{Attribution, Judgement};
+use crate::audit::survival::SurvivalVerdict;
 use crate::audit::{AuditResult, Provenance};
 use crate::decompose::Share;
 
@@ -144,27 +145,25 @@ impl Counts {
         for r in audits {
             c.values_consistent += r.consistency.consistent;
             c.values_inconsistent += r.consistency.inconsistent;
-            for t in &r.targets {
-                for j in &t.judgements {
-                    c.claims += 1;
-                    match j.survival.verdict {
-                        SurvivalVerdict::Survives => c.survives += 1,
-                        SurvivalVerdict::Fails => c.fails += 1,
-                        SurvivalVerdict::NotShown => c.not_shown += 1,
-                        SurvivalVerdict::Undetermined => c.undetermined += 1,
-                    }
-                    match j.three_way.verdict {
-                        Attribution::NullDominated => c.null += 1,
-                        Attribution::ElicitationDominated => c.elicitation += 1,
-                        Attribution::RewardDesignDominated => c.reward_design += 1,
-                        Attribution::Mixed => c.mixed += 1,
-                        _ => c.no_point += 1,
-                    }
-                    match j.two_way.verdict {
-                        Attribution::LabelFreeDominated => c.label_free += 1,
-                        Attribution::RewardDesignDominated => c.rd_two_way += 1,
-                        _ => {}
-                    }
+            for (_, j) in r.readings() {
+                c.claims += 1;
+                match j.survival.verdict {
+                    SurvivalVerdict::Survives => c.survives += 1,
+                    SurvivalVerdict::Fails => c.fails += 1,
+                    SurvivalVerdict::NotShown => c.not_shown += 1,
+                    SurvivalVerdict::Undetermined => c.undetermined += 1,
+                }
+                match j.three_way.verdict {
+                    Attribution::NullDominated => c.null += 1,
+                    Attribution::ElicitationDominated => c.elicitation += 1,
+                    Attribution::RewardDesignDominated => c.reward_design += 1,
+                    Attribution::Mixed => c.mixed += 1,
+                    _ => c.no_point += 1,
+                }
+                match j.two_way.verdict {
+                    Attribution::LabelFreeDominated => c.label_free += 1,
+                    Attribution::RewardDesignDominated => c.rd_two_way += 1,
+                    _ => {}
                 }
             }
         }
@@ -240,6 +239,10 @@ fn printed(p: &Provenance) -> String {
 }
 
 /// The page of one paper; `figure` is the figure's path relative to the page.
+///
+/// Stays whole: it writes one page top to bottom in the order it reads, each section a few
+/// `writeln!` calls into the same buffer; split, the page's order would be spread over functions
+/// that share nothing but that buffer.
 pub fn page(p: &Paper, figure: Option<&str>) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# {}\n", p.title);
@@ -326,25 +329,21 @@ pub fn page(p: &Paper, figure: Option<&str>) -> String {
             m,
             "| descriptor | target | reading | Δ_total (points) | survival | Δ_naive (points) | three-way | two-way (seed's convention) |\n|---|---|---|---|---|---|---|---|"
         );
-        for r in &p.audits {
-            for t in &r.targets {
-                for j in &t.judgements {
-                    let total = j.terms.total.as_ref().map(|v| v.estimate);
-                    let _ = writeln!(
-                        m,
-                        "| [{}](../{}.md) | {} | {} | {} | {} | {} | {} | {} |",
-                        r.id,
-                        r.id,
-                        t.arm,
-                        cell(&j.reading),
-                        total.map_or("—".into(), |e| pts(&e)),
-                        survival_text(j),
-                        j.survival.naive.map_or("—".into(), |e| pts(&e)),
-                        answer_text(&j.three_way),
-                        answer_text(&j.two_way)
-                    );
-                }
-            }
+        for (r, t, j) in crate::audit::readings_of(p.audits.iter().copied()) {
+            let total = j.terms.total.as_ref().map(|v| v.estimate);
+            let _ = writeln!(
+                m,
+                "| [{}](../{}.md) | {} | {} | {} | {} | {} | {} | {} |",
+                r.id,
+                r.id,
+                t.arm,
+                cell(&j.reading),
+                total.map_or("—".into(), |e| pts(&e)),
+                survival_text(j),
+                j.survival.naive.map_or("—".into(), |e| pts(&e)),
+                answer_text(&j.three_way),
+                answer_text(&j.two_way)
+            );
         }
         if let Some(f) = figure {
             let _ = writeln!(
@@ -445,21 +444,22 @@ fn identified(j: &Judgement, s: Share) -> Option<crate::stats::Estimate> {
 }
 
 /// Dot-and-interval figure of each row's shares of the total gain, or `None` when no row has one.
+///
+/// Stays whole: it draws one figure with plotters; the data, scales and the drawing area built
+/// at its top are used by every series, mark and label after them.
 pub fn figure(p: &Paper) -> Result<Option<String>, DrawError> {
     let mut rows: Vec<FigureRow> = Vec::new();
     for r in &p.audits {
-        for t in &r.targets {
-            for j in &t.judgements {
-                let lf = identified(j, Share::LabelFreeOfTotal);
-                let null = identified(j, Share::NullOfTotal);
-                if lf.is_some() || null.is_some() {
-                    let reading = if j.reading == "as printed" {
-                        String::new()
-                    } else {
-                        format!(" ({})", j.reading)
-                    };
-                    rows.push((format!("{} · {}{reading}", r.id, t.arm), lf, null));
-                }
+        for (t, j) in r.readings() {
+            let lf = identified(j, Share::LabelFreeOfTotal);
+            let null = identified(j, Share::NullOfTotal);
+            if lf.is_some() || null.is_some() {
+                let reading = if j.reading == "as printed" {
+                    String::new()
+                } else {
+                    format!(" ({})", j.reading)
+                };
+                rows.push((format!("{} · {}{reading}", r.id, t.arm), lf, null));
             }
         }
     }

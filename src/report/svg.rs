@@ -35,6 +35,9 @@ fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
 
 /// Terms against prior strength with 95 % interval bands; the analytic crossover as a vertical
 /// line, the empirical one as a vertical band.
+///
+/// Stays whole: it draws one figure with plotters; the data, scales and the drawing area built
+/// at its top are used by every series, mark and label after them.
 pub fn sweep_figure(s: &Sweep) -> Result<String> {
     let xs: Vec<f64> = s.levels.iter().map(|l| l.prior).collect();
     type Pick = fn(&crate::decompose::Terms) -> Estimate;
@@ -163,6 +166,9 @@ pub fn sweep_figure(s: &Sweep) -> Result<String> {
 
 /// Interaction plot: the outcome against the first factor, one line per combination of the
 /// others, with 95 % t intervals as error bars.
+///
+/// Stays whole: it draws one figure with plotters; the data, scales and the drawing area built
+/// at its top are used by every series, mark and label after them.
 pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String> {
     let a = &r.analysis;
     let lo = a
@@ -263,7 +269,10 @@ pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String>
 /// Waterfall of one reading of one target: base, then the steps the known arms identify (null,
 /// elicitation and reward design; or label-free and reward design without a random arm; or the
 /// total alone), ending at the target (accuracy in %). Imputed steps are drawn hatched-grey.
-pub fn waterfall(id: &str, target: &str, j: &crate::audit::engine::Judgement) -> Result<String> {
+///
+/// Stays whole: it draws one figure with plotters; the data, scales and the drawing area built
+/// at its top are used by every series, mark and label after them.
+pub fn waterfall(id: &str, target: &str, j: &crate::audit::judge::Judgement) -> Result<String> {
     use crate::decompose::Term;
     let base = j.arms["base"].0.mean * 100.0;
     let term = |t: Term| {
@@ -311,7 +320,7 @@ pub fn waterfall(id: &str, target: &str, j: &crate::audit::engine::Judgement) ->
         let title = format!(
             "{id} ({}{})",
             j.reading,
-            if j.three_way.verdict == crate::audit::engine::Attribution::Bounded {
+            if j.three_way.verdict == crate::audit::judge::Attribution::Bounded {
                 ", BOUNDED: point values are midpoints"
             } else {
                 ""

@@ -121,43 +121,13 @@ pub fn factorial(r: &crate::factorial::FactorialResult) -> String {
         let code = super::cell_code(&c.coding);
         cells.add_row(vec![code, levels, c.arm.to_string(), est(e, 4)]);
     }
-    let mut eff = table(&[
-        "effect",
-        "coefficient [95% t CI]",
-        "difference of means",
-        "t",
-        "p (two-sided)",
-    ]);
+    let mut eff = table(&super::EFFECT_COLUMNS);
     for e in &a.effects {
-        eff.add_row(vec![
-            e.name.clone(),
-            est(&e.coefficient, 4),
-            format!("{:.4}", e.difference_of_means),
-            format!("{:.2}", e.t),
-            format!("{:.2e}", e.p_two_sided),
-        ]);
+        eff.add_row(super::effect_cells(e));
     }
-    let mut hyp = table(&[
-        "hypothesis",
-        "effect",
-        "claim",
-        "estimate",
-        "p",
-        "adjusted p",
-        "α",
-        "verdict",
-    ]);
+    let mut hyp = table(&[&["hypothesis"][..], &super::HYPOTHESIS_COLUMNS].concat());
     for h in &a.hypotheses {
-        hyp.add_row(vec![
-            h.id.clone(),
-            h.effect.clone(),
-            h.comparison.clone(),
-            h.estimate.map_or("undefined".into(), |v| format!("{v:.4}")),
-            format!("{:.2e}", h.p_value),
-            format!("{:.2e}", h.adjusted_p),
-            h.alpha.to_string(),
-            h.verdict.to_string(),
-        ]);
+        hyp.add_row(super::hypothesis_cells(h));
     }
     let ratio = a
         .interaction_ratio

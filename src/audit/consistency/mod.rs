@@ -168,6 +168,10 @@ struct Item {
 
 /// Checks every printed value of a descriptor (reported arms only: a borrowed arm is checked in
 /// its lender).
+///
+/// Stays whole: its steps (collect the exact values, fit the benchmark size and sample count,
+/// count the verdicts, explain each inconsistent value) share the items and closures built at
+/// its top; each step is a few lines over them.
 pub fn check(d: &Descriptor) -> Consistency {
     let samples = match d.benchmark.metric {
         Metric::AvgAt(k) => k,

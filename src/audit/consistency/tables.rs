@@ -215,6 +215,10 @@ fn average_sets(block: &[usize], all: &[usize]) -> Vec<Vec<usize>> {
 }
 
 /// Checks every summary cell of a table (none when it has more than [`MAX_CHECKED_CELLS`]).
+///
+/// Stays whole: the checks of every row and column group share the closures built at its top
+/// over the table's layout and numbers (names, groups, readings, fits), which a split would have
+/// to pass around as one context value.
 pub fn check_table(t: &Table) -> Vec<TableCheck> {
     let mut out = Vec::new();
     if t.rows() == 0 || t.cols() == 0 || t.rows() * t.cols() > MAX_CHECKED_CELLS {

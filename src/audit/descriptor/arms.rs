@@ -62,6 +62,10 @@ pub(super) fn arms_of<'n>(
     }
 }
 
+/// Checks one arm of a descriptor.
+///
+/// Stays whole: one short check per key of an arm in the schema's order (role, label, printed or
+/// alternatives, unit, spread, source, cell, borrow), all reading one key map into one `ArmDef`.
 fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
     let m = c.map(n, field, ARM_FIELDS, &["role"])?;
     let f = |k: &str| m.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
@@ -325,13 +329,7 @@ pub(super) fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) 
             c.errors.push(e);
         }
         k => {
-            let i = arms
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| a.role == Role::Base)
-                .nth(1)
-                .map(|(i, _)| i)
-                .unwrap_or(0);
+            let i = second_of(arms, Role::Base);
             c.error(
                 nodes[i],
                 &format!("arms.{}.role", arms[i].name),
@@ -341,13 +339,7 @@ pub(super) fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) 
     }
     for r in [Role::Random, Role::Majority] {
         if count(r) > 1 {
-            let i = arms
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| a.role == r)
-                .nth(1)
-                .map(|(i, _)| i)
-                .unwrap_or(0);
+            let i = second_of(arms, r);
             c.error(
                 nodes[i],
                 &format!("arms.{}.role", arms[i].name),
@@ -355,4 +347,13 @@ pub(super) fn cross_check_arms(c: &mut Check, arms: &[ArmDef], nodes: &[&Node]) 
             );
         }
     }
+}
+
+/// The index of the second arm of `role` (where a repeated anchor is reported), else 0.
+fn second_of(arms: &[ArmDef], role: Role) -> usize {
+    arms.iter()
+        .enumerate()
+        .filter(|(_, a)| a.role == role)
+        .nth(1)
+        .map_or(0, |(i, _)| i)
 }

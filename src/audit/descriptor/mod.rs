@@ -379,6 +379,14 @@ impl Descriptor {
             ArmSpec::Borrowed { .. } => None,
         }
     }
+
+    /// The base arm's printed seed spread, in its unit.
+    pub fn base_spread(&self) -> Option<f64> {
+        match &self.role(Role::Base)?.spec {
+            ArmSpec::Reported { spread, .. } => *spread,
+            ArmSpec::Borrowed { .. } => None,
+        }
+    }
 }
 
 /// Lower-case letters, digits and dots: how model and benchmark names are matched across papers

@@ -5,6 +5,7 @@ use super::arms::{arms_of, cross_check_arms};
 use super::check::{Check, is_id};
 use super::*;
 
+/// The top-level keys; the first [`REQUIRED`] of them must be present.
 const TOP_KEYS: &[&str] = &[
     "schema",
     "id",
@@ -19,22 +20,15 @@ const TOP_KEYS: &[&str] = &[
     "simulation",
     "notes",
 ];
+const REQUIRED: usize = 7;
 
+/// Checks the top level of one descriptor file.
+///
+/// Stays whole (about 300 lines): one short check per top-level key in the schema's order, all
+/// reading the same key map and writing into one `Check`, so every error of the file is reported
+/// at once; split, the pieces would hand the map and the half-built descriptor back and forth.
 pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
-    let top = c.map(
-        root,
-        "",
-        TOP_KEYS,
-        &[
-            "schema",
-            "id",
-            "descriptor_version",
-            "paper",
-            "claim",
-            "model",
-            "benchmark",
-        ],
-    )?;
+    let top = c.map(root, "", TOP_KEYS, &TOP_KEYS[..REQUIRED])?;
     let get = |k: &str| top.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
     if let Some(n) = get("schema")
         && let Some(v) = c.uint(n, "schema", 0, u64::MAX)

@@ -3,13 +3,22 @@
 
 use std::fmt::Write;
 
-use crate::audit::engine::{EvidenceKind, Judgement, SurvivalVerdict};
+use crate::audit::judge::Judgement;
+use crate::audit::survival::{EvidenceKind, SurvivalVerdict};
 use crate::audit::{AuditResult, TargetResult};
 use crate::decompose::{Share, Term};
+use crate::report::md_table;
 
 use super::text::*;
 
+/// One reading of a target: its tables, then its answers in words.
 pub(crate) fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement) {
+    reading_tables_md(m, j);
+    reading_answers_md(m, r, t, j);
+}
+
+/// A reading's arms, terms and shares, as tables.
+fn reading_tables_md(m: &mut String, j: &Judgement) {
     let _ = writeln!(m, "#### Reading: {}\n", j.reading);
     let _ = writeln!(
         m,
@@ -62,6 +71,11 @@ pub(crate) fn judgement_md(m: &mut String, r: &AuditResult, t: &TargetResult, j:
         );
     }
     let _ = writeln!(m);
+}
+
+/// A reading's answers in words: survival with its evidence, the break-even null, the two
+/// attributions, the gate and the transfer checks.
+fn reading_answers_md(m: &mut String, r: &AuditResult, t: &TargetResult, j: &Judgement) {
     let naive = match (&j.survival.naive, &j.survival.model_estimate) {
         (Some(n), _) => format!("Δ_naive = {}", pts(n)),
         (None, Some(e)) => format!(
@@ -213,9 +227,19 @@ pub(crate) fn ci_sentence(r: &AuditResult) -> String {
     )
 }
 
-/// The report of one audit.
+/// The report of one audit, section by section.
 pub fn report(r: &AuditResult) -> String {
     let mut m = String::new();
+    header_md(&mut m, r);
+    answers_md(&mut m, r);
+    decomposition_md(&mut m, r);
+    nulls_md(&mut m, r);
+    rules_md(&mut m, r);
+    m
+}
+
+/// The page's head: version line, paper, claim, setting, noise model, training, warnings.
+fn header_md(m: &mut String, r: &AuditResult) {
     let _ = writeln!(m, "# Audit: {}\n", r.id);
     let _ = writeln!(
         m,
@@ -277,27 +301,29 @@ pub fn report(r: &AuditResult) -> String {
         }
         let _ = writeln!(m);
     }
+}
+
+/// The two answers of every reading, the arms with their provenance, the consistency check and the model check.
+fn answers_md(m: &mut String, r: &AuditResult) {
     let _ = writeln!(m, "## The two answers\n\n{}\n", ci_sentence(r));
-    let _ = writeln!(
+    md_table(
         m,
-        "| target | reading | Δ_total (points) | survival | Δ_naive (points) | break-even null (points) | three-way attribution | two-way attribution (seed's convention) |\n|---|---|---|---|---|---|---|---|"
+        &[
+            "target",
+            "reading",
+            "Δ_total (points)",
+            "survival",
+            "Δ_naive (points)",
+            "break-even null (points)",
+            "three-way attribution",
+            "two-way attribution (seed's convention)",
+        ],
+        r.readings().map(|(t, j)| {
+            [format!("`{}`", t.arm), cell(&j.reading)]
+                .into_iter()
+                .chain(answer_cells(j))
+        }),
     );
-    for t in &r.targets {
-        for j in &t.judgements {
-            let _ = writeln!(
-                m,
-                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
-                t.arm,
-                cell(&j.reading),
-                term_text(j, Term::Total),
-                survival_text(j),
-                j.survival.naive.as_ref().map_or("—".into(), pts),
-                break_even_cell(j),
-                answer_text(&j.three_way),
-                answer_text(&j.two_way)
-            );
-        }
-    }
     let _ = writeln!(m);
     if let Some(j) = r.targets.first().and_then(|t| t.judgements.first())
         && j.survival.verdict == SurvivalVerdict::Undetermined
@@ -321,10 +347,14 @@ pub fn report(r: &AuditResult) -> String {
             cell(&src)
         );
     }
-    super::consistency::consistency_md(&mut m, r);
+    super::consistency::consistency_md(m, r);
     if let Some(f) = &r.fit {
-        model_check_md(&mut m, f);
+        model_check_md(m, f);
     }
+}
+
+/// Each target's readings in full with its waterfall, and the targets side by side.
+fn decomposition_md(m: &mut String, r: &AuditResult) {
     let _ = writeln!(m, "\n## Decomposition\n");
     for t in &r.targets {
         let _ = writeln!(
@@ -339,7 +369,7 @@ pub fn report(r: &AuditResult) -> String {
             }
         );
         for j in &t.judgements {
-            judgement_md(&mut m, r, t, j);
+            judgement_md(m, r, t, j);
         }
         let _ = writeln!(
             m,
@@ -349,28 +379,38 @@ pub fn report(r: &AuditResult) -> String {
         );
     }
     if r.targets.len() > 1 {
-        let _ = writeln!(
+        let _ = writeln!(m, "## The targets compared\n");
+        md_table(
             m,
-            "## The targets compared\n\n| target | reading | Δ_total | Δ_rd (target − majority) | rd share | survival | three-way | two-way |\n|---|---|---|---|---|---|---|---|"
-        );
-        for t in &r.targets {
-            for j in &t.judgements {
-                let _ = writeln!(
-                    m,
-                    "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
-                    t.arm,
+            &[
+                "target",
+                "reading",
+                "Δ_total",
+                "Δ_rd (target − majority)",
+                "rd share",
+                "survival",
+                "three-way",
+                "two-way",
+            ],
+            r.readings().map(|(t, j)| {
+                [
+                    format!("`{}`", t.arm),
                     cell(&j.reading),
                     term_text(j, Term::Total),
                     term_text(j, Term::Rd),
                     share_text(j, Share::RdOfTotal, false),
                     survival_text(j),
                     answer_text(&j.three_way),
-                    answer_text(&j.two_way)
-                );
-            }
-        }
+                    answer_text(&j.two_way),
+                ]
+            }),
+        );
         let _ = writeln!(m);
     }
+}
+
+/// Every random-reward gain measured for this model elsewhere in the corpus.
+fn nulls_md(m: &mut String, r: &AuditResult) {
     let _ = writeln!(m, "## Random-reward gains measured for {}\n", r.model);
     if r.null_evidence.is_empty() {
         let _ = writeln!(
@@ -404,6 +444,10 @@ pub fn report(r: &AuditResult) -> String {
         }
         let _ = writeln!(m);
     }
+}
+
+/// The rules and thresholds, the descriptor's notes and how to read the page.
+fn rules_md(m: &mut String, r: &AuditResult) {
     let _ = writeln!(m, "## Rules and thresholds\n");
     let th = &r.thresholds;
     let _ = writeln!(
@@ -458,11 +502,14 @@ pub fn report(r: &AuditResult) -> String {
          minus random\" comparison is Δ_naive = Δ_elicit + Δ_rd. Survival asks whether Δ_naive is above 0; attribution \
          asks which term carries Δ_total. Numbers are in percentage points of accuracy."
     );
-    m
 }
 
 /// The model check: the fitted class, the consistent settings, each reported arm's residual, and
 /// "fits" or "misfit" with what the class can reach.
+///
+/// Stays whole: it writes one section top to bottom in the order it reads, each part a few
+/// `writeln!` calls into the same buffer; split, the section's order would be spread over functions
+/// that share nothing but that buffer.
 pub(crate) fn model_check_md(m: &mut String, f: &crate::audit::fit::Fit) {
     use crate::audit::fit::FitStatus;
     let _ = writeln!(

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::audit::engine::SurvivalVerdict;
+use crate::audit::survival::SurvivalVerdict;
 use crate::audit::{AuditResult, NullEvidence};
 use crate::decompose::{Share, Term};
 use crate::report::terminal;
@@ -17,13 +17,11 @@ pub(crate) fn counts(results: &[AuditResult]) -> String {
     let mut two = std::collections::BTreeMap::<String, usize>::new();
     let mut rows = 0;
     for r in results {
-        for t in &r.targets {
-            for j in &t.judgements {
-                rows += 1;
-                *surv.entry(j.survival.verdict.to_string()).or_default() += 1;
-                *three.entry(j.three_way.verdict.to_string()).or_default() += 1;
-                *two.entry(j.two_way.verdict.to_string()).or_default() += 1;
-            }
+        for (_, j) in r.readings() {
+            rows += 1;
+            *surv.entry(j.survival.verdict.to_string()).or_default() += 1;
+            *three.entry(j.three_way.verdict.to_string()).or_default() += 1;
+            *two.entry(j.two_way.verdict.to_string()).or_default() += 1;
         }
     }
     let f = |m: &std::collections::BTreeMap<String, usize>| {
@@ -73,37 +71,35 @@ fn survival_counts(results: &[AuditResult]) -> String {
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut sd = None;
     for r in results {
-        for t in &r.targets {
-            for j in &t.judgements {
-                if !published(r) {
-                    simulated += 1;
-                    continue;
-                }
-                if !seen.insert(format!("{}|{}", claim_key(r, t), j.reading)) {
-                    again += 1;
-                    continue;
-                }
-                claims += 1;
-                let s = &j.survival;
-                *by.entry((s.verdict.to_string(), s.basis.to_string()))
-                    .or_default() += 1;
-                if let Some(u) = &s.under_seed_sd {
-                    sd = Some(u.seed_sd);
-                    if u.verdict != s.verdict || u.basis != s.basis {
-                        changed.push(format!(
-                            "[{}]({}.md) `{}`{}: {} → {}",
-                            r.id,
-                            r.id,
-                            t.arm,
-                            if j.reading == "as printed" {
-                                String::new()
-                            } else {
-                                format!(" ({})", j.reading)
-                            },
-                            s.verdict,
-                            u.verdict
-                        ));
-                    }
+        for (t, j) in r.readings() {
+            if !published(r) {
+                simulated += 1;
+                continue;
+            }
+            if !seen.insert(format!("{}|{}", claim_key(r, t), j.reading)) {
+                again += 1;
+                continue;
+            }
+            claims += 1;
+            let s = &j.survival;
+            *by.entry((s.verdict.to_string(), s.basis.to_string()))
+                .or_default() += 1;
+            if let Some(u) = &s.under_seed_sd {
+                sd = Some(u.seed_sd);
+                if u.verdict != s.verdict || u.basis != s.basis {
+                    changed.push(format!(
+                        "[{}]({}.md) `{}`{}: {} → {}",
+                        r.id,
+                        r.id,
+                        t.arm,
+                        if j.reading == "as printed" {
+                            String::new()
+                        } else {
+                            format!(" ({})", j.reading)
+                        },
+                        s.verdict,
+                        u.verdict
+                    ));
                 }
             }
         }
@@ -136,6 +132,10 @@ fn survival_counts(results: &[AuditResult]) -> String {
 /// The summary: one table of the published claims with both answers (at most eight columns, the
 /// words defined right below it), the counts by survival word and basis, then the counts and the
 /// full per-reading table by paper. `dir` is where the descriptors came from.
+///
+/// Stays whole: it writes one page top to bottom in the order it reads, each section a few
+/// `writeln!` calls into the same buffer; split, the page's order would be spread over functions
+/// that share nothing but that buffer.
 pub fn summary(
     results: &[AuditResult],
     dir: &str,
@@ -159,28 +159,26 @@ pub fn summary(
     );
     for p in &papers {
         for r in p.audits.iter().filter(|r| published(r)) {
-            for t in &r.targets {
-                for j in &t.judgements {
-                    let _ = writeln!(
-                        m,
-                        "| [{}](papers/{}.md) | {} | {} | {}{} | {} | {} | {} | [{}]({}.md) |",
-                        cell(&short_title(&p.title)),
-                        p.slug(),
-                        cell(&r.model),
-                        cell(&r.benchmark.name),
-                        cell(if t.label.is_empty() { &t.arm } else { &t.label }),
-                        if j.reading == "as printed" {
-                            String::new()
-                        } else {
-                            format!(" ({})", cell(&j.reading))
-                        },
-                        term_text(j, Term::Total),
-                        survival_short(j),
-                        two_way_cell(j),
-                        r.id,
-                        r.id
-                    );
-                }
+            for (t, j) in r.readings() {
+                let _ = writeln!(
+                    m,
+                    "| [{}](papers/{}.md) | {} | {} | {}{} | {} | {} | {} | [{}]({}.md) |",
+                    cell(&short_title(&p.title)),
+                    p.slug(),
+                    cell(&r.model),
+                    cell(&r.benchmark.name),
+                    cell(if t.label.is_empty() { &t.arm } else { &t.label }),
+                    if j.reading == "as printed" {
+                        String::new()
+                    } else {
+                        format!(" ({})", cell(&j.reading))
+                    },
+                    term_text(j, Term::Total),
+                    survival_short(j),
+                    two_way_cell(j),
+                    r.id,
+                    r.id
+                );
             }
         }
     }
@@ -244,32 +242,28 @@ pub fn summary(
             m,
             "| audit | target | reading | Δ_total | survival | Δ_naive | break-even null | null share | elicitation share | rd share | three-way | label-free share | two-way | model check |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
-        for r in &p.audits {
-            for t in &r.targets {
-                for j in &t.judgements {
-                    let b3 = j.gate == Some(crate::gate::Decision::Bounded);
-                    let sh = |s: Share, b: bool| share_text(j, s, b);
-                    let _ = writeln!(
-                        m,
-                        "| [{}]({}.md) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                        r.id,
-                        r.id,
-                        t.arm,
-                        cell(&j.reading),
-                        term_text(j, Term::Total),
-                        survival_text(j),
-                        j.survival.naive.as_ref().map_or("—".into(), pts),
-                        break_even_cell(j),
-                        sh(Share::NullOfTotal, b3),
-                        sh(Share::ElicitOfTotal, b3),
-                        sh(Share::RdOfTotal, false),
-                        answer_text(&j.three_way),
-                        sh(Share::LabelFreeOfTotal, false),
-                        answer_text(&j.two_way),
-                        model_check_cell(r)
-                    );
-                }
-            }
+        for (r, t, j) in crate::audit::readings_of(p.audits.iter().copied()) {
+            let b3 = j.gate == Some(crate::gate::Decision::Bounded);
+            let sh = |s: Share, b: bool| share_text(j, s, b);
+            let _ = writeln!(
+                m,
+                "| [{}]({}.md) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.id,
+                r.id,
+                t.arm,
+                cell(&j.reading),
+                term_text(j, Term::Total),
+                survival_text(j),
+                j.survival.naive.as_ref().map_or("—".into(), pts),
+                break_even_cell(j),
+                sh(Share::NullOfTotal, b3),
+                sh(Share::ElicitOfTotal, b3),
+                sh(Share::RdOfTotal, false),
+                answer_text(&j.three_way),
+                sh(Share::LabelFreeOfTotal, false),
+                answer_text(&j.two_way),
+                model_check_cell(r)
+            );
         }
         let _ = writeln!(m);
     }
@@ -277,8 +271,8 @@ pub fn summary(
 }
 
 /// The two-way answer for the claims table: its class with the draws' share, or why there is none.
-fn two_way_cell(j: &crate::audit::engine::Judgement) -> String {
-    use crate::audit::engine::Attribution;
+fn two_way_cell(j: &crate::audit::judge::Judgement) -> String {
+    use crate::audit::judge::Attribution;
     match j.two_way.verdict {
         Attribution::Undetermined => "not identified".into(),
         Attribution::Bounded => "model bounds".into(),
@@ -397,7 +391,7 @@ pub fn check_text(r: &AuditResult, accept_cross_paper: bool) -> String {
         },
         ci.exit_code
     );
-    if ci.basis == crate::audit::engine::SurvivalBasis::CrossPaper
+    if ci.basis == crate::audit::survival::SurvivalBasis::CrossPaper
         && ci.verdict == SurvivalVerdict::Survives
         && !accept_cross_paper
     {
@@ -406,38 +400,36 @@ pub fn check_text(r: &AuditResult, accept_cross_paper: bool) -> String {
             "  (the paper ran no random arm: cross-paper survival exits 3 unless --accept-cross-paper)"
         );
     }
-    for t in &r.targets {
-        for j in &t.judgements {
-            let _ = writeln!(
-                m,
-                "  target `{}` ({}): {}; {}",
-                t.arm,
-                j.reading,
-                survival_text(j),
-                match (&j.survival.naive, j.survival.basis) {
-                    (Some(n), crate::audit::engine::SurvivalBasis::InPaper) =>
-                        format!("Δ_naive = {} points", pts(n)),
-                    _ => break_even_text(r, j),
-                }
-            );
-            for e in &j.survival.evidence {
-                for c in &e.comparisons {
-                    let _ = writeln!(
-                        m,
-                        "    {} `{}` ({}){}: target − it = {} points, {}",
-                        match e.kind {
-                            crate::audit::engine::EvidenceKind::InPaperRandom =>
-                                "in-paper random arm",
-                            crate::audit::engine::EvidenceKind::Control => "in-paper control",
-                            crate::audit::engine::EvidenceKind::CrossPaper => "cross-paper null",
-                        },
-                        e.id,
-                        e.arm,
-                        c.transfer.map_or(String::new(), |t| format!(", {t}")),
-                        pts(&c.delta),
-                        c.verdict
-                    );
-                }
+    for (t, j) in r.readings() {
+        let _ = writeln!(
+            m,
+            "  target `{}` ({}): {}; {}",
+            t.arm,
+            j.reading,
+            survival_text(j),
+            match (&j.survival.naive, j.survival.basis) {
+                (Some(n), crate::audit::survival::SurvivalBasis::InPaper) =>
+                    format!("Δ_naive = {} points", pts(n)),
+                _ => break_even_text(r, j),
+            }
+        );
+        for e in &j.survival.evidence {
+            for c in &e.comparisons {
+                let _ = writeln!(
+                    m,
+                    "    {} `{}` ({}){}: target − it = {} points, {}",
+                    match e.kind {
+                        crate::audit::survival::EvidenceKind::InPaperRandom =>
+                            "in-paper random arm",
+                        crate::audit::survival::EvidenceKind::Control => "in-paper control",
+                        crate::audit::survival::EvidenceKind::CrossPaper => "cross-paper null",
+                    },
+                    e.id,
+                    e.arm,
+                    c.transfer.map_or(String::new(), |t| format!(", {t}")),
+                    pts(&c.delta),
+                    c.verdict
+                );
             }
         }
     }
@@ -462,19 +454,10 @@ pub fn terminal_summary(results: &[AuditResult]) -> String {
     for r in results {
         for tr in &r.targets {
             for j in &tr.judgements {
-                t.add_row(vec![
-                    r.id.clone(),
-                    tr.arm.clone(),
-                    j.reading.clone(),
-                    term_text(j, Term::Total),
-                    survival_text(j),
-                    j.survival.naive.as_ref().map_or("—".into(), pts),
-                    break_even_cell(j),
-                    answer_text(&j.three_way),
-                    answer_text(&j.two_way),
-                    r.provenance_codes(),
-                    model_check_cell(r),
-                ]);
+                let mut row = vec![r.id.clone(), tr.arm.clone(), j.reading.clone()];
+                row.extend(answer_cells(j));
+                row.extend([r.provenance_codes(), model_check_cell(r)]);
+                t.add_row(row);
             }
         }
     }

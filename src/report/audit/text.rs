@@ -1,6 +1,9 @@
 //! The cells and phrases every audit view shares: terms, shares, answers, provenance.
 
-use crate::audit::engine::{Answer, Basis, Judgement, ShareValue, SurvivalBasis, SurvivalVerdict};
+use crate::audit::Basis;
+use crate::audit::judge::{Answer, Judgement};
+use crate::audit::survival::{SurvivalBasis, SurvivalVerdict};
+use crate::audit::terms::ShareValue;
 use crate::audit::{AuditResult, NullEvidence, Provenance, TargetResult};
 use crate::decompose::{Share, Term};
 use crate::stats::Estimate;
@@ -300,4 +303,17 @@ pub(crate) fn short_title(t: &str) -> String {
 /// for a simulated audit.
 pub(crate) fn model_check_cell(r: &AuditResult) -> String {
     r.fit.as_ref().map_or("—".into(), |f| cell(&f.verdict()))
+}
+
+/// The two answers of one reading as table cells: Δ_total, survival, Δ_naive, the break-even
+/// null, three-way and two-way attribution.
+pub(crate) fn answer_cells(j: &Judgement) -> [String; 6] {
+    [
+        term_text(j, Term::Total),
+        survival_text(j),
+        j.survival.naive.as_ref().map_or("—".into(), pts),
+        break_even_cell(j),
+        answer_text(&j.three_way),
+        answer_text(&j.two_way),
+    ]
 }
