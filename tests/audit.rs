@@ -43,6 +43,13 @@ fn arm(name: &str, role: &str, printed: &str, unit: &str) -> String {
     )
 }
 
+/// Arms in percent, each `(name, role, printed)`.
+fn percent_arms(arms: &[(&str, &str, &str)]) -> String {
+    arms.iter()
+        .map(|(name, role, printed)| arm(name, role, printed, "percent"))
+        .collect()
+}
+
 fn descriptor(id: &str, model: &str, n: Option<u64>, targets: &str, arms: &str) -> String {
     descriptor_on(id, model, "B", n, targets, arms)
 }
@@ -235,11 +242,7 @@ fn has(errors: &[String], parts: &[&str]) -> bool {
 #[test]
 fn every_error_of_a_file_is_reported_at_once_with_line_column_and_field() {
     let dir = Dir::new("errors");
-    let good = [
-        arm("base", "base", "40.0", "percent"),
-        arm("gt", "true", "70.0", "percent"),
-    ]
-    .concat();
+    let good = percent_arms(&[("base", "base", "40.0"), ("gt", "true", "70.0")]);
     let base = descriptor("e", "M", Some(500), "gt", &good);
     // Five independent mistakes in one file: all five come back, each located.
     let bad = base
@@ -377,11 +380,7 @@ fn impossible_accuracies_are_errors_and_suspicious_units_warnings() {
         errors_of(&p)
     );
     // 0.62 percent beside 54 percent: a fraction typed as percent. Valid, with a warning.
-    let arms = [
-        arm("base", "base", "54.4", "percent"),
-        arm("gt", "true", "0.62", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[("base", "base", "54.4"), ("gt", "true", "0.62")]);
     let p = dir.write("r", &descriptor("r", "M", Some(500), "gt", &arms));
     let (ok, errors) = load_set(std::slice::from_ref(&p), Path::new("data/papers"));
     assert!(errors.is_empty(), "{errors:?}");
@@ -402,11 +401,7 @@ fn impossible_accuracies_are_errors_and_suspicious_units_warnings() {
 #[test]
 fn validate_reports_every_bad_file_and_refuses_huge_ones_and_devices() {
     let dir = Dir::new("validate");
-    let good = [
-        arm("base", "base", "40.0", "percent"),
-        arm("gt", "true", "70.0", "percent"),
-    ]
-    .concat();
+    let good = percent_arms(&[("base", "base", "40.0"), ("gt", "true", "70.0")]);
     dir.write("ok", &descriptor("ok", "M", Some(500), "gt", &good));
     dir.write(
         "bad",
@@ -444,11 +439,7 @@ fn validate_of_one_file_resolves_borrows_in_its_directory() {
             &four("50.0", "+10.0", "+12.0", "+20.0", "gain_points"),
         ),
     );
-    let borrower = [
-        arm("base", "base", "49.0", "percent"),
-        arm("gt", "true", "60.0", "percent"),
-    ]
-    .concat()
+    let borrower = percent_arms(&[("base", "base", "49.0"), ("gt", "true", "60.0")])
         + "  random:\n    role: random\n    borrow: {from: lender}\n";
     let b = dir.write(
         "borrower",
@@ -490,12 +481,11 @@ fn borrowed_arms_carry_their_lenders_gain_on_the_declared_scale() {
         "lender",
         &descriptor("lender", "M", Some(500), "gt", &lender),
     );
-    let own = [
-        arm("base", "base", "20.0", "percent"),
-        arm("majority", "majority", "35.0", "percent"),
-        arm("gt", "true", "40.0", "percent"),
-    ]
-    .concat();
+    let own = percent_arms(&[
+        ("base", "base", "20.0"),
+        ("majority", "majority", "35.0"),
+        ("gt", "true", "40.0"),
+    ]);
     let with = |transfer: &str| {
         format!("{own}  random:\n    role: random\n    borrow: {{from: lender{transfer}}}\n")
     };
@@ -566,12 +556,11 @@ fn borrowed_arms_carry_their_lenders_gain_on_the_declared_scale() {
 
 /// A paper that printed base, majority and ground truth but ran no random arm.
 fn no_random(dir: &Dir, id: &str, model: &str) -> PathBuf {
-    let arms = [
-        arm("base", "base", "54.4", "percent"),
-        arm("pv", "majority", "63.6", "percent"),
-        arm("gt", "true", "66.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[
+        ("base", "base", "54.4"),
+        ("pv", "majority", "63.6"),
+        ("gt", "true", "66.0"),
+    ]);
     dir.write(id, &descriptor(id, model, Some(500), "gt", &arms))
 }
 
@@ -677,12 +666,11 @@ fn a_misfit_still_prints_everything_the_reported_arms_identify() {
     // A majority vote gaining +60 points while the ground-truth reward gains +1: each within
     // the fitted class's reach, never together (a label-free gain there comes from the latent
     // mode or the format, both of which the ground truth rewards too).
-    let arms = [
-        arm("base", "base", "10.0", "percent"),
-        arm("pv", "majority", "70.0", "percent"),
-        arm("gt", "true", "11.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[
+        ("base", "base", "10.0"),
+        ("pv", "majority", "70.0"),
+        ("gt", "true", "11.0"),
+    ]);
     let p = dir.write("mf", &descriptor("mf", "M", Some(500), "gt", &arms));
     let r = audit_file(&dir, "mf");
     assert!(matches!(
@@ -809,11 +797,7 @@ fn several_targets_share_the_anchors_and_a_majority_target_has_no_reward_design_
 #[test]
 fn avg_at_k_counts_the_items_not_the_samples() {
     let dir = Dir::new("avgk");
-    let arms = [
-        arm("base", "base", "20.0", "percent"),
-        arm("gt", "true", "30.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[("base", "base", "20.0"), ("gt", "true", "30.0")]);
     let width = |metric: &str, n: u64| {
         dir.write(
             "k",
@@ -1044,11 +1028,7 @@ fn probed_descriptors_that_once_passed_for_evidence() {
     let dir = Dir::new("probed");
     let lender = four("50.0", "+10.0", "+12.0", "+20.0", "gain_points");
     dir.write("l", &descriptor("l", "M", Some(500), "gt", &lender));
-    let own = [
-        arm("base", "base", "52.0", "percent"),
-        arm("gt", "true", "66.0", "percent"),
-    ]
-    .concat();
+    let own = percent_arms(&[("base", "base", "52.0"), ("gt", "true", "66.0")]);
     let errors = |id: &str, body: &str| {
         let p = dir.write(id, body);
         let files = vec![dir.path().join("l.yaml"), p.clone()];
@@ -1084,11 +1064,7 @@ fn probed_descriptors_that_once_passed_for_evidence() {
         ),
     );
     assert!(has(&e, &["its own descriptor"]), "{e:?}");
-    let high = [
-        arm("base", "base", "95.0", "percent"),
-        arm("gt", "true", "99.0", "percent"),
-    ]
-    .concat();
+    let high = percent_arms(&[("base", "base", "95.0"), ("gt", "true", "99.0")]);
     let e = errors(
         "b",
         &descriptor(
@@ -1206,11 +1182,7 @@ fn check_borrows_from_the_audits_dir_too() {
         ),
     )
     .unwrap();
-    let own = [
-        arm("base", "base", "50.0", "percent"),
-        arm("gt", "true", "70.0", "percent"),
-    ]
-    .concat();
+    let own = percent_arms(&[("base", "base", "50.0"), ("gt", "true", "70.0")]);
     let p = lone.join("b.yaml");
     std::fs::write(
         &p,
@@ -1409,11 +1381,7 @@ fn every_reported_audit_has_a_model_check_with_residuals_and_a_summary_column() 
 #[test]
 fn a_ground_truth_arm_that_loses_thirty_points_is_a_misfit_naming_the_arm_and_the_reach() {
     let dir = Dir::new("misfit-true");
-    let arms = [
-        arm("base", "base", "50.0", "percent"),
-        arm("gt", "true", "20.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[("base", "base", "50.0"), ("gt", "true", "20.0")]);
     dir.write("mt", &descriptor("mt", "M", Some(500), "gt", &arms));
     let r = audit_file(&dir, "mt");
     let f = r.fit.as_ref().unwrap();
@@ -1434,11 +1402,7 @@ fn an_imputed_range_is_an_interval_over_settings_and_replicate_noise() {
     // Only base and ground truth: random and majority are imputed over every consistent setting
     // and its neighbouring budgets, each ± 2 replicate standard errors — never a point.
     let dir = Dir::new("imputed-range");
-    let arms = [
-        arm("base", "base", "40.0", "percent"),
-        arm("gt", "true", "50.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[("base", "base", "40.0"), ("gt", "true", "50.0")]);
     dir.write("ir", &descriptor("ir", "M", Some(500), "gt", &arms));
     let r = audit_file(&dir, "ir");
     let f = r.fit.as_ref().unwrap();
@@ -1550,11 +1514,7 @@ fn a_claim_smaller_than_its_models_measured_null_fails_and_names_the_lender() {
             &four("49.4", "+21.4", "+26.5", "+29.1", "gain_points"),
         ),
     );
-    let arms = [
-        arm("base", "base", "50.0", "percent"),
-        arm("ours", "designed", "56.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[("base", "base", "50.0"), ("ours", "designed", "56.0")]);
     // Another paper's names for the same model and benchmark (data/aliases.yaml).
     dir.write(
         "small",
@@ -1592,11 +1552,7 @@ fn cross_paper_survival_exits_3_unless_accepted_and_never_0_without_in_paper_evi
             &four("49.4", "+2.0", "+26.5", "+29.1", "gain_points"),
         ),
     );
-    let arms = [
-        arm("base", "base", "50.0", "percent"),
-        arm("ours", "designed", "80.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[("base", "base", "50.0"), ("ours", "designed", "80.0")]);
     dir.write(
         "big",
         &descriptor_on("big", "M7", "MATH500", Some(500), "ours", &arms),
@@ -1631,11 +1587,7 @@ fn a_borrowed_random_arm_gives_the_same_survival_evidence_as_none() {
             &four("49.4", "+21.4", "+26.5", "+29.1", "gain_points"),
         ),
     );
-    let plain = [
-        arm("base", "base", "50.6", "percent"),
-        arm("maj", "majority", "84.2", "percent"),
-    ]
-    .concat();
+    let plain = percent_arms(&[("base", "base", "50.6"), ("maj", "majority", "84.2")]);
     let borrowing = format!("{plain}  random:\n    role: random\n    borrow: {{from: lender}}\n");
     dir.write("a", &descriptor("a", "M", Some(500), "maj", &plain));
     dir.write("b", &descriptor("b", "M", Some(500), "maj", &borrowing));
@@ -1677,20 +1629,15 @@ fn a_lender_without_sampling_noise_never_counts_as_noise_known() {
     // Regression (hardening round three, 8): a borrowed arm whose lender states no `n` was drawn
     // without sampling noise while the borrower's own `n` counted as "noise known": exit 0.
     let dir = Dir::new("lendernoise");
-    let lender = [
-        arm("base", "base", "50.0", "percent"),
-        arm("random", "random", "51.0", "percent"),
-        arm("gt", "true", "60.0", "percent"),
-    ]
-    .concat();
+    let lender = percent_arms(&[
+        ("base", "base", "50.0"),
+        ("random", "random", "51.0"),
+        ("gt", "true", "60.0"),
+    ]);
     dir.write("lender", &descriptor("lender", "M", None, "gt", &lender));
     let borrower = format!(
         "{}  random:\n    role: random\n    borrow: {{from: lender}}\n",
-        [
-            arm("base", "base", "50.0", "percent"),
-            arm("gt", "true", "58.5", "percent"),
-        ]
-        .concat()
+        percent_arms(&[("base", "base", "50.0"), ("gt", "true", "58.5")])
     );
     dir.write(
         "borrower",
@@ -1745,12 +1692,11 @@ fn an_in_paper_random_arm_larger_than_the_claim_fails() {
 #[test]
 fn the_papers_own_controls_are_answered_and_can_fail_the_claim() {
     let dir = Dir::new("controls");
-    let arms = [
-        arm("base", "base", "50.0", "percent"),
-        arm("rf", "format-random", "73.0", "percent"),
-        arm("ours", "designed", "74.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[
+        ("base", "base", "50.0"),
+        ("rf", "format-random", "73.0"),
+        ("ours", "designed", "74.0"),
+    ]);
     dir.write("c", &descriptor("c", "Mc", Some(500), "ours", &arms));
     let r = audit_file(&dir, "c");
     let s = &r.targets[0].judgements[0].survival;
@@ -1887,12 +1833,11 @@ fn equal_arms_never_fail_a_claim() {
         );
     }
     // Far enough below, it fails: 0/30 against 10/30.
-    let arms = [
-        arm("base", "base", "0.0", "percent"),
-        arm("random", "random", "33.3", "percent"),
-        arm("gt", "true", "0.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[
+        ("base", "base", "0.0"),
+        ("random", "random", "33.3"),
+        ("gt", "true", "0.0"),
+    ]);
     dir.write("below", &descriptor("below", "M", Some(30), "gt", &arms));
     let r = audit_file(&dir, "below");
     assert_eq!(
@@ -1908,32 +1853,26 @@ fn a_target_not_above_a_null_of_unknown_noise_is_not_shown() {
     // UNDETERMINED, exit 3. Unknown noise shows nothing either way: at or below the null it is
     // NOT_SHOWN (exit 1); above it, UNDETERMINED.
     let dir = Dir::new("unknown-noise");
-    let arms = [
-        arm("base", "base", "10.0", "percent"),
-        arm("random", "random", "50.0", "percent"),
-        arm("gt", "true", "40.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[
+        ("base", "base", "10.0"),
+        ("random", "random", "50.0"),
+        ("gt", "true", "40.0"),
+    ]);
     dir.write("inpaper", &descriptor("inpaper", "M", None, "gt", &arms));
     let (code, out) = check_in(&dir, "inpaper", &[]);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("NOT_SHOWN"), "{out}");
-    let above = [
-        arm("base", "base", "10.0", "percent"),
-        arm("random", "random", "30.0", "percent"),
-        arm("gt", "true", "40.0", "percent"),
-    ]
-    .concat();
+    let above = percent_arms(&[
+        ("base", "base", "10.0"),
+        ("random", "random", "30.0"),
+        ("gt", "true", "40.0"),
+    ]);
     dir.write("above", &descriptor("above", "M2", None, "gt", &above));
     let (code, out) = check_in(&dir, "above", &[]);
     assert_eq!(code, Some(3), "{out}");
 
     let claims = Dir::new("unknown-noise-cross");
-    let arms = [
-        arm("base", "base", "50.0", "percent"),
-        arm("gt", "true", "60.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[("base", "base", "50.0"), ("gt", "true", "60.0")]);
     claims.write("claim", &descriptor("claim", "M", Some(500), "gt", &arms));
     let nulls = claims.path().join("nulls.yaml");
     std::fs::write(&nulls, nulls_entry("lender-random", "+30.0", None, "")).unwrap();
@@ -1974,11 +1913,7 @@ fn a_control_that_is_the_target_is_not_its_own_evidence() {
     // Regression: a format arm named as the target was compared with itself (target − it = 0,
     // NOT_SHOWN, exit 1).
     let dir = Dir::new("self-control");
-    let arms = [
-        arm("base", "base", "10.0", "percent"),
-        arm("fmt", "format", "70.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[("base", "base", "10.0"), ("fmt", "format", "70.0")]);
     dir.write("selfc", &descriptor("selfc", "M", Some(500), "fmt", &arms));
     let r = audit_file(&dir, "selfc");
     let s = &r.targets[0].judgements[0].survival;
@@ -1995,11 +1930,7 @@ fn a_measured_null_sharing_a_descriptors_id_is_an_error() {
     // Regression: an entry whose id was the claim's own id was dropped silently (exit 3, "no
     // random-reward gain is measured"), and one sharing another descriptor's id was accepted.
     let dir = Dir::new("null-id");
-    let arms = [
-        arm("base", "base", "50.0", "percent"),
-        arm("gt", "true", "60.0", "percent"),
-    ]
-    .concat();
+    let arms = percent_arms(&[("base", "base", "50.0"), ("gt", "true", "60.0")]);
     dir.write("claim", &descriptor("claim", "M", Some(500), "gt", &arms));
     let nulls = dir.path().join("nulls.yaml");
     std::fs::write(&nulls, nulls_entry("claim", "+30.0", Some(500), "")).unwrap();
