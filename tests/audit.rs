@@ -2041,3 +2041,28 @@ fn the_base_and_target_draws_do_not_move_with_the_random_arm() {
     let (a, b) = (total("r1"), total("r2"));
     assert_eq!((a.lo, a.hi), (b.lo, b.hi));
 }
+
+#[test]
+fn a_claim_below_a_noiseless_null_on_one_transfer_is_not_undetermined() {
+    // Regression: a lender without n carried to 60.0 additively and to 69.2 in log-odds left a
+    // claim at 65.0 UNDETERMINED (exit 3) because one transfer was undetermined; below the null
+    // on one transfer, the piece is NOT_SHOWN, transfer-sensitive.
+    let dir = Dir::new("mixed-transfer");
+    let lender = percent_arms(&[
+        ("base", "base", "80.0"),
+        ("random", "random", "90.0"),
+        ("gt", "true", "95.0"),
+    ]);
+    dir.write("lender", &descriptor("lender", "M", None, "gt", &lender));
+    let claim = percent_arms(&[("base", "base", "50.0"), ("ours", "designed", "65.0")]);
+    dir.write(
+        "claim",
+        &descriptor("claim", "M", Some(500), "ours", &claim),
+    );
+    let (code, out) = check_in(&dir, "claim", &["--accept-cross-paper"]);
+    assert_eq!(code, Some(1), "{out}");
+    let r = audit_file(&dir, "claim");
+    let s = &r.targets[0].judgements[0].survival;
+    assert_eq!(s.verdict, SurvivalVerdict::NotShown, "{s:?}");
+    assert!(s.evidence.iter().any(|e| e.transfer_sensitive), "{s:?}");
+}

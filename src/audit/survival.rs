@@ -398,7 +398,7 @@ fn word_reason(c: &Comparison) -> &'static str {
 }
 
 /// One piece of evidence from its comparisons: their common word, or NOT_SHOWN when the transfer
-/// scales disagree (transfer-sensitive), UNDETERMINED when any is.
+/// scales disagree (transfer-sensitive), UNDETERMINED when all are.
 fn piece(
     kind: EvidenceKind,
     id: &str,
@@ -409,7 +409,9 @@ fn piece(
     comparisons: Vec<Comparison>,
 ) -> Evidence {
     let words: Vec<SurvivalVerdict> = comparisons.iter().map(|c| c.verdict).collect();
-    let undetermined = words.contains(&SurvivalVerdict::Undetermined);
+    // Undetermined only when every transfer is: a target below the null on one transfer (its
+    // noise unknown) is NOT_SHOWN there, and the piece is then transfer-sensitive.
+    let undetermined = words.iter().all(|w| *w == SurvivalVerdict::Undetermined);
     let sensitive = !undetermined && words.windows(2).any(|w| w[0] != w[1]);
     let verdict = if undetermined {
         SurvivalVerdict::Undetermined
