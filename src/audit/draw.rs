@@ -357,7 +357,38 @@ pub fn pair_seed(base: &Draw, target: &Draw, null: &Draw, scale: Option<Transfer
     ])
 }
 
-/// Draws `target` against `null` over `base` (see [`Paired`]).
+/// One side of a pairing: `thr.draws` draws of [base, arm, target] from stream `stream` of
+/// `seed`, the target from `t_tail` and the base and arm from the other tail.
+fn side(
+    base: &Draw,
+    target: &Draw,
+    null: &Draw,
+    thr: &Thresholds,
+    seed: &Seed,
+    stream: u64,
+    t_tail: Tail,
+) -> Vec<[f64; 3]> {
+    let bp = base.point(0.0);
+    let mut r = rng::stream(seed, stream);
+    let o_tail = t_tail.flip();
+    (0..thr.draws)
+        .map(|i| {
+            let b = base
+                .sample(0.0, bp, i, false, thr.seed_sd, o_tail, &mut r)
+                .clamp(0.0, 1.0);
+            let t = target
+                .sample(b, bp, i, true, thr.seed_sd, t_tail, &mut r)
+                .clamp(0.0, 1.0);
+            let z = null
+                .sample(b, bp, i, true, thr.seed_sd, o_tail, &mut r)
+                .clamp(0.0, 1.0);
+            [b, z, t]
+        })
+        .collect()
+}
+
+/// Draws `target` against `null` over `base` (see [`Paired`]): stream 0 for the target's lower
+/// bound (base and arm high), stream 1 for the mirrored draws.
 pub fn pair(
     base: &Draw,
     target: &Draw,
@@ -368,47 +399,33 @@ pub fn pair(
 ) -> Paired {
     let bp = base.point(0.0);
     let (tp, np) = (target.point(bp), null.point(bp));
-    // Stream 0 gives the draws for the target's lower bound (base and arm high), stream 1 the
-    // mirrored ones (the other tails).
-    let side = |stream: u64, t_tail: Tail| {
-        let mut r = rng::stream(seed, stream);
-        let o_tail = t_tail.flip();
-        (0..thr.draws)
-            .map(|i| {
-                let b = base
-                    .sample(0.0, bp, i, false, thr.seed_sd, o_tail, &mut r)
-                    .clamp(0.0, 1.0);
-                let t = target
-                    .sample(b, bp, i, true, thr.seed_sd, t_tail, &mut r)
-                    .clamp(0.0, 1.0);
-                let z = null
-                    .sample(b, bp, i, true, thr.seed_sd, o_tail, &mut r)
-                    .clamp(0.0, 1.0);
-                [b, z, t]
-            })
-            .collect::<Vec<_>>()
-    };
     Paired {
         transfer,
         points: [bp, np, tp],
-        draws: side(0, Tail::Low),
-        mirrored: side(1, Tail::High),
+        draws: side(base, target, null, thr, seed, 0, Tail::Low),
+        mirrored: side(base, target, null, thr, seed, 1, Tail::High),
         noise_known: target.noise_known() && null.noise_known(),
     }
 }
 
-/// The gain of a carried null over `base` (accuracy units), with its interval.
+/// The gain of a carried null over `base` (accuracy units), with its interval (the pairing's
+/// first side only: no target is compared).
 pub fn carried_gain(base: &Draw, null: &Draw, thr: &Thresholds) -> Estimate {
-    let p = pair(
+    let draws = side(
         base,
         base,
         null,
-        None,
         thr,
         &pair_seed(base, base, null, None),
+        0,
+        Tail::Low,
     );
-    let [bp, np, _] = p.points;
-    percentile_interval(np - bp, p.draws.iter().map(|a| Some(a[1] - a[0])), 0.025)
+    let bp = base.point(0.0);
+    percentile_interval(
+        null.point(bp) - bp,
+        draws.iter().map(|a| Some(a[1] - a[0])),
+        0.025,
+    )
 }
 
 /// A measured null's gain over its own paper's base, with both evaluations' noise; a gain
