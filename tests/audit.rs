@@ -76,6 +76,22 @@ fn audit_file(dir: &Dir, id: &str) -> AuditResult {
     audit(d, &ds, &Thresholds::default())
 }
 
+/// A lender descriptor `lender` of `model` on MATH-500 (n = 500): base 49.4, a random-reward gain
+/// `random`, majority +26.5 and ground truth +29.1, as printed gains.
+fn write_lender(dir: &Dir, model: &str, random: &str) {
+    dir.write(
+        "lender",
+        &descriptor_on(
+            "lender",
+            model,
+            "MATH-500",
+            Some(500),
+            "gt",
+            &four("49.4", random, "+26.5", "+29.1", "gain_points"),
+        ),
+    );
+}
+
 fn four(base: &str, random: &str, majority: &str, truth: &str, unit: &str) -> String {
     [
         arm("base", "base", base, "percent"),
@@ -1503,17 +1519,7 @@ fn a_claim_smaller_than_its_models_measured_null_fails_and_names_the_lender() {
     // Regression: a claim whose whole interval lay below the random-reward gain measured for its
     // model and benchmark in another paper left `check` at "undetermined" (exit 3).
     let dir = Dir::new("fails");
-    dir.write(
-        "lender",
-        &descriptor_on(
-            "lender",
-            "Qwen2.5-Math-7B",
-            "MATH-500",
-            Some(500),
-            "gt",
-            &four("49.4", "+21.4", "+26.5", "+29.1", "gain_points"),
-        ),
-    );
+    write_lender(&dir, "Qwen2.5-Math-7B", "+21.4");
     let arms = percent_arms(&[("base", "base", "50.0"), ("ours", "designed", "56.0")]);
     // Another paper's names for the same model and benchmark (data/aliases.yaml).
     dir.write(
@@ -1541,17 +1547,7 @@ fn a_claim_smaller_than_its_models_measured_null_fails_and_names_the_lender() {
 #[test]
 fn cross_paper_survival_exits_3_unless_accepted_and_never_0_without_in_paper_evidence() {
     let dir = Dir::new("cross");
-    dir.write(
-        "lender",
-        &descriptor_on(
-            "lender",
-            "M7",
-            "MATH-500",
-            Some(500),
-            "gt",
-            &four("49.4", "+2.0", "+26.5", "+29.1", "gain_points"),
-        ),
-    );
+    write_lender(&dir, "M7", "+2.0");
     let arms = percent_arms(&[("base", "base", "50.0"), ("ours", "designed", "80.0")]);
     dir.write(
         "big",
