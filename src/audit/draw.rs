@@ -329,22 +329,29 @@ pub fn printed_draw(
     }
 }
 
-/// The target paired with one null or control arm: `thr.draws` seeded draws of base, arm and
-/// target, each printed number with its own noise, the target from its lower confidence
-/// distribution and the base and arm from their upper ones ([`Tail`]), so a survival is shown
-/// only as an exact test would show it; and as many mirrored draws (the target from its upper
-/// distribution, the base and arm from their lower ones), so a failure is shown only as an exact
-/// test of the other side would show it. Equal printed numbers are then neither.
+/// The target paired with one null or control arm, summarised: `thr.draws` seeded draws of
+/// base, arm and target, each printed number with its own noise, the target from its lower
+/// confidence distribution and the base and arm from their upper ones ([`Tail`]), so a survival
+/// is shown only as an exact test would show it; and as many mirrored draws (the target from its
+/// upper distribution, the base and arm from their lower ones), so a failure is shown only as an
+/// exact test of the other side would show it. Equal printed numbers are then neither. The
+/// stage hands on what the survival comparison reads of the draws, not the draws.
 #[derive(Clone, Debug)]
 pub struct Paired {
     /// The scale a cross-paper gain was carried on (`None` for an in-paper arm).
     pub transfer: Option<Transfer>,
     /// The point values of base, arm and target.
     pub points: [f64; 3],
-    /// One [base, arm, target] per draw, for the target's lower bound.
-    pub draws: Vec<[f64; 3]>,
-    /// One [base, arm, target] per mirrored draw, for the target's upper bound.
-    pub mirrored: Vec<[f64; 3]>,
+    /// The arm's gain over the base, as carried (over the draws).
+    pub null_gain: Estimate,
+    /// target − arm: the lower end over the draws, the upper end over the mirrored draws.
+    pub delta: Estimate,
+    /// target − base over the draws.
+    pub total: Estimate,
+    /// P(target − arm > 0) over the draws.
+    pub p_positive: f64,
+    /// P(target − base > 0) over the draws.
+    pub p_gain: f64,
     /// Whether the sampling noise of the target and of the arm is known.
     pub noise_known: bool,
 }
@@ -387,8 +394,48 @@ fn side(
         .collect()
 }
 
-/// Draws `target` against `null` over `base` (see [`Paired`]): stream 0 for the target's lower
-/// bound (base and arm high), stream 1 for the mirrored draws.
+/// A process-wide memo of values that depend only on their key (a digest of everything they
+/// are computed from): many readings compare the same target with the same arm (a descriptor's
+/// readings and its sensitivity, the calibration's re-audits, a paper printed in two versions),
+/// and each claim meets every measured null of its model and benchmark, so without it the
+/// pairings of a corpus grow with the square of the papers that share a model and benchmark.
+struct Memo<V>(std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<Seed, V>>>);
+
+impl<V: Clone> Memo<V> {
+    /// Entries kept at most; past it the memo starts again.
+    const KEPT: usize = 1 << 16;
+
+    const fn new() -> Self {
+        Memo(std::sync::LazyLock::new(Default::default))
+    }
+
+    fn get_or(&self, key: Seed, compute: impl FnOnce() -> V) -> V {
+        if let Some(v) = self.0.lock().expect("no panics under the lock").get(&key) {
+            return v.clone();
+        }
+        let v = compute();
+        let mut memo = self.0.lock().expect("no panics under the lock");
+        if memo.len() >= Self::KEPT {
+            memo.clear();
+        }
+        memo.insert(key, v.clone());
+        v
+    }
+}
+
+/// The key of a pairing's memo entry: the draw rules, the seed and the thresholds it reads.
+fn memo_key(kind: &[u8], seed: &Seed, rules: &Seed, thr: &Thresholds) -> Seed {
+    derive_seed(&[
+        kind,
+        seed,
+        rules,
+        &(thr.draws as u64).to_le_bytes(),
+        &thr.seed_sd.to_bits().to_le_bytes(),
+    ])
+}
+
+/// Draws `target` against `null` over `base` and summarises the draws (see [`Paired`]): stream
+/// 0 for the target's lower bound (base and arm high), stream 1 for the mirrored draws.
 pub fn pair(
     base: &Draw,
     target: &Draw,
@@ -397,35 +444,48 @@ pub fn pair(
     thr: &Thresholds,
     seed: &Seed,
 ) -> Paired {
-    let bp = base.point(0.0);
-    let (tp, np) = (target.point(bp), null.point(bp));
-    Paired {
-        transfer,
-        points: [bp, np, tp],
-        draws: side(base, target, null, thr, seed, 0, Tail::Low),
-        mirrored: side(base, target, null, thr, seed, 1, Tail::High),
-        noise_known: target.noise_known() && null.noise_known(),
-    }
+    static PAIRS: Memo<Paired> = Memo::new();
+    let rules = pair_seed(base, target, null, transfer);
+    PAIRS.get_or(memo_key(b"pair", seed, &rules, thr), || {
+        let bp = base.point(0.0);
+        let (tp, np) = (target.point(bp), null.point(bp));
+        let draws = side(base, target, null, thr, seed, 0, Tail::Low);
+        let mirrored = side(base, target, null, thr, seed, 1, Tail::High);
+        let over = |draws: &[[f64; 3]], point: f64, f: &dyn Fn(&[f64; 3]) -> f64| {
+            percentile_interval(point, draws.iter().map(|a| Some(f(a))), 0.025)
+        };
+        let share = |f: &dyn Fn(&[f64; 3]) -> bool| {
+            draws.iter().filter(|a| f(a)).count() as f64 / draws.len().max(1) as f64
+        };
+        let low = over(&draws, tp - np, &|a| a[2] - a[1]);
+        let high = over(&mirrored, tp - np, &|a| a[2] - a[1]);
+        Paired {
+            transfer,
+            points: [bp, np, tp],
+            null_gain: over(&draws, np - bp, &|a| a[1] - a[0]),
+            delta: Estimate { hi: high.hi, ..low },
+            total: over(&draws, tp - bp, &|a| a[2] - a[0]),
+            p_positive: share(&|a| a[2] - a[1] > 0.0),
+            p_gain: share(&|a| a[2] - a[0] > 0.0),
+            noise_known: target.noise_known() && null.noise_known(),
+        }
+    })
 }
 
 /// The gain of a carried null over `base` (accuracy units), with its interval (the pairing's
 /// first side only: no target is compared).
 pub fn carried_gain(base: &Draw, null: &Draw, thr: &Thresholds) -> Estimate {
-    let draws = side(
-        base,
-        base,
-        null,
-        thr,
-        &pair_seed(base, base, null, None),
-        0,
-        Tail::Low,
-    );
-    let bp = base.point(0.0);
-    percentile_interval(
-        null.point(bp) - bp,
-        draws.iter().map(|a| Some(a[1] - a[0])),
-        0.025,
-    )
+    static GAINS: Memo<Estimate> = Memo::new();
+    let seed = pair_seed(base, base, null, None);
+    GAINS.get_or(memo_key(b"carried", &seed, &seed, thr), || {
+        let draws = side(base, base, null, thr, &seed, 0, Tail::Low);
+        let bp = base.point(0.0);
+        percentile_interval(
+            null.point(bp) - bp,
+            draws.iter().map(|a| Some(a[1] - a[0])),
+            0.025,
+        )
+    })
 }
 
 /// A measured null's gain over its own paper's base, with both evaluations' noise; a gain

@@ -14,7 +14,7 @@ use super::resolve::NullArms;
 use super::result::Basis;
 use super::terms::Decomposed;
 use crate::decompose::Anchor;
-use crate::stats::{Estimate, percentile_interval};
+use crate::stats::Estimate;
 
 /// The answer to "does the gain survive the null term?", from one piece of evidence or from the
 /// ladder of all of them (METHOD §7).
@@ -194,29 +194,16 @@ pub struct SeedSensitivity {
 /// sampling noise of the target or of the arm is unknown nothing is shown either way: NOT_SHOWN
 /// when the target's printed value does not exceed the arm's, UNDETERMINED otherwise.
 pub fn compare(p: &Paired) -> Comparison {
-    let [bp, np, tp] = p.points;
-    let over = |draws: &[[f64; 3]], point: f64, f: &dyn Fn(&[f64; 3]) -> f64| {
-        percentile_interval(point, draws.iter().map(|a| Some(f(a))), 0.025)
-    };
-    let interval = |point: f64, f: &dyn Fn(&[f64; 3]) -> f64| {
-        let low = over(&p.draws, point, f);
-        let high = over(&p.mirrored, point, f);
-        Estimate { hi: high.hi, ..low }
-    };
-    let delta = interval(tp - np, &|a| a[2] - a[1]);
-    let total = over(&p.draws, tp - bp, &|a| a[2] - a[0]);
-    let share = |f: &dyn Fn(&[f64; 3]) -> bool| {
-        p.draws.iter().filter(|a| f(a)).count() as f64 / p.draws.len().max(1) as f64
-    };
+    let [_, np, tp] = p.points;
     Comparison {
         transfer: p.transfer,
-        null_gain: over(&p.draws, np - bp, &|a| a[1] - a[0]),
-        delta,
-        p_positive: share(&|a| a[2] - a[1] > 0.0),
-        p_gain: share(&|a| a[2] - a[0] > 0.0),
+        null_gain: p.null_gain,
+        delta: p.delta,
+        p_positive: p.p_positive,
+        p_gain: p.p_gain,
         noise_known: p.noise_known,
         verdict: if p.noise_known {
-            survival_word(&delta, &total)
+            survival_word(&p.delta, &p.total)
         } else if tp <= np {
             SurvivalVerdict::NotShown
         } else {
