@@ -1086,6 +1086,46 @@ fn cutting_the_lock_history_back_behind_its_report_fails_verify() {
 }
 
 #[test]
+fn a_fit_caches_carried_priors_are_range_checked_and_named() {
+    // The fit cache carries the Beta-prior members' solved priors (each checked exactly before
+    // use). A value no prior mean can have, or a key that names no such member and base, is
+    // refused on load with the file and the key named.
+    use rlvr_audit::audit::fit::{FitCache, requests};
+    let tmp = temp("priors");
+    let path = tmp.path().join("fit-cache.json");
+    let reqs = requests(0.4);
+    let fresh = FitCache::default();
+    fresh.fill(&reqs, &path, false, &|| {}).unwrap();
+    assert!(fresh.save(&path, false).unwrap());
+    let clean: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let key = clean["priors"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|k| k.starts_with("format-gated q=0.7 κ=2@"))
+        .expect("the member solved at a base of 0.4 is carried")
+        .clone();
+    assert!(FitCache::load(&path).is_ok());
+    let poisoned = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = clean.clone();
+        f(&mut v);
+        std::fs::write(&path, v.to_string()).unwrap();
+        FitCache::load(&path).err().unwrap().to_string()
+    };
+    let e = poisoned(&|v| v["priors"][&key] = serde_json::json!(1.5));
+    assert!(
+        e.contains("fit-cache.json") && e.contains(&key) && e.contains("a prior of 1.5"),
+        "{e}"
+    );
+    let e = poisoned(&|v| v["priors"]["paper f=0@3fd999999999999a"] = serde_json::json!(0.3));
+    assert!(
+        e.contains("paper f=0@3fd999999999999a") && e.contains("not a Beta-prior member"),
+        "{e}"
+    );
+}
+
+#[test]
 fn poisoned_fit_cache_values_are_refused() {
     // Formerly values under valid keys were trusted blindly and moved imputed arms without a
     // word. Now: values no run can give are refused on load, values beyond the member's reach

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::class::solved_class;
+use super::class::{self, solved_class};
 use super::{ARMS, DECIMALS, MAX_CACHE_BYTES, REPLICATES, STEP_GRID};
 use crate::sim::{Arm, SimConfig, run, run_at};
 
@@ -168,6 +168,10 @@ struct CacheFile {
     /// Simulator version the entries were computed with; another version's file is ignored.
     simulator: String,
     runs: BTreeMap<String, Gains>,
+    /// The Beta-prior members' solved priors by member and base accuracy (each checked exactly
+    /// before it is used; a file without them is solved afresh).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    priors: BTreeMap<String, f64>,
 }
 
 /// Simulated gains by request key. Shared by the audits of one run; thread-safe.
@@ -180,6 +184,8 @@ pub struct FitCache {
     loaded: BTreeSet<String>,
     /// Loaded keys already checked by [`FitCache::fill`].
     checked: Mutex<BTreeSet<String>>,
+    /// Solved priors as loaded from the file.
+    priors: BTreeMap<String, f64>,
 }
 
 /// Loaded entries recomputed by every [`FitCache::fill`] that uses loaded entries (the ones
@@ -257,11 +263,29 @@ impl FitCache {
                 }
             }
         }
+        for (key, &prior) in &file.priors {
+            if !class::is_prior_key(key) {
+                return Err(CacheError::Impossible {
+                    path: p,
+                    key: key.clone(),
+                    what: "a prior under a key that is not a Beta-prior member's name, `@` and a base accuracy's 16 hexadecimal digits".into(),
+                });
+            }
+            if !(prior > 0.0 && prior < 1.0) {
+                return Err(CacheError::Impossible {
+                    path: p,
+                    key: key.clone(),
+                    what: format!("a prior of {prior} (a prior mean lies strictly within 0…1)"),
+                });
+            }
+        }
+        class::learn_priors(&file.priors);
         Ok(FitCache {
             loaded: file.runs.keys().cloned().collect(),
             entries: Mutex::new(file.runs),
             used: Mutex::default(),
             checked: Mutex::default(),
+            priors: file.priors,
         })
     }
 
@@ -313,7 +337,13 @@ impl FitCache {
         } else {
             self.loaded.union(&used).cloned().collect()
         };
-        if keep == self.loaded {
+        let mut priors = class::solved_priors();
+        if !prune {
+            for (k, v) in &self.priors {
+                priors.entry(k.clone()).or_insert(*v);
+            }
+        }
+        if keep == self.loaded && priors == self.priors {
             return Ok(false);
         }
         let entries = self.entries.lock().expect("no panics under the lock");
@@ -323,6 +353,7 @@ impl FitCache {
                 .iter()
                 .filter_map(|k| entries.get(k).map(|g| (k.clone(), g.clone())))
                 .collect(),
+            priors,
         };
         let mut text = serde_json::to_string(&file).expect("plain data");
         text.push('\n');

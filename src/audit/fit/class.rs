@@ -206,7 +206,14 @@ pub fn solved(member: &Member, base_accuracy: f64) -> Option<SimConfig> {
             let kappa = c.prior_concentration?;
             let q = crate::sim::policy::effective_format_rate(&c, c.format_rate);
             let f = |mean: f64| q * shared_beta_mean_accuracy(&c, mean, kappa);
-            c.prior = bisect(f, base_accuracy, (1e-4, 1.0 - 1e-4), 100)?;
+            let (bracket, steps) = ((1e-4, 1.0 - 1e-4), 100);
+            let key = prior_key(member, base_accuracy);
+            let known = priors().known.get(&key).copied();
+            c.prior = match known {
+                Some(x) if bisects_to(&f, base_accuracy, bracket, steps, x) => x,
+                _ => bisect(f, base_accuracy, bracket, steps)?,
+            };
+            priors().solved.insert(key, c.prior);
         }
         Solve::Style { odds } => {
             // Arithmetic only (no libm), so the solved prior has the same bits everywhere.
@@ -216,6 +223,92 @@ pub fn solved(member: &Member, base_accuracy: f64) -> Option<SimConfig> {
         }
     }
     c.validate().ok().map(|_| c)
+}
+
+/// The Beta-prior members' solved priors, carried from one run to the next by the fit cache: a
+/// bisection over a quadrature is most of what a warm report would otherwise compute, and a
+/// known answer is checked exactly with four values of the function ([`bisects_to`]).
+#[derive(Default)]
+struct Priors {
+    /// As read from a fit cache: a claim, never trusted before it is checked.
+    known: HashMap<String, f64>,
+    /// Solved (or checked) in this process: what a fit cache saves.
+    solved: HashMap<String, f64>,
+}
+
+fn priors() -> std::sync::MutexGuard<'static, Priors> {
+    static PRIORS: LazyLock<Mutex<Priors>> = LazyLock::new(Mutex::default);
+    PRIORS.lock().expect("no panics under the lock")
+}
+
+/// The fit cache's name of a member's prior at a base accuracy: the member's name, `@`, and the
+/// base's bits in hexadecimal (exact, and the same on every machine).
+fn prior_key(member: &Member, base_accuracy: f64) -> String {
+    format!("{}@{:016x}", member.name, base_accuracy.to_bits())
+}
+
+/// Whether a fit cache's prior key names a member solved by bisection and a base accuracy.
+pub fn is_prior_key(key: &str) -> bool {
+    key.rsplit_once('@').is_some_and(|(name, bits)| {
+        bits.len() == 16
+            && u64::from_str_radix(bits, 16).is_ok_and(|b| (0.0..=1.0).contains(&f64::from_bits(b)))
+            && class()
+                .iter()
+                .any(|m| m.name == name && matches!(m.solve, Solve::GatedBeta))
+    })
+}
+
+/// Priors read from a fit cache (each is checked before it is used).
+pub fn learn_priors(known: &std::collections::BTreeMap<String, f64>) {
+    priors()
+        .known
+        .extend(known.iter().map(|(k, v)| (k.clone(), *v)));
+}
+
+/// The priors solved or checked in this process, by [`prior_key`].
+pub fn solved_priors() -> std::collections::BTreeMap<String, f64> {
+    priors()
+        .solved
+        .iter()
+        .map(|(k, v)| (k.clone(), *v))
+        .collect()
+}
+
+/// Whether [`bisect`]`(f, target, (lo, hi), steps)` returns exactly `x`, with at most five values
+/// of `f` where the bisection takes about fifty. The halvings' path to `x` is fixed by `x`
+/// itself (a midpoint below `x` was a step up, one above a step down, one at `x` as `f` says
+/// there), and an increasing `f`
+/// took that path iff it was below `target` at the last step up and not below it at the last
+/// step down. A midpoint that rounds to an end of the bracket is where the bisection stops,
+/// whichever way `f` goes there. (An `x` a few units in the last place from the bisection's
+/// answer, where rounding may make `f` not increasing, can pass: it is then as good a root.)
+fn bisects_to(
+    f: impl Fn(f64) -> f64,
+    target: f64,
+    (mut lo, mut hi): (f64, f64),
+    steps: usize,
+    x: f64,
+) -> bool {
+    if !(x.is_finite() && f(lo) < target && target < f(hi)) {
+        return false;
+    }
+    let (mut up, mut down) = (None, None);
+    for _ in 0..steps {
+        let mid = 0.5 * (lo + hi);
+        if mid == lo || mid == hi {
+            break;
+        }
+        // The answer is an end of the last bracket, reached at one step as its midpoint: there
+        // the bisection's own comparison says which end.
+        if mid < x || (mid == x && f(mid) < target) {
+            lo = mid;
+            up = Some(mid);
+        } else {
+            hi = mid;
+            down = Some(mid);
+        }
+    }
+    0.5 * (lo + hi) == x && up.is_none_or(|m| f(m) < target) && down.is_none_or(|m| f(m) >= target)
 }
 
 /// The x in `(lo, hi)` at which the increasing `f` reaches `target`, by `steps` halvings of the
@@ -407,6 +500,57 @@ mod tests {
             let want = reference_beta_prior(&members[m].config, base).map(f64::to_bits);
             assert_eq!(got, want, "{} at {base}", members[m].name);
         }
+    }
+
+    #[test]
+    fn a_known_prior_is_checked_with_a_few_values_and_never_trusted() {
+        // The fit cache carries the Beta-prior members' solved priors so that a warm report does
+        // not bisect again; a carried prior must be the bisection's answer to the bit, checked
+        // with a handful of values of the quadrature, or the member is solved afresh.
+        let members: Vec<&Member> = class()
+            .iter()
+            .filter(|m| matches!(m.solve, Solve::GatedBeta))
+            .collect();
+        for (m, base) in [
+            (0, 0.02),
+            (3, 0.13),
+            (4, 0.3),
+            (6, 0.05),
+            (6, 0.494),
+            (6, 0.69),
+        ] {
+            let m = members[m];
+            let want = reference_beta_prior(&m.config, base).expect("reachable");
+            let kappa = m.config.prior_concentration.unwrap();
+            let q = crate::sim::policy::effective_format_rate(&m.config, m.config.format_rate);
+            let calls = std::cell::Cell::new(0);
+            let f = |mean: f64| {
+                calls.set(calls.get() + 1);
+                q * beta_mean_accuracy(&m.config, mean, kappa)
+            };
+            let bracket = (1e-4, 1.0 - 1e-4);
+            assert!(
+                bisects_to(f, base, bracket, 100, want),
+                "{} at {base}",
+                m.name
+            );
+            assert!(calls.get() <= 5, "{} values of the quadrature", calls.get());
+            let ulp = |d: i64| f64::from_bits((want.to_bits() as i64 + d) as u64);
+            for wrong in [ulp(1), ulp(-1), ulp(64), want * 1.001, 0.5, f64::NAN] {
+                assert!(
+                    !bisects_to(f, base, bracket, 100, wrong),
+                    "{wrong} accepted"
+                );
+            }
+            // A poisoned carried prior: `solved` bisects again and keeps the bisection's bits.
+            let key = prior_key(m, base);
+            learn_priors(&std::collections::BTreeMap::from([(key.clone(), ulp(3))]));
+            assert_eq!(solved(m, base).unwrap().prior.to_bits(), want.to_bits());
+            assert_eq!(solved_priors()[&key].to_bits(), want.to_bits());
+            assert!(is_prior_key(&key));
+        }
+        assert!(!is_prior_key("paper f=0@3fd999999999999a"));
+        assert!(!is_prior_key("format-gated q=0.5 κ=2@3fd99999999999"));
     }
 
     #[test]
