@@ -210,7 +210,7 @@ pub fn solved(member: &Member, base_accuracy: f64) -> Option<SimConfig> {
             let key = prior_key(member, base_accuracy);
             let known = priors().known.get(&key).copied();
             c.prior = match known {
-                Some(x) if bisects_to(&f, base_accuracy, bracket, steps, x) => x,
+                Some(x) if bisects_to(f, base_accuracy, bracket, steps, x) => x,
                 _ => bisect(f, base_accuracy, bracket, steps)?,
             };
             priors().solved.insert(key, c.prior);
