@@ -19,36 +19,33 @@ pub(crate) fn report_cmd(a: ReportArgs) -> Result<()> {
 /// Regenerates every report.
 ///
 /// Stays whole: the main job's recipe in the order it runs — every descriptor audited and every
-/// study loaded before anything is written, then the sweep, the audit pages, the summary, the
+/// study run (side by side) before anything is written, then the sweep, the audit pages, the summary, the
 /// paper pages, the removal of stale files, the calibration, the null evidence, the entropy study
 /// and the studies — each step one call with its progress line.
 fn report_all(a: ReportArgs) -> Result<()> {
     let fits = load_fits(&a.fit_cache)?;
-    let (descriptors, results) = audit_dir(
-        &a.audits_dir,
-        &a.paper_cache,
-        &fits,
-        &a.fit_cache,
-        a.verify_fit_cache,
-        &a.evidence,
-    )?;
+    // The audits and the studies share nothing: they are computed side by side (each in
+    // parallel within), and nothing is written before both are done and valid.
+    let (audited, studied) = rayon::join(
+        || {
+            audit_dir(
+                &a.audits_dir,
+                &a.paper_cache,
+                &fits,
+                &a.fit_cache,
+                a.verify_fit_cache,
+                &a.evidence,
+            )
+        },
+        || run_studies(&a),
+    );
+    let (descriptors, results) = audited?;
     let missing = report::papers::read_not_audited(&a.not_audited)?;
-    let studies = studies_in(&a.prereg_dir)?;
-    for study in &studies {
-        verify_study(study, Some(&a.reports_dir))?;
-    }
-    let spec = SweepSpec {
-        base: config::paper(),
-        levels: vec![0.2, 0.35, 0.5, 0.65, 0.8],
-        chain: Chain::new(Arm::default_chain()).expect("the default chain is valid"),
-        replicates: 8,
-        resamples: stats::DEFAULT_RESAMPLES,
-        share_tolerance: decompose::DEFAULT_SHARE_TOLERANCE,
-        gate: GateRule::default(),
-        escalate_to: None,
-        parallel: !a.serial,
-    };
-    let s = run_with_progress(&spec);
+    let Studied {
+        sweep: s,
+        entropy: e,
+        factorials,
+    } = studied?;
     write_sweep(&s, &a.reports_dir, "cargo run --release -- report")?;
     note!(
         a.json,
@@ -101,21 +98,13 @@ fn report_all(a: ReportArgs) -> Result<()> {
             a.reports_dir.join("null-evidence.md").display()
         );
     }
-    let e = crate::entropy::study(&config::paper(), 4);
     write_entropy(&e, &a.reports_dir, "cargo run --release -- report")?;
     note!(
         a.json,
         "wrote {}",
         a.reports_dir.join("entropy.md").display()
     );
-    for study in studies {
-        let r = run_factorial(
-            &study,
-            None,
-            !a.serial,
-            &crate::cli::BudgetArgs::default(),
-            Some(&a.reports_dir),
-        )?;
+    for (study, r) in factorials {
         let out = write_factorial(&r, &study, &a.reports_dir, "cargo run --release -- report")?;
         note!(a.json, "\n{} ({}):", r.title, study.display());
         note!(a.json, "{}", terminal::factorial(&r).trim_end());
@@ -125,6 +114,55 @@ fn report_all(a: ReportArgs) -> Result<()> {
         print_json(&results)?;
     }
     Ok(())
+}
+
+/// What `report` computes besides the audits: the seed paper's sweep, the entropy study and
+/// every pre-registered study (each checked against its lock first).
+struct Studied {
+    sweep: crate::sweep::Sweep,
+    entropy: crate::entropy::EntropyReport,
+    factorials: Vec<(PathBuf, crate::factorial::FactorialResult)>,
+}
+
+/// Runs the studies of [`Studied`] without progress bars (they run beside the audits', which
+/// keep theirs).
+fn run_studies(a: &ReportArgs) -> Result<Studied> {
+    let studies = studies_in(&a.prereg_dir)?;
+    for study in &studies {
+        verify_study(study, Some(&a.reports_dir))?;
+    }
+    let spec = SweepSpec {
+        base: config::paper(),
+        levels: vec![0.2, 0.35, 0.5, 0.65, 0.8],
+        chain: Chain::new(Arm::default_chain()).expect("the default chain is valid"),
+        replicates: 8,
+        resamples: stats::DEFAULT_RESAMPLES,
+        share_tolerance: decompose::DEFAULT_SHARE_TOLERANCE,
+        gate: GateRule::default(),
+        escalate_to: None,
+        parallel: !a.serial,
+    };
+    let sweep = crate::sweep::run_sweep(&spec, &indicatif::ProgressBar::hidden());
+    let entropy = crate::entropy::study(&config::paper(), 4);
+    let factorials = studies
+        .into_iter()
+        .map(|study| {
+            let r = run_factorial(
+                &study,
+                None,
+                !a.serial,
+                &crate::cli::BudgetArgs::default(),
+                Some(&a.reports_dir),
+                false,
+            )?;
+            Ok((study, r))
+        })
+        .collect::<Result<_>>()?;
+    Ok(Studied {
+        sweep,
+        entropy,
+        factorials,
+    })
 }
 
 /// `calibration.md`: every reported random and majority arm hidden and imputed from the rest of
