@@ -193,3 +193,43 @@ fn study_errors_name_the_field() {
             .contains("2 to 6 factors")
     );
 }
+
+#[test]
+fn cached_job_values_are_checked_against_their_study() {
+    // `report` reads a pre-registered study's job values from the fit cache instead of running
+    // it again; values of the wrong count, outside what the outcome can take, or not what the
+    // simulator gives (a spot sample, every job with --verify-fit-cache) are refused, each error
+    // naming the job.
+    use rlvr_audit::factorial::{check_values, jobs, run_jobs, values_key};
+    let h = "  - {id: H1, effect: A, direction: \">0\", alpha: 0.05}\n";
+    let (_dir, p) = temp_study("cached", &study_yaml(&format!("{A}{B}"), h));
+    let s = Study::load(&p).unwrap();
+    let key = values_key(&s);
+    assert_eq!(key.len(), 32);
+    let values = run_jobs(&s, true, &ProgressBar::hidden());
+    assert_eq!(values.len(), jobs(&s).len());
+    check_values(&s, &key, &values, true).unwrap();
+    let e = check_values(&s, &key, &values[1..], false).unwrap_err();
+    assert!(e.contains("11 values where the study has 12 jobs"), "{e}");
+    let mut out = values.clone();
+    out[5] = 1.5;
+    let e = check_values(&s, &key, &out, false).unwrap_err();
+    assert!(e.contains("job 5") && e.contains("outside"), "{e}");
+    // A plausible edit of every job: the spot sample catches it; of one job, every check does.
+    let moved: Vec<f64> = values.iter().map(|v| (v + 0.01).min(1.0)).collect();
+    let e = check_values(&s, &key, &moved, false).unwrap_err();
+    assert!(e.contains("recomputed"), "{e}");
+    for i in 0..values.len() {
+        let mut one = values.clone();
+        one[i] = if one[i] > 0.5 {
+            one[i] - 0.01
+        } else {
+            one[i] + 0.01
+        };
+        let e = check_values(&s, &key, &one, true).unwrap_err();
+        assert!(e.contains(&format!("job {i} ")), "{e}");
+    }
+    // Another study file is another key.
+    let (_dir2, p2) = temp_study("cached2", &study_yaml(&format!("{A}{C}"), h));
+    assert_ne!(values_key(&Study::load(&p2).unwrap()), key);
+}

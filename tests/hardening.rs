@@ -521,6 +521,41 @@ fn small_report(dir: &Path, reports: &Path) -> std::process::Output {
 }
 
 #[test]
+fn report_refuses_a_studys_cached_job_values_that_were_edited() {
+    // `report` reads a pre-registered study's job values from the fit cache instead of running
+    // it; values edited by a plausible amount fail the recomputed sample: an error naming the
+    // cache, the study and the job, and nothing is written.
+    let tmp = temp("studyvalues");
+    let d = tmp.path();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(d.join("prereg")).unwrap();
+    for f in ["seed-2x2x2.yaml", "seed-2x2x2.yaml.lock"] {
+        std::fs::copy(root.join("data/prereg").join(f), d.join("prereg").join(f)).unwrap();
+    }
+    let mut cache: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("data/fit-cache.json")).unwrap())
+            .unwrap();
+    for (_, values) in cache["studies"].as_object_mut().unwrap() {
+        for v in values.as_array_mut().unwrap() {
+            *v = serde_json::json!(v.as_f64().unwrap() * 0.999);
+        }
+    }
+    std::fs::write(d.join("fit-cache.json"), cache.to_string()).unwrap();
+    let r = d.join("reports");
+    let o = small_report(d, &r);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("fit-cache.json")
+            && e.contains("cached job values of")
+            && e.contains("seed-2x2x2.yaml")
+            && e.contains("recomputed"),
+        "{e}"
+    );
+    assert!(!r.join("README.md").exists());
+}
+
+#[test]
 fn report_cleanup_never_follows_a_linked_figures_or_papers_folder() {
     // Formerly `reports/figures` linked to a folder elsewhere had every subfolder there that was
     // not a live audit id deleted (and `papers` every file).

@@ -37,7 +37,7 @@ fn report_all(a: ReportArgs) -> Result<()> {
                 &a.evidence,
             )
         },
-        || run_studies(&a),
+        || run_studies(&a, &fits),
     );
     let (descriptors, results) = audited?;
     let missing = report::papers::read_not_audited(&a.not_audited)?;
@@ -125,12 +125,16 @@ struct Studied {
 }
 
 /// Runs the studies of [`Studied`] without progress bars (they run beside the audits', which
-/// keep theirs).
-fn run_studies(a: &ReportArgs) -> Result<Studied> {
-    let studies = studies_in(&a.prereg_dir)?;
-    for study in &studies {
-        verify_study(study, Some(&a.reports_dir))?;
-    }
+/// keep theirs). A pre-registered study's job values are read from the fit cache when it holds
+/// them (checked against the study: [`factorial::check_values`]) and stored there otherwise.
+fn run_studies(a: &ReportArgs, fits: &FitCache) -> Result<Studied> {
+    let studies = studies_in(&a.prereg_dir)?
+        .into_iter()
+        .map(|path| {
+            let (study, lock) = verify_study(&path, Some(&a.reports_dir))?;
+            Ok((path, study, lock))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let spec = SweepSpec {
         base: config::paper(),
         levels: vec![0.2, 0.35, 0.5, 0.65, 0.8],
@@ -142,22 +146,34 @@ fn run_studies(a: &ReportArgs) -> Result<Studied> {
         escalate_to: None,
         parallel: !a.serial,
     };
-    let sweep = crate::sweep::run_sweep(&spec, &indicatif::ProgressBar::hidden());
+    let hidden = indicatif::ProgressBar::hidden();
+    let sweep = crate::sweep::run_sweep(&spec, &hidden);
     let entropy = crate::entropy::study(&config::paper(), 4);
-    let factorials = studies
-        .into_iter()
-        .map(|study| {
-            let r = run_factorial(
-                &study,
-                None,
-                !a.serial,
-                &crate::cli::BudgetArgs::default(),
-                Some(&a.reports_dir),
-                false,
-            )?;
-            Ok((study, r))
-        })
-        .collect::<Result<_>>()?;
+    let mut factorials = Vec::new();
+    for (path, study, lock) in studies {
+        study_within_budget(&study, !a.serial, &crate::cli::BudgetArgs::default())?;
+        let key = factorial::values_key(&study);
+        let values = match fits.study_values(&key) {
+            Some(v) => {
+                factorial::check_values(&study, &key, &v, a.verify_fit_cache).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{}: the cached job values of {} (`{key}`): {e}; the file was edited or damaged: delete it and `report` recomputes it",
+                        a.fit_cache.display(),
+                        path.display()
+                    )
+                })?;
+                v
+            }
+            None => {
+                let v = factorial::run_jobs(&study, !a.serial, &hidden);
+                fits.put_study_values(key, v.clone());
+                v
+            }
+        };
+        let name = path.display().to_string();
+        let r = factorial::assemble(&study, &name, lock, study.file.resamples, &values)?;
+        factorials.push((path, r));
+    }
     Ok(Studied {
         sweep,
         entropy,

@@ -27,18 +27,13 @@ pub(crate) fn run_factorial(
     parallel: bool,
     budget: &crate::cli::BudgetArgs,
     reports: Option<&Path>,
-    progress: bool,
 ) -> Result<FactorialResult> {
     let (study, l) = verify_study(path, reports)?;
     if let Some(r) = resamples {
         locked_resamples(&study, path, r)?;
     }
     study_within_budget(&study, parallel, budget)?;
-    let pb = if progress {
-        progress::bar(factorial::run_count(&study), "factorial")
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let pb = progress::bar(factorial::run_count(&study), "factorial");
     let r = factorial::run_study(
         &study,
         &path.display().to_string(),
@@ -130,7 +125,6 @@ pub(crate) fn factorial_cmd(a: FactorialArgs) -> Result<()> {
         !a.common.serial,
         &a.common.budget,
         a.out.as_deref(),
-        true,
     )?;
     finish_factorial(&r, &a.file, a.out.as_deref(), a.common.json)
 }

@@ -128,6 +128,62 @@ pub fn job_value(s: &Study, (c, r): (usize, u64)) -> f64 {
     cell_value(&s.cells[c], s.outcome, r)
 }
 
+/// The key a study's job values are cached under (the fit cache's `studies`): everything they
+/// depend on — the simulator version and the study file as written.
+pub fn values_key(s: &Study) -> String {
+    let file = serde_json::to_string(&s.file).expect("plain data");
+    crate::io::sha256_hex(&format!(
+        "rlvr-audit/study-jobs/v1\n{}\n{file}",
+        crate::sim::VERSION
+    ))[..32]
+        .to_string()
+}
+
+/// Jobs of a cached study recomputed each time it is read (the ones whose index hashes lowest
+/// with the key), or every one with `all`.
+pub const SPOT_CHECKS: usize = 2;
+
+/// Checks job values read from a cache against the study: one value per job, each within the
+/// range its outcome can take ([`job_range`]), and [`SPOT_CHECKS`] jobs (every one with `all`)
+/// recomputed to the bit. The error says which job and why.
+pub fn check_values(s: &Study, key: &str, values: &[f64], all: bool) -> Result<(), String> {
+    let jobs = jobs(s);
+    if values.len() != jobs.len() {
+        return Err(format!(
+            "{} values where the study has {} jobs",
+            values.len(),
+            jobs.len()
+        ));
+    }
+    for (i, (&job, &v)) in jobs.iter().zip(values).enumerate() {
+        let (lo, hi) = job_range(s, job);
+        if !(lo..=hi).contains(&v) {
+            return Err(format!(
+                "job {i} (cell {}, replicate {}) holds {v}, outside the {lo}…{hi} its outcome can take",
+                job.0, job.1
+            ));
+        }
+    }
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_cached_key(|i| {
+        crate::io::sha256_hex(&format!("rlvr-audit/study-spot/v1\n{key}\n{i}"))
+    });
+    if !all {
+        order.truncate(SPOT_CHECKS);
+    }
+    order.par_iter().try_for_each(|&i| {
+        let fresh = job_value(s, jobs[i]);
+        if fresh.to_bits() == values[i].to_bits() {
+            Ok(())
+        } else {
+            Err(format!(
+                "job {i} (cell {}, replicate {}) holds {}, recomputed {fresh}",
+                jobs[i].0, jobs[i].1, values[i]
+            ))
+        }
+    })
+}
+
 /// The range one job's outcome can take: a merged value outside it was not computed by the
 /// simulator. Accuracies lie in 0…1, entropies in 0…ln(answers), terms (differences of
 /// accuracies) in −1…+1, shares within ±2 / the share tolerance.
@@ -173,18 +229,23 @@ pub fn run_study(
     parallel: bool,
     progress: &ProgressBar,
 ) -> Result<FactorialResult, UndefinedOutcome> {
+    let flat = run_jobs(s, parallel, progress);
+    assemble(s, path, lock, resamples, &flat)
+}
+
+/// Every job's value, in [`jobs`] order.
+pub fn run_jobs(s: &Study, parallel: bool, progress: &ProgressBar) -> Vec<f64> {
     let jobs = jobs(s);
     let one = |&job: &(usize, u64)| {
         let v = job_value(s, job);
         progress.inc(1);
         v
     };
-    let flat: Vec<f64> = if parallel {
+    if parallel {
         jobs.par_iter().map(one).collect()
     } else {
         jobs.iter().map(one).collect()
-    };
-    assemble(s, path, lock, resamples, &flat)
+    }
 }
 
 /// The analysed study from every job's value (in [`jobs`] order).

@@ -94,6 +94,11 @@ fn round(x: f64) -> f64 {
     (x * s).round() / s
 }
 
+/// Whether `key` is a 32-digit lowercase hexadecimal content hash.
+fn is_key(key: &str) -> bool {
+    key.len() == 32 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// Simulated gains over base of one (member, arm), per budget of [`STEP_GRID`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,6 +177,10 @@ struct CacheFile {
     /// before it is used; a file without them is solved afresh).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     priors: BTreeMap<String, f64>,
+    /// The pre-registered studies' job values, by study key (`factorial::values_key`), in job
+    /// order (checked against their study before use).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    studies: BTreeMap<String, Vec<f64>>,
 }
 
 /// Simulated gains by request key. Shared by the audits of one run; thread-safe.
@@ -186,6 +195,10 @@ pub struct FitCache {
     checked: Mutex<BTreeSet<String>>,
     /// Solved priors as loaded from the file.
     priors: BTreeMap<String, f64>,
+    /// Studies' job values: as loaded, and as loaded or computed by this run.
+    studies_loaded: BTreeMap<String, Vec<f64>>,
+    studies: Mutex<BTreeMap<String, Vec<f64>>>,
+    studies_used: Mutex<BTreeSet<String>>,
 }
 
 /// Loaded entries recomputed by every [`FitCache::fill`] that uses loaded entries (the ones
@@ -239,7 +252,7 @@ impl FitCache {
                 key: key.clone(),
                 what,
             };
-            if !(key.len() == 32 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))) {
+            if !is_key(key) {
                 return Err(bad("the key is not a 32-digit content hash".into()));
             }
             for (b, (&m, &sd)) in g.mean.iter().zip(&g.sd).enumerate() {
@@ -279,6 +292,15 @@ impl FitCache {
                 });
             }
         }
+        for (key, values) in &file.studies {
+            if !is_key(key) || values.is_empty() || values.iter().any(|v| !v.is_finite()) {
+                return Err(CacheError::Impossible {
+                    path: p,
+                    key: key.clone(),
+                    what: "a study's job values that are not a 32-digit key over a list of finite numbers".into(),
+                });
+            }
+        }
         class::learn_priors(&file.priors);
         Ok(FitCache {
             loaded: file.runs.keys().cloned().collect(),
@@ -286,6 +308,9 @@ impl FitCache {
             used: Mutex::default(),
             checked: Mutex::default(),
             priors: file.priors,
+            studies_loaded: file.studies.clone(),
+            studies: Mutex::new(file.studies),
+            studies_used: Mutex::default(),
         })
     }
 
@@ -343,7 +368,17 @@ impl FitCache {
                 priors.entry(k.clone()).or_insert(*v);
             }
         }
-        if keep == self.loaded && priors == self.priors {
+        let studies: BTreeMap<String, Vec<f64>> = {
+            let all = self.studies.lock().expect("no panics under the lock");
+            let used = self.studies_used.lock().expect("no panics under the lock");
+            all.iter()
+                .filter(|(k, _)| {
+                    used.contains(*k) || (!prune && self.studies_loaded.contains_key(*k))
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        if keep == self.loaded && priors == self.priors && studies == self.studies_loaded {
             return Ok(false);
         }
         let entries = self.entries.lock().expect("no panics under the lock");
@@ -354,6 +389,7 @@ impl FitCache {
                 .filter_map(|k| entries.get(k).map(|g| (k.clone(), g.clone())))
                 .collect(),
             priors,
+            studies,
         };
         let mut text = serde_json::to_string(&file).expect("plain data");
         text.push('\n');
@@ -490,6 +526,34 @@ impl FitCache {
             .expect("no panics under the lock")
             .insert(key, g.clone());
         g
+    }
+
+    /// A study's job values under `key`, as loaded or stored by this run (then kept by a
+    /// pruned save); the caller checks them against its study.
+    pub fn study_values(&self, key: &str) -> Option<Vec<f64>> {
+        let v = self
+            .studies
+            .lock()
+            .expect("no panics under the lock")
+            .get(key)
+            .cloned()?;
+        self.studies_used
+            .lock()
+            .expect("no panics under the lock")
+            .insert(key.to_string());
+        Some(v)
+    }
+
+    /// Stores a study's job values under `key` (saved with the cache).
+    pub fn put_study_values(&self, key: String, values: Vec<f64>) {
+        self.studies_used
+            .lock()
+            .expect("no panics under the lock")
+            .insert(key.clone());
+        self.studies
+            .lock()
+            .expect("no panics under the lock")
+            .insert(key, values);
     }
 
     /// How many entries the cache holds.
