@@ -577,6 +577,20 @@ impl Table {
         }
     }
 
+    /// Every body row (below the header rows) with its label.
+    pub fn body_row_labels(&self) -> Vec<(usize, String)> {
+        (self.header_rows..self.rows())
+            .map(|i| (i, self.row_label(i)))
+            .collect()
+    }
+
+    /// Every body column (right of the header columns) with its label.
+    pub fn body_column_labels(&self) -> Vec<(usize, String)> {
+        (self.header_cols..self.cols())
+            .map(|j| (j, self.column_label(j)))
+            .collect()
+    }
+
     /// Row `i`'s label: its header cells left to right (or its first cell), joined by " / ".
     pub fn row_label(&self, i: usize) -> String {
         let row = &self.cells[i];
