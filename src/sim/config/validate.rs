@@ -131,6 +131,16 @@ impl Budget {
     }
 }
 
+/// A Beta concentration κ (of the prior or of the format rate) must be a positive number.
+fn positive_concentration(field: &'static str, kappa: f64) -> Result<(), ConfigError> {
+    check(
+        kappa.is_finite() && kappa > 0.0,
+        field,
+        kappa,
+        "κ must be positive",
+    )
+}
+
 impl SimConfig {
     /// Checks every parameter's range; the first violation is returned with the field name.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -261,12 +271,7 @@ impl SimConfig {
             "p_s must lie strictly between 0 and 1",
         )?;
         if let Some(kappa) = self.prior_concentration {
-            check(
-                kappa.is_finite() && kappa > 0.0,
-                "prior_concentration",
-                kappa,
-                "κ must be positive",
-            )?;
+            positive_concentration("prior_concentration", kappa)?;
         }
         Ok(())
     }
@@ -295,12 +300,7 @@ impl SimConfig {
             "q must lie in (0, 1]",
         )?;
         if let Some(kappa) = self.format_concentration {
-            check(
-                kappa.is_finite() && kappa > 0.0,
-                "format_concentration",
-                kappa,
-                "κ must be positive",
-            )?;
+            positive_concentration("format_concentration", kappa)?;
             check(
                 kappa <= limits::PRIOR_CONCENTRATION,
                 "format_concentration",
