@@ -10,6 +10,7 @@ use std::path::Path;
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::audit::text::{affixed, reading_cells};
 use super::audit::{answer_text, cell, pts, survival_text};
 use super::svg::{DrawError, err};
 use crate::audit::judge::{Attribution, Judgement};
@@ -249,11 +250,7 @@ pub fn page(p: &Paper, figure: Option<&str>) -> String {
     let _ = writeln!(
         m,
         "{}{} · rlvr-audit {} · regenerate with `cargo run --release -- report` · [all papers](../README.md)\n",
-        if p.authors.is_empty() {
-            String::new()
-        } else {
-            format!("{} · ", p.authors)
-        },
+        affixed("", &p.authors, " · "),
         if p.arxiv.is_empty() {
             "no arXiv id".to_string()
         } else {
@@ -333,11 +330,8 @@ pub fn page(p: &Paper, figure: Option<&str>) -> String {
             let total = j.terms.total.as_ref().map(|v| v.estimate);
             let _ = writeln!(
                 m,
-                "| [{}](../{}.md) | {} | {} | {} | {} | {} | {} | {} |",
-                r.id,
-                r.id,
-                t.arm,
-                cell(&j.reading),
+                "| {} | {} | {} | {} | {} | {} |",
+                reading_cells("../", &r.id, &t.arm, &j.reading),
                 total.map_or("—".into(), |e| pts(&e)),
                 survival_text(j),
                 j.survival.naive.map_or("—".into(), |e| pts(&e)),
