@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::text::{affixed, reading_cells};
 use super::audit::{answer_text, cell, pts, survival_text};
-use super::svg::{DrawError, err};
+use super::svg::{DrawError, err, legend};
 use crate::audit::judge::{Attribution, Judgement};
 use crate::audit::survival::SurvivalVerdict;
 use crate::audit::{AuditResult, Provenance};
@@ -462,12 +462,9 @@ pub fn figure(p: &Paper) -> Result<Option<String>, DrawError> {
     }
     let clip = |v: f64| v.clamp(-1.0, 2.0);
     let h = 80 + 22 * rows.len() as u32;
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (980, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
+    super::svg::figure((980, h), |root| {
         let n = rows.len() as f64;
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(root)
             .caption(
                 format!(
                     "{}: shares of the total gain (95 % intervals, clipped to [−1, 2])",
@@ -505,7 +502,7 @@ pub fn figure(p: &Paper) -> Result<Option<String>, DrawError> {
                 .map_err(err)?;
         }
         let series: [(&str, RGBColor, f64); 2] = [
-            ("label-free share (two-way)", RGBColor(31, 119, 180), 0.15),
+            ("label-free share (two-way)", super::svg::tab::BLUE, 0.15),
             ("null share (three-way)", RGBColor(120, 120, 120), -0.15),
         ];
         for (k, (name, color, dy)) in series.iter().enumerate() {
@@ -538,14 +535,8 @@ pub fn figure(p: &Paper) -> Result<Option<String>, DrawError> {
                 .label(*name)
                 .legend(move |(x, y)| Circle::new((x, y), 4, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    Ok(Some(out))
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        Ok(())
+    })
+    .map(Some)
 }
