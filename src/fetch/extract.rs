@@ -543,6 +543,15 @@ pub fn extract(html: &str, check_complete: bool) -> Result<Vec<Table>, ExtractEr
     Ok(tables)
 }
 
+/// A table's display name: its printed tag (else its float id), then its panel if it has one.
+pub fn display_name(tag: Option<&str>, float_id: &str, panel: Option<&str>) -> String {
+    let base = tag.unwrap_or(float_id);
+    match panel {
+        Some(p) => format!("{base} {p}"),
+        None => base.to_string(),
+    }
+}
+
 impl Table {
     pub fn rows(&self) -> usize {
         self.cells.len()
@@ -554,11 +563,7 @@ impl Table {
 
     /// "Table 2", "Table 2 (a)", or the float id.
     pub fn display_name(&self) -> String {
-        let base = self.tag.clone().unwrap_or_else(|| self.float_id.clone());
-        match &self.panel {
-            Some(p) => format!("{base} {p}"),
-            None => base,
-        }
+        display_name(self.tag.as_deref(), &self.float_id, self.panel.as_deref())
     }
 
     /// Column `j`'s label: its header cells top to bottom, repeats from spans merged, joined by " / ".
