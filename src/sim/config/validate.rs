@@ -155,37 +155,36 @@ impl SimConfig {
     fn validate_limits(&self) -> Result<(), ConfigError> {
         let k = self.answers;
         check(k >= 2, "answers", k, "K must be at least 2")?;
-        check(k <= limits::ANSWERS, "answers", k, "K may be at most 4096")?;
-        check(
-            self.prompts <= limits::PROMPTS,
-            "prompts",
-            self.prompts,
-            "N may be at most 1048576",
-        )?;
-        check(
-            self.group <= limits::GROUP,
-            "group",
-            self.group,
-            "G may be at most 4096",
-        )?;
-        check(
-            self.steps <= limits::STEPS,
-            "steps",
-            self.steps,
-            "steps may be at most 1000000",
-        )?;
-        check(
-            self.inner_epochs <= limits::INNER_EPOCHS,
-            "inner_epochs",
-            self.inner_epochs,
-            "μ may be at most 256",
-        )?;
-        check(
-            self.pass_k <= limits::PASS_K,
-            "pass_k",
-            self.pass_k,
-            "k may be at most 1000000",
-        )?;
+        for (field, v, most, rule) in [
+            ("answers", k, limits::ANSWERS, "K may be at most 4096"),
+            (
+                "prompts",
+                self.prompts,
+                limits::PROMPTS,
+                "N may be at most 1048576",
+            ),
+            ("group", self.group, limits::GROUP, "G may be at most 4096"),
+            (
+                "steps",
+                self.steps,
+                limits::STEPS,
+                "steps may be at most 1000000",
+            ),
+            (
+                "inner_epochs",
+                self.inner_epochs,
+                limits::INNER_EPOCHS,
+                "μ may be at most 256",
+            ),
+            (
+                "pass_k",
+                self.pass_k,
+                limits::PASS_K,
+                "k may be at most 1000000",
+            ),
+        ] {
+            check(v <= most, field, v, rule)?;
+        }
         for (field, v) in [
             ("format_strength", self.format_strength),
             ("lr", self.lr),
