@@ -438,12 +438,7 @@ pub fn simulate_decomposition(
     let acc: Vec<Vec<f64>> = chain
         .arms
         .iter()
-        .map(|arm| {
-            runs.iter()
-                .filter(|r| &r.arm == arm)
-                .map(|r| r.final_metrics.accuracy)
-                .collect()
-        })
+        .map(|arm| final_of(&runs, arm, |m| m.accuracy))
         .collect();
     let tag: Vec<String> = chain.arms.iter().map(|a| a.to_string()).collect();
     let boot = bootstrap_for(cfg, &tag.join(","), replicates, resamples);
@@ -615,12 +610,7 @@ mod tests {
     #[test]
     fn zero_denominator_makes_shares_undefined() {
         let c = chain("base,random,majority,true").unwrap();
-        let acc = vec![
-            vec![0.5, 0.5],
-            vec![0.5, 0.5],
-            vec![0.5, 0.5],
-            vec![0.5, 0.5],
-        ];
+        let acc = vec![vec![0.5, 0.5]; 4];
         let d = decompose(
             &c,
             &acc,

@@ -558,3 +558,25 @@ fn the_readme_new_paper_example_runs_offline() {
     ]);
     assert!(matches!(o.status.code(), Some(0 | 1 | 3)), "{}", text(&o));
 }
+
+/// A `--model` or `--benchmark` that matches no draft is an error that names what the tables give.
+#[test]
+fn a_filter_matching_no_draft_names_what_the_tables_give() {
+    let id = "2608.00001v2";
+    let tmp = setup("nomatch", "new_groups.html", id);
+    let d = tmp.path();
+    for (flag, what) in [
+        ("--model", "drafts for the models: "),
+        ("--benchmark", "drafts for the benchmarks: "),
+    ] {
+        let o = new(d, id, &[flag, "zzz", "--dry-run"]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{t}");
+        assert!(
+            t.contains(&format!(
+                "{flag} \"zzz\" matches no draft of {id}; the tables give {what}"
+            )),
+            "{t}"
+        );
+    }
+}

@@ -105,14 +105,9 @@ pub(crate) fn tables_cmd(a: TablesArgs) -> Result<()> {
         None => {
             let mut t = terminal::table(&["#", "table", "float id", "rows × cols", "caption"]);
             for m in &index.tables {
-                let name = m.tag.clone().unwrap_or_else(|| m.float_id.clone());
-                let name = m
-                    .panel
-                    .as_ref()
-                    .map_or(name.clone(), |p| format!("{name} {p}"));
                 t.add_row(vec![
                     m.index.to_string(),
-                    name,
+                    m.display_name(),
                     m.float_id.clone(),
                     format!("{} × {}", m.rows, m.cols),
                     m.caption.chars().take(70).collect(),

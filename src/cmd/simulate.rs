@@ -2,16 +2,29 @@
 
 use super::*;
 
-pub(crate) fn simulate(a: SimulateArgs) -> Result<()> {
-    let cfg = a.sim.resolve()?;
-    anyhow::ensure!(a.replicates >= 1, "--replicates must be at least 1");
+/// The config of a command that runs each of `arms` arms `replicates` times: the preset with the
+/// flags applied, its runs checked against the command's budget.
+fn budgeted_config(
+    sim: &crate::cli::SimArgs,
+    common: &crate::cli::CommonArgs,
+    arms: usize,
+    replicates: u64,
+    trajectory: bool,
+) -> Result<SimConfig> {
+    let cfg = sim.resolve()?;
+    anyhow::ensure!(replicates >= 1, "--replicates must be at least 1");
     within_budget(
         &cfg,
-        (a.arm.len() as u64).saturating_mul(a.replicates),
-        a.trajectory,
-        !a.common.serial,
-        &a.common.budget,
+        (arms as u64).saturating_mul(replicates),
+        trajectory,
+        !common.serial,
+        &common.budget,
     )?;
+    Ok(cfg)
+}
+
+pub(crate) fn simulate(a: SimulateArgs) -> Result<()> {
+    let cfg = budgeted_config(&a.sim, &a.common, a.arm.len(), a.replicates, a.trajectory)?;
     let runs = run_many(&cfg, &a.arm, a.replicates, a.trajectory, !a.common.serial);
     let boot = decompose::bootstrap_for(&cfg, "simulate", a.replicates, a.common.resamples);
     let summaries: Vec<ArmSummary> = a
@@ -90,15 +103,7 @@ pub fn describe(cfg: &SimConfig, replicates: u64) -> String {
 }
 
 pub(crate) fn decompose_cmd(a: DecomposeArgs) -> Result<()> {
-    let cfg = a.sim.resolve()?;
-    anyhow::ensure!(a.replicates >= 1, "--replicates must be at least 1");
-    within_budget(
-        &cfg,
-        (a.chain.len() as u64).saturating_mul(a.replicates),
-        false,
-        !a.common.serial,
-        &a.common.budget,
-    )?;
+    let cfg = budgeted_config(&a.sim, &a.common, a.chain.len(), a.replicates, false)?;
     anyhow::ensure!(a.share_tol >= 0.0, "--share-tol must be ≥ 0");
     let chain = Chain::new(a.chain.clone()).context("invalid --chain")?;
     let d = decompose::simulate_decomposition(

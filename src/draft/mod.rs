@@ -275,34 +275,27 @@ pub fn drafts(
         }
     }
     if out.is_empty() {
-        let list = |v: &[String]| {
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.join(", ")
+        // A filter that matched nothing, and what the tables hold instead.
+        for (given, found, flag, what) in [
+            (&filter.model, &models, "--model", "drafts for the models"),
+            (
+                &filter.benchmark,
+                &benchmarks,
+                "--benchmark",
+                "drafts for the benchmarks",
+            ),
+        ] {
+            if let Some(f) = given
+                && !found.is_empty()
+            {
+                return Err(DraftError::NoMatch {
+                    flag,
+                    value: f.clone(),
+                    paper: paper.to_string(),
+                    what,
+                    found: found.join(", "),
+                });
             }
-        };
-        if let Some(f) = &filter.model
-            && !models.is_empty()
-        {
-            return Err(DraftError::NoMatch {
-                flag: "--model",
-                value: f.clone(),
-                paper: paper.to_string(),
-                what: "drafts for the models",
-                found: list(&models),
-            });
-        }
-        if let Some(f) = &filter.benchmark
-            && !benchmarks.is_empty()
-        {
-            return Err(DraftError::NoMatch {
-                flag: "--benchmark",
-                value: f.clone(),
-                paper: paper.to_string(),
-                what: "drafts for the benchmarks",
-                found: list(&benchmarks),
-            });
         }
     }
     Ok(out)

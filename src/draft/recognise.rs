@@ -343,12 +343,8 @@ pub(super) fn drafts_of(
             t.float_id.clone()
         }
     };
-    let row_labels: Vec<(usize, String)> = (t.header_rows..t.rows())
-        .map(|i| (i, t.row_label(i)))
-        .collect();
-    let col_labels: Vec<(usize, String)> = (t.header_cols..t.cols())
-        .map(|j| (j, t.column_label(j)))
-        .collect();
+    let row_labels = t.body_row_labels();
+    let col_labels = t.body_column_labels();
     let gain = says_gain(&t.caption);
     // (model, benchmark label, metric, [(line, row, col)])
     type Group = (
@@ -478,25 +474,22 @@ pub(super) fn drafts_of(
             continue;
         }
         let arms = finish_arms(arms);
-        let mut targets: Vec<String> = arms
-            .iter()
-            .filter(|a| a.role == "designed")
-            .map(|a| a.name.clone())
-            .collect();
-        if targets.is_empty() {
-            targets = arms
-                .iter()
-                .filter(|a| a.role == "true")
+        // The targets: the designed arms, else the true-reward ones, else every arm but the
+        // base and random ones.
+        let targets: Vec<String> = [
+            |r: &str| r == "designed",
+            |r: &str| r == "true",
+            |r: &str| !["base", "random"].contains(&r),
+        ]
+        .iter()
+        .map(|keep| {
+            arms.iter()
+                .filter(|a| keep(&a.role))
                 .map(|a| a.name.clone())
-                .collect();
-        }
-        if targets.is_empty() {
-            targets = arms
-                .iter()
-                .filter(|a| !["base", "random"].contains(&a.role.as_str()))
-                .map(|a| a.name.clone())
-                .collect();
-        }
+                .collect::<Vec<String>>()
+        })
+        .find(|t| !t.is_empty())
+        .unwrap_or_default();
         if targets.is_empty() {
             continue;
         }

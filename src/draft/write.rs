@@ -1,6 +1,7 @@
 //! Writing a draft: the schema-2 YAML with every unknown a `TODO`, and the title and authors read
 //! from the cached page.
 
+use std::fmt::Write;
 use std::path::Path;
 
 use super::Draft;
@@ -83,118 +84,97 @@ pub fn render(d: &Draft, title: Option<&str>, authors: Option<&str>) -> String {
         str::to_string,
     );
     let mut y = String::new();
-    let push = |y: &mut String, s: &str| {
-        y.push_str(s);
-        y.push('\n');
-    };
-    push(
-        &mut y,
-        &format!(
-            "# Draft by `rlvr-audit new` from arXiv {} {} ({}). Check every arm's role, fill in each TODO,\n# then `rlvr-audit validate` (a TODO is an \"unfinished draft\" error).",
-            comment(&d.paper),
-            comment(&d.table),
-            d.layout
-        ),
+    let _ = writeln!(
+        y,
+        "# Draft by `rlvr-audit new` from arXiv {} {} ({}). Check every arm's role, fill in each TODO,\n# then `rlvr-audit validate` (a TODO is an \"unfinished draft\" error).",
+        comment(&d.paper),
+        comment(&d.table),
+        d.layout
     );
-    push(&mut y, "schema: 2");
-    push(&mut y, &format!("id: {}", d.id));
-    push(&mut y, "descriptor_version: 1");
-    push(&mut y, "paper:");
-    push(
-        &mut y,
-        &format!("  title: {}", q(title.unwrap_or("TODO: the paper's title"))),
+    let _ = writeln!(y, "schema: 2");
+    let _ = writeln!(y, "id: {}", d.id);
+    let _ = writeln!(y, "descriptor_version: 1");
+    let _ = writeln!(y, "paper:");
+    let _ = writeln!(
+        y,
+        "  title: {}",
+        q(title.unwrap_or("TODO: the paper's title"))
     );
-    push(
-        &mut y,
-        &format!(
-            "  authors: {}",
-            q(authors.unwrap_or("TODO: the authors, e.g. \"Zhao et al.\""))
-        ),
+    let _ = writeln!(
+        y,
+        "  authors: {}",
+        q(authors.unwrap_or("TODO: the authors, e.g. \"Zhao et al.\""))
     );
-    push(&mut y, &format!("  arxiv: {}", q(number)));
-    push(&mut y, &format!("  version: {}", q(&version_text)));
-    push(
-        &mut y,
-        &format!(
-            "  url: {}",
-            q(&format!("https://arxiv.org/abs/{}", d.paper))
-        ),
+    let _ = writeln!(y, "  arxiv: {}", q(number));
+    let _ = writeln!(y, "  version: {}", q(&version_text));
+    let _ = writeln!(
+        y,
+        "  url: {}",
+        q(&format!("https://arxiv.org/abs/{}", d.paper))
     );
-    push(
-        &mut y,
-        &format!(
-            "claim: {}",
-            q("TODO: the claim in one sentence, as the paper states it")
-        ),
+    let _ = writeln!(
+        y,
+        "claim: {}",
+        q("TODO: the claim in one sentence, as the paper states it")
     );
-    push(
-        &mut y,
-        &format!(
-            "model: {}",
-            q(d.model
-                .as_deref()
-                .unwrap_or("TODO: the model (the table does not name it)"))
-        ),
+    let _ = writeln!(
+        y,
+        "model: {}",
+        q(d.model
+            .as_deref()
+            .unwrap_or("TODO: the model (the table does not name it)"))
     );
-    push(&mut y, "benchmark:");
-    push(
-        &mut y,
-        &format!(
-            "  name: {}",
-            q(if d.benchmark.is_empty() {
-                "TODO: the benchmark (the table does not name it)"
-            } else {
-                &d.benchmark
-            })
-        ),
+    let _ = writeln!(y, "benchmark:");
+    let _ = writeln!(
+        y,
+        "  name: {}",
+        q(if d.benchmark.is_empty() {
+            "TODO: the benchmark (the table does not name it)"
+        } else {
+            &d.benchmark
+        })
     );
-    push(
-        &mut y,
-        "  n: TODO  # the number of items (a whole number, unquoted), or delete this line if the paper does not state it",
+    let _ = writeln!(
+        y,
+        "  n: TODO  # the number of items (a whole number, unquoted), or delete this line if the paper does not state it"
     );
     match &d.metric {
         Some(m) => {
-            push(&mut y, &format!("  metric: {m}"));
-            push(
-                &mut y,
-                &format!(
-                    "  metric_note: {}",
-                    q(&if d.metric_from == "caption" {
-                        format!(
-                            "from the caption: {}",
-                            d.caption.chars().take(200).collect::<String>()
-                        )
-                    } else {
-                        format!("from the header: {}", d.arms[0].column)
-                    })
-                ),
+            let _ = writeln!(y, "  metric: {m}");
+            let _ = writeln!(
+                y,
+                "  metric_note: {}",
+                q(&if d.metric_from == "caption" {
+                    format!(
+                        "from the caption: {}",
+                        d.caption.chars().take(200).collect::<String>()
+                    )
+                } else {
+                    format!("from the header: {}", d.arms[0].column)
+                })
             );
         }
         None => {
-            push(&mut y, "  metric: pass@1");
-            push(
-                &mut y,
-                &format!(
-                    "  metric_note: {}",
-                    q(
-                        "TODO: the header names no metric; pass@1 assumed — state the metric and decoding"
-                    )
-                ),
+            let _ = writeln!(y, "  metric: pass@1");
+            let _ = writeln!(
+                y,
+                "  metric_note: {}",
+                q(
+                    "TODO: the header names no metric; pass@1 assumed — state the metric and decoding"
+                )
             );
         }
     }
-    push(
-        &mut y,
-        &format!(
-            "targets: [{}]",
-            d.targets
-                .iter()
-                .map(|t| q(t))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+    let _ = writeln!(
+        y,
+        "targets: [{}]",
+        d.targets
+            .iter()
+            .map(|t| q(t))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    push(&mut y, "training:");
+    let _ = writeln!(y, "training:");
     for (k, what) in [
         ("algorithm", "the RL algorithm"),
         ("group_size", "samples per prompt"),
@@ -203,69 +183,59 @@ pub fn render(d: &Draft, title: Option<&str>, authors: Option<&str>) -> String {
         ("kl", "KL coefficient"),
         ("seeds", "seeds"),
     ] {
-        push(
-            &mut y,
-            &format!(
-                "  {k}: {}",
-                q(&format!(
-                    "TODO: {what} (\"not stated\" when the paper does not say)"
-                ))
-            ),
+        let _ = writeln!(
+            y,
+            "  {k}: {}",
+            q(&format!(
+                "TODO: {what} (\"not stated\" when the paper does not say)"
+            ))
         );
     }
-    push(&mut y, "arms:");
+    let _ = writeln!(y, "arms:");
     for a in &d.arms {
-        push(&mut y, &format!("  {}:", q(&a.name)));
-        push(
-            &mut y,
-            &format!(
-                "    role: {}  # {}",
-                a.role,
-                comment(&if a.recognised == a.role {
-                    format!("label matched the `{}` synonyms", a.role)
-                } else {
-                    a.recognised.clone()
-                })
-            ),
+        let _ = writeln!(y, "  {}:", q(&a.name));
+        let _ = writeln!(
+            y,
+            "    role: {}  # {}",
+            a.role,
+            comment(&if a.recognised == a.role {
+                format!("label matched the `{}` synonyms", a.role)
+            } else {
+                a.recognised.clone()
+            })
         );
-        push(&mut y, &format!("    label: {}", q(&a.label)));
-        push(&mut y, &format!("    printed: {}", q(&a.printed)));
+        let _ = writeln!(y, "    label: {}", q(&a.label));
+        let _ = writeln!(y, "    printed: {}", q(&a.printed));
         if d.gain_caption {
-            push(
-                &mut y,
-                &format!(
-                    "    unit: {}",
-                    q(&format!(
-                        "TODO: the caption speaks of changes — {} if this row is an accuracy, gain_points/gain_fraction if it is a change over base",
-                        d.unit
-                    ))
-                ),
+            let _ = writeln!(
+                y,
+                "    unit: {}",
+                q(&format!(
+                    "TODO: the caption speaks of changes — {} if this row is an accuracy, gain_points/gain_fraction if it is a change over base",
+                    d.unit
+                ))
             );
         } else {
-            push(&mut y, &format!("    unit: {}", d.unit));
+            let _ = writeln!(y, "    unit: {}", d.unit);
         }
         if let Some(s) = &a.spread {
-            push(&mut y, &format!("    spread: {s}"));
+            let _ = writeln!(y, "    spread: {s}");
         }
-        push(
-            &mut y,
-            &format!(
-                "    source: {{version: {}, location: {}, row: {}, column: {}, read_from: table}}",
-                q(version.unwrap_or("TODO: the paper version")),
-                q(&d.table),
-                q(&a.row),
-                q(&a.column)
-            ),
+        let _ = writeln!(
+            y,
+            "    source: {{version: {}, location: {}, row: {}, column: {}, read_from: table}}",
+            q(version.unwrap_or("TODO: the paper version")),
+            q(&d.table),
+            q(&a.row),
+            q(&a.column)
         );
-        push(
-            &mut y,
-            &format!(
-                "    cell: {{paper: {}, table: {}, row: {}, column: {}}}",
-                q(&d.paper),
-                q(&d.table_ref),
-                q(&a.cell_row),
-                q(&a.cell_column)
-            ),
+        let _ = writeln!(
+            y,
+            "    cell: {{paper: {}, table: {}, row: {}, column: {}}}",
+            q(&d.paper),
+            q(&d.table_ref),
+            q(&a.cell_row),
+            q(&a.cell_column)
         );
     }
     let designed: Vec<&str> = d
@@ -293,6 +263,6 @@ pub fn render(d: &Draft, title: Option<&str>, authors: Option<&str>) -> String {
             if designed.len() == 1 { "a target" } else { "targets" }
         ));
     }
-    push(&mut y, &format!("notes: {}", q(&notes)));
+    let _ = writeln!(y, "notes: {}", q(&notes));
     y
 }

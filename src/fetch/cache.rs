@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::FetchError;
-use super::extract::{CELL_OVERHEAD, MAX_CAPTION_CHARS, MAX_GRID_BYTES, MAX_TABLES, Table};
+use super::extract::{
+    CELL_OVERHEAD, MAX_CAPTION_CHARS, MAX_GRID_BYTES, MAX_TABLES, Table, display_name,
+};
 use crate::io::{ReadError, WriteError, alive, read_text, remove_leftovers};
 
 /// A cached page, at most (also the most `fetch --max-mib` accepts).
@@ -75,6 +77,13 @@ pub struct TableMeta {
     pub header_cols: usize,
     pub csv: String,
     pub json: String,
+}
+
+impl TableMeta {
+    /// "Table 2", "Table 2 (a)", or the float id (as [`Table::display_name`]).
+    pub fn display_name(&self) -> String {
+        display_name(self.tag.as_deref(), &self.float_id, self.panel.as_deref())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -419,14 +428,7 @@ pub fn read_table(cache: &Path, id: &str, meta: &TableMeta) -> Result<Table, Cac
 /// lower-case, each once.
 fn names_of(m: &TableMeta) -> Vec<String> {
     let tag = m.tag.clone().unwrap_or_default();
-    let display = match &m.panel {
-        Some(p) => format!(
-            "{} {p}",
-            m.tag.clone().unwrap_or_else(|| m.float_id.clone())
-        ),
-        None => m.tag.clone().unwrap_or_else(|| m.float_id.clone()),
-    };
-    let mut v: Vec<String> = [tag, display, m.float_id.clone()]
+    let mut v: Vec<String> = [tag, m.display_name(), m.float_id.clone()]
         .iter()
         .map(|c| c.to_ascii_lowercase())
         .collect();

@@ -543,6 +543,15 @@ pub fn extract(html: &str, check_complete: bool) -> Result<Vec<Table>, ExtractEr
     Ok(tables)
 }
 
+/// A table's display name: its printed tag (else its float id), then its panel if it has one.
+pub fn display_name(tag: Option<&str>, float_id: &str, panel: Option<&str>) -> String {
+    let base = tag.unwrap_or(float_id);
+    match panel {
+        Some(p) => format!("{base} {p}"),
+        None => base.to_string(),
+    }
+}
+
 impl Table {
     pub fn rows(&self) -> usize {
         self.cells.len()
@@ -554,11 +563,7 @@ impl Table {
 
     /// "Table 2", "Table 2 (a)", or the float id.
     pub fn display_name(&self) -> String {
-        let base = self.tag.clone().unwrap_or_else(|| self.float_id.clone());
-        match &self.panel {
-            Some(p) => format!("{base} {p}"),
-            None => base,
-        }
+        display_name(self.tag.as_deref(), &self.float_id, self.panel.as_deref())
     }
 
     /// Column `j`'s label: its header cells top to bottom, repeats from spans merged, joined by " / ".
@@ -575,6 +580,20 @@ impl Table {
         } else {
             parts.join(" / ")
         }
+    }
+
+    /// Every body row (below the header rows) with its label.
+    pub fn body_row_labels(&self) -> Vec<(usize, String)> {
+        (self.header_rows..self.rows())
+            .map(|i| (i, self.row_label(i)))
+            .collect()
+    }
+
+    /// Every body column (right of the header columns) with its label.
+    pub fn body_column_labels(&self) -> Vec<(usize, String)> {
+        (self.header_cols..self.cols())
+            .map(|j| (j, self.column_label(j)))
+            .collect()
     }
 
     /// Row `i`'s label: its header cells left to right (or its first cell), joined by " / ".

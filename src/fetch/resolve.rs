@@ -120,12 +120,8 @@ pub fn resolve(cache_dir: &Path, r: &CellRef) -> Result<ResolvedCell, String> {
         }
     };
     let t = cache::read_table(cache_dir, &r.paper, meta).map_err(|e| e.to_string())?;
-    let rows: Vec<(usize, String)> = (t.header_rows..t.rows())
-        .map(|i| (i, t.row_label(i)))
-        .collect();
-    let cols: Vec<(usize, String)> = (t.header_cols..t.cols())
-        .map(|j| (j, t.column_label(j)))
-        .collect();
+    let rows = t.body_row_labels();
+    let cols = t.body_column_labels();
     let i = pick("row", &r.row, &rows)?;
     let j = pick("column", &r.column, &cols)?;
     Ok(ResolvedCell {

@@ -10,8 +10,9 @@ use std::path::Path;
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::audit::text::{affixed, reading_cells};
 use super::audit::{answer_text, cell, pts, survival_text};
-use super::svg::{DrawError, err};
+use super::svg::{DrawError, err, legend};
 use crate::audit::judge::{Attribution, Judgement};
 use crate::audit::survival::SurvivalVerdict;
 use crate::audit::{AuditResult, Provenance};
@@ -249,11 +250,7 @@ pub fn page(p: &Paper, figure: Option<&str>) -> String {
     let _ = writeln!(
         m,
         "{}{} · rlvr-audit {} · regenerate with `cargo run --release -- report` · [all papers](../README.md)\n",
-        if p.authors.is_empty() {
-            String::new()
-        } else {
-            format!("{} · ", p.authors)
-        },
+        affixed("", &p.authors, " · "),
         if p.arxiv.is_empty() {
             "no arXiv id".to_string()
         } else {
@@ -333,11 +330,8 @@ pub fn page(p: &Paper, figure: Option<&str>) -> String {
             let total = j.terms.total.as_ref().map(|v| v.estimate);
             let _ = writeln!(
                 m,
-                "| [{}](../{}.md) | {} | {} | {} | {} | {} | {} | {} |",
-                r.id,
-                r.id,
-                t.arm,
-                cell(&j.reading),
+                "| {} | {} | {} | {} | {} | {} |",
+                reading_cells("../", &r.id, &t.arm, &j.reading),
                 total.map_or("—".into(), |e| pts(&e)),
                 survival_text(j),
                 j.survival.naive.map_or("—".into(), |e| pts(&e)),
@@ -468,12 +462,9 @@ pub fn figure(p: &Paper) -> Result<Option<String>, DrawError> {
     }
     let clip = |v: f64| v.clamp(-1.0, 2.0);
     let h = 80 + 22 * rows.len() as u32;
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (980, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
+    super::svg::figure((980, h), |root| {
         let n = rows.len() as f64;
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(root)
             .caption(
                 format!(
                     "{}: shares of the total gain (95 % intervals, clipped to [−1, 2])",
@@ -511,7 +502,7 @@ pub fn figure(p: &Paper) -> Result<Option<String>, DrawError> {
                 .map_err(err)?;
         }
         let series: [(&str, RGBColor, f64); 2] = [
-            ("label-free share (two-way)", RGBColor(31, 119, 180), 0.15),
+            ("label-free share (two-way)", super::svg::tab::BLUE, 0.15),
             ("null share (three-way)", RGBColor(120, 120, 120), -0.15),
         ];
         for (k, (name, color, dy)) in series.iter().enumerate() {
@@ -544,14 +535,8 @@ pub fn figure(p: &Paper) -> Result<Option<String>, DrawError> {
                 .label(*name)
                 .legend(move |(x, y)| Circle::new((x, y), 4, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    Ok(Some(out))
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        Ok(())
+    })
+    .map(Some)
 }

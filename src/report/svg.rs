@@ -2,10 +2,28 @@
 //!
 //! The file is long because every figure shares the same axis, label and escaping helpers.
 
+use std::ops::Range;
+
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::stats::Estimate;
 use crate::sweep::Sweep;
+
+/// The colours of matplotlib's "tab10" cycle the figures draw their series in.
+pub(crate) mod tab {
+    use plotters::style::RGBColor;
+
+    pub const BLUE: RGBColor = RGBColor(31, 119, 180);
+    pub const ORANGE: RGBColor = RGBColor(255, 127, 14);
+    pub const GREEN: RGBColor = RGBColor(44, 160, 44);
+    pub const RED: RGBColor = RGBColor(214, 39, 40);
+    pub const PURPLE: RGBColor = RGBColor(148, 103, 189);
+    pub const BROWN: RGBColor = RGBColor(140, 86, 75);
+    pub const PINK: RGBColor = RGBColor(227, 119, 194);
+    pub const GREY: RGBColor = RGBColor(127, 127, 127);
+}
 
 /// A figure plotters could not draw, with the backend's own description of why.
 #[derive(Debug, thiserror::Error)]
@@ -19,8 +37,45 @@ pub(crate) fn err<E: std::fmt::Debug>(e: E) -> DrawError {
     DrawError(format!("{e:?}"))
 }
 
+/// An SVG figure of `size` pixels on white: `draw` draws on its whole area.
+pub(crate) fn figure(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
+) -> Result<String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(out)
+}
+
+/// The charts of the figures: SVG, both axes linear in `f64`.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart on `root`: its caption in `font_size` points, a 12-pixel margin, label areas of
+/// `labels` (x, y) pixels, and the axes' ranges.
+fn chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: impl AsRef<str>,
+    font_size: u32,
+    labels: (u32, u32),
+    x: Range<f64>,
+    y: Range<f64>,
+) -> Result<Chart<'a, 'b>> {
+    ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", font_size))
+        .margin(12)
+        .x_label_area_size(labels.0)
+        .y_label_area_size(labels.1)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
+}
+
 /// The series legend every figure draws, in a light box at `at`.
-fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     at: SeriesLabelPosition,
 ) -> Result<()> {
@@ -31,6 +86,66 @@ fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .border_style(BLACK.mix(0.3))
         .draw()
         .map_err(err)
+}
+
+/// The chart's grid and axes: each axis described and its labels formatted, no light lines.
+fn axes(
+    chart: &mut Chart<'_, '_>,
+    x_desc: &str,
+    y_desc: &str,
+    x_label: &dyn Fn(&f64) -> String,
+    y_label: &dyn Fn(&f64) -> String,
+) -> Result<()> {
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(x_label)
+        .y_label_formatter(y_label)
+        .light_line_style(WHITE)
+        .draw()
+        .map_err(err)
+}
+
+/// An unlabelled grey guide through `points` (the zero line, the diagonal).
+fn guide(chart: &mut Chart<'_, '_>, points: Vec<(f64, f64)>) -> Result<()> {
+    chart
+        .draw_series(std::iter::once(PathElement::new(points, BLACK.mix(0.4))))
+        .map_err(err)?;
+    Ok(())
+}
+
+/// A labelled line through `points` in `style`, a short line of that style in the legend.
+fn labelled_line(
+    chart: &mut Chart<'_, '_>,
+    points: Vec<(f64, f64)>,
+    style: ShapeStyle,
+    label: impl Into<String>,
+) -> Result<()> {
+    chart
+        .draw_series(LineSeries::new(points, style))
+        .map_err(err)?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+    Ok(())
+}
+
+/// A labelled line through `pts` (2 pixels wide) with a dot of `radius` pixels at each point.
+fn line_with_dots(
+    chart: &mut Chart<'_, '_>,
+    pts: Vec<(f64, f64)>,
+    color: RGBColor,
+    radius: u32,
+    label: impl Into<String>,
+) -> Result<()> {
+    labelled_line(chart, pts.clone(), color.stroke_width(2), label)?;
+    chart
+        .draw_series(
+            pts.into_iter()
+                .map(|p| Circle::new(p, radius, color.filled())),
+        )
+        .map_err(err)?;
+    Ok(())
 }
 
 /// Terms against prior strength with 95 % interval bands; the analytic crossover as a vertical
@@ -44,8 +159,8 @@ pub fn sweep_figure(s: &Sweep) -> Result<String> {
     let series: [(&str, Pick, RGBColor); 4] = [
         ("Δ_total", |t| t.total, RGBColor(40, 40, 40)),
         ("Δ_null", |t| t.null, RGBColor(150, 150, 150)),
-        ("Δ_elicit", |t| t.elicit, RGBColor(31, 119, 180)),
-        ("Δ_rd", |t| t.rd, RGBColor(214, 39, 40)),
+        ("Δ_elicit", |t| t.elicit, tab::BLUE),
+        ("Δ_rd", |t| t.rd, tab::RED),
     ];
     let bound = |e: &Estimate, lo: bool| {
         if lo {
@@ -68,64 +183,46 @@ pub fn sweep_figure(s: &Sweep) -> Result<String> {
         xs[xs.len() - 1].max(s.crossover.analytic) + 0.03,
     );
 
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (860, 520)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Decomposition terms vs prior strength (95% bands)",
-                ("sans-serif", 20),
-            )
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("prior strength p_s")
-            .y_desc("change in expected accuracy")
-            .light_line_style(WHITE)
-            .y_label_formatter(&|v| format!("{:.2}", if v.abs() < 1e-9 { 0.0 } else { *v }))
-            .x_label_formatter(&|v| format!("{v:.2}"))
-            .draw()
-            .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(x0, 0.0), (x1, 0.0)],
-                BLACK.mix(0.4),
-            )))
-            .map_err(err)?;
+    figure((860, 520), |root| {
+        let mut chart = chart(
+            root,
+            "Decomposition terms vs prior strength (95% bands)",
+            20,
+            (44, 64),
+            x0..x1,
+            (y0 - pad)..(y1 + pad),
+        )?;
+        axes(
+            &mut chart,
+            "prior strength p_s",
+            "change in expected accuracy",
+            &|v| format!("{v:.2}"),
+            &|v| format!("{:.2}", if v.abs() < 1e-9 { 0.0 } else { *v }),
+        )?;
+        guide(&mut chart, vec![(x0, 0.0), (x1, 0.0)])?;
         if let Some(e) = &s.crossover.empirical {
             if let (Some(lo), Some(hi)) = (e.lo, e.hi) {
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
                         [(lo, y0 - pad), (hi, y1 + pad)],
-                        RGBColor(148, 103, 189).mix(0.15).filled(),
+                        tab::PURPLE.mix(0.15).filled(),
                     )))
                     .map_err(err)?;
             }
-            let purple = RGBColor(148, 103, 189);
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(e.mean, y0 - pad), (e.mean, y1 + pad)],
-                    purple,
-                )))
-                .map_err(err)?
-                .label(format!("empirical crossover {:.3}", e.mean))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], purple));
+            labelled_line(
+                &mut chart,
+                vec![(e.mean, y0 - pad), (e.mean, y1 + pad)],
+                tab::PURPLE.into(),
+                format!("empirical crossover {:.3}", e.mean),
+            )?;
         }
-        let green = RGBColor(44, 160, 44);
         let a = s.crossover.analytic;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(a, y0 - pad), (a, y1 + pad)],
-                green,
-            )))
-            .map_err(err)?
-            .label(format!("analytic crossover {a:.3}"))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], green));
+        labelled_line(
+            &mut chart,
+            vec![(a, y0 - pad), (a, y1 + pad)],
+            tab::GREEN.into(),
+            format!("analytic crossover {a:.3}"),
+        )?;
         for (name, pick, color) in series {
             let est: Vec<Estimate> = s
                 .levels
@@ -147,21 +244,11 @@ pub fn sweep_figure(s: &Sweep) -> Result<String> {
                 .draw_series(std::iter::once(Polygon::new(band, color.mix(0.18))))
                 .map_err(err)?;
             let pts: Vec<(f64, f64)> = xs.iter().zip(&est).map(|(&x, e)| (x, e.mean)).collect();
-            chart
-                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
-                .map_err(err)?
-                .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
-            chart
-                .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled())))
-                .map_err(err)?;
+            line_with_dots(&mut chart, pts, color, 3, name)?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-        root.present().map_err(err)?;
-    }
-    Ok(out)
+        Ok(())
+    })
 }
 
 /// Interaction plot: the outcome against the first factor, one line per combination of the
@@ -184,29 +271,24 @@ pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String>
     let pad = 0.08 * (hi - lo).max(1e-3);
     let f0 = &r.factors[0];
     let palette = [
-        RGBColor(31, 119, 180),
-        RGBColor(214, 39, 40),
-        RGBColor(44, 160, 44),
-        RGBColor(148, 103, 189),
-        RGBColor(255, 127, 14),
-        RGBColor(140, 86, 75),
-        RGBColor(227, 119, 194),
-        RGBColor(127, 127, 127),
+        tab::BLUE,
+        tab::RED,
+        tab::GREEN,
+        tab::PURPLE,
+        tab::ORANGE,
+        tab::BROWN,
+        tab::PINK,
+        tab::GREY,
     ];
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (760, 480)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("{}: {:?} by {}", r.title, r.outcome, f0.label),
-                ("sans-serif", 18),
-            )
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(-1.4f64..1.4f64, (lo - pad)..(hi + pad))
-            .map_err(err)?;
+    figure((760, 480), |root| {
+        let mut chart = chart(
+            root,
+            format!("{}: {:?} by {}", r.title, r.outcome, f0.label),
+            18,
+            (44, 64),
+            -1.4f64..1.4f64,
+            (lo - pad)..(hi + pad),
+        )?;
         let (low, high) = (super::level(&f0.low), super::level(&f0.high));
         chart
             .configure_mesh()
@@ -249,21 +331,11 @@ pub fn factorial_figure(r: &crate::factorial::FactorialResult) -> Result<String>
                         .map_err(err)?;
                 }
             }
-            chart
-                .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
-                .map_err(err)?
-                .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
-            chart
-                .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, color.filled())))
-                .map_err(err)?;
+            line_with_dots(&mut chart, pts, color, 4, label)?;
         }
         legend(&mut chart, SeriesLabelPosition::LowerRight)?;
-        root.present().map_err(err)?;
-    }
-    Ok(out)
+        Ok(())
+    })
 }
 
 /// Waterfall of one reading of one target: base, then the steps the known arms identify (null,
@@ -313,10 +385,7 @@ pub fn waterfall(id: &str, target: &str, j: &crate::audit::judge::Judgement) -> 
     }));
     names.push(target.to_string());
     let last = names.len() - 1;
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (720, 440)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
+    figure((720, 440), |root| {
         let title = format!(
             "{id} ({}{})",
             j.reading,
@@ -326,16 +395,14 @@ pub fn waterfall(id: &str, target: &str, j: &crate::audit::judge::Judgement) -> 
                 ""
             }
         );
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 15))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(
-                -0.5f64..(last as f64 + 0.5),
-                lo..(hi + 0.08 * (hi - lo).max(1.0)),
-            )
-            .map_err(err)?;
+        let mut chart = chart(
+            root,
+            title,
+            15,
+            (40, 56),
+            -0.5f64..(last as f64 + 0.5),
+            lo..(hi + 0.08 * (hi - lo).max(1.0)),
+        )?;
         chart
             .configure_mesh()
             .x_labels(last + 1)
@@ -359,11 +426,7 @@ pub fn waterfall(id: &str, target: &str, j: &crate::audit::judge::Judgement) -> 
         chart
             .draw_series(std::iter::once(bar(0.0, 0.0, base, grey)))
             .map_err(err)?;
-        let colors = [
-            RGBColor(150, 150, 150),
-            RGBColor(31, 119, 180),
-            RGBColor(214, 39, 40),
-        ];
+        let colors = [RGBColor(150, 150, 150), tab::BLUE, tab::RED];
         for (i, (_, (d, model))) in steps.iter().enumerate() {
             let start = levels[i];
             let c = if *model {
@@ -371,7 +434,7 @@ pub fn waterfall(id: &str, target: &str, j: &crate::audit::judge::Judgement) -> 
             } else if *d >= 0.0 {
                 colors[(i + 3 - steps.len()).min(2)]
             } else {
-                RGBColor(255, 127, 14)
+                tab::ORANGE
             };
             chart
                 .draw_series(std::iter::once(bar(i as f64 + 1.0, start, start + d, c)))
@@ -385,9 +448,8 @@ pub fn waterfall(id: &str, target: &str, j: &crate::audit::judge::Judgement) -> 
                 RGBColor(40, 40, 40),
             )))
             .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    Ok(out)
+        Ok(())
+    })
 }
 
 /// Accuracy against entropy per arm and prior, with the fitted law as a dashed curve.
@@ -400,38 +462,23 @@ pub fn entropy_law(r: &crate::entropy::EntropyReport) -> Result<String> {
             a1 = a1.max(a);
         }
     }
-    let palette = [
-        RGBColor(31, 119, 180),
-        RGBColor(214, 39, 40),
-        RGBColor(44, 160, 44),
-        RGBColor(127, 127, 127),
-    ];
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (820, 500)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Accuracy vs entropy per step; dashed: fitted −a·e^H + b",
-                ("sans-serif", 18),
-            )
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(60)
-            .build_cartesian_2d(
-                0.0..(h1 * 1.05).max(0.1),
-                (a0 - 0.02).max(0.0)..(a1 + 0.02).min(1.0),
-            )
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("mean policy entropy H (nats)")
-            .y_desc("expected accuracy")
-            .x_label_formatter(&|v| format!("{v:.2}"))
-            .y_label_formatter(&|v| format!("{v:.2}"))
-            .light_line_style(WHITE)
-            .draw()
-            .map_err(err)?;
+    let palette = [tab::BLUE, tab::RED, tab::GREEN, tab::GREY];
+    figure((820, 500), |root| {
+        let mut chart = chart(
+            root,
+            "Accuracy vs entropy per step; dashed: fitted −a·e^H + b",
+            18,
+            (44, 60),
+            0.0..(h1 * 1.05).max(0.1),
+            (a0 - 0.02).max(0.0)..(a1 + 0.02).min(1.0),
+        )?;
+        axes(
+            &mut chart,
+            "mean policy entropy H (nats)",
+            "expected accuracy",
+            &|v| format!("{v:.2}"),
+            &|v| format!("{v:.2}"),
+        )?;
         for (i, l) in r.laws.iter().enumerate() {
             let color = palette[i % palette.len()];
             let style = if l.prior < 0.5 {
@@ -439,11 +486,12 @@ pub fn entropy_law(r: &crate::entropy::EntropyReport) -> Result<String> {
             } else {
                 color.stroke_width(3)
             };
-            chart
-                .draw_series(LineSeries::new(l.trajectory.clone(), style))
-                .map_err(err)?
-                .label(format!("{} (p_s = {})", l.arm, l.prior))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            labelled_line(
+                &mut chart,
+                l.trajectory.clone(),
+                style,
+                format!("{} (p_s = {})", l.arm, l.prior),
+            )?;
             if let Some(f) = l.fit {
                 let (lo, hi) = l
                     .trajectory
@@ -466,9 +514,8 @@ pub fn entropy_law(r: &crate::entropy::EntropyReport) -> Result<String> {
             }
         }
         legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
-        root.present().map_err(err)?;
-    }
-    Ok(out)
+        Ok(())
+    })
 }
 
 /// Predicted against actual entropy change for each learning rate (a sample of updates).
@@ -478,42 +525,24 @@ pub fn entropy_dynamics(r: &crate::entropy::EntropyReport) -> Result<String> {
         .iter()
         .flat_map(|a| a.sample.iter().flat_map(|p| [p.0.abs(), p.1.abs()]))
         .fold(1e-9f64, f64::max);
-    let palette = [
-        RGBColor(31, 119, 180),
-        RGBColor(44, 160, 44),
-        RGBColor(255, 127, 14),
-        RGBColor(148, 103, 189),
-        RGBColor(214, 39, 40),
-    ];
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (640, 600)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Entropy change per update: covariance prediction vs actual",
-                ("sans-serif", 17),
-            )
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(64)
-            .build_cartesian_2d(-m..m, -m..m)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("predicted ΔH = −Cov(log π, Δθ)")
-            .y_desc("actual ΔH")
-            .x_label_formatter(&|v| format!("{v:.3}"))
-            .y_label_formatter(&|v| format!("{v:.3}"))
-            .light_line_style(WHITE)
-            .draw()
-            .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(-m, -m), (m, m)],
-                BLACK.mix(0.4),
-            )))
-            .map_err(err)?;
+    let palette = [tab::BLUE, tab::GREEN, tab::ORANGE, tab::PURPLE, tab::RED];
+    figure((640, 600), |root| {
+        let mut chart = chart(
+            root,
+            "Entropy change per update: covariance prediction vs actual",
+            17,
+            (44, 64),
+            -m..m,
+            -m..m,
+        )?;
+        axes(
+            &mut chart,
+            "predicted ΔH = −Cov(log π, Δθ)",
+            "actual ΔH",
+            &|v| format!("{v:.3}"),
+            &|v| format!("{v:.3}"),
+        )?;
+        guide(&mut chart, vec![(-m, -m), (m, m)])?;
         for (i, a) in r.agreement.iter().enumerate() {
             let color = palette[i % palette.len()];
             chart
@@ -527,7 +556,6 @@ pub fn entropy_dynamics(r: &crate::entropy::EntropyReport) -> Result<String> {
                 .legend(move |(x, y)| Circle::new((x + 10, y), 3, color.filled()));
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
-        root.present().map_err(err)?;
-    }
-    Ok(out)
+        Ok(())
+    })
 }

@@ -67,17 +67,17 @@ pub(super) fn arms_of<'n>(
 /// Stays whole: one short check per key of an arm in the schema's order (role, label, printed or
 /// alternatives, unit, spread, source, cell, borrow), all reading one key map into one `ArmDef`.
 fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
-    let m = c.map(n, field, ARM_FIELDS, &["role"])?;
-    let f = |k: &str| m.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
+    c.map(n, field, ARM_FIELDS, &["role"])?;
     let sub = |k: &str| format!("{field}.{k}");
-    let role = f("role")
+    let role = n
+        .get("role")
         .and_then(|v| c.choice(v, &sub("role"), ROLES))
         .and_then(|r| Role::parse(&r));
-    let label = match f("label") {
+    let label = match n.get("label") {
         Some(v) => c.text(v, &sub("label")).unwrap_or_default(),
         None => String::new(),
     };
-    if let Some(b) = f("borrow") {
+    if let Some(b) = n.get("borrow") {
         for k in [
             "printed",
             "alternatives",
@@ -86,7 +86,7 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
             "source",
             "cell",
         ] {
-            if let Some(v) = f(k) {
+            if let Some(v) = n.get(k) {
                 c.error(
                     v,
                     &sub(k),
@@ -94,14 +94,15 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
                 );
             }
         }
-        let bm = c.map(b, &sub("borrow"), &["from", "arm", "transfer"], &["from"])?;
-        let g = |k: &str| bm.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
-        let from = g("from").and_then(|v| c.nonempty(v, &sub("borrow.from")));
-        let lender_arm = match g("arm") {
+        c.map(b, &sub("borrow"), &["from", "arm", "transfer"], &["from"])?;
+        let from = b
+            .get("from")
+            .and_then(|v| c.nonempty(v, &sub("borrow.from")));
+        let lender_arm = match b.get("arm") {
             Some(v) => Some(c.nonempty(v, &sub("borrow.arm"))?),
             None => None,
         };
-        let transfer = match g("transfer") {
+        let transfer = match b.get("transfer") {
             Some(v) => match c
                 .choice(v, &sub("borrow.transfer"), &["additive", "logit"])?
                 .as_str()
@@ -131,14 +132,14 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
             },
         });
     }
-    let cell = match f("cell") {
+    let cell = match n.get("cell") {
         Some(v) => match cell_ref(c, v, &sub("cell")) {
             Some(r) => Some(Box::new(r)),
             None => return None,
         },
         None => None,
     };
-    let readings: Option<Vec<Printed>> = match (f("printed"), f("alternatives")) {
+    let readings: Option<Vec<Printed>> = match (n.get("printed"), n.get("alternatives")) {
         (Some(p), None) => c.printed(p, &sub("printed")).map(|p| vec![p]),
         (None, Some(alt)) => match &alt.kind {
             Kind::Seq(items) if items.len() >= 2 && items.len() <= MAX_ALTERNATIVES => {
@@ -179,7 +180,7 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
             None
         }
     };
-    let unit = match f("unit") {
+    let unit = match n.get("unit") {
         Some(v) => c
             .choice(v, &sub("unit"), UNITS)
             .and_then(|u| Unit::parse(&u)),
@@ -193,7 +194,7 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
         }
     };
     let mut failed = false;
-    let spread = match f("spread") {
+    let spread = match n.get("spread") {
         Some(v) => match (c.float(v, &sub("spread")), unit) {
             (Some(sp), Some(u)) if !(0.0..=0.5).contains(&(sp * u.scale())) => {
                 c.error(
@@ -215,7 +216,7 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
         },
         None => None,
     };
-    let source = match f("source") {
+    let source = match n.get("source") {
         Some(v) => source(c, v, &sub("source")),
         None => {
             c.error(
@@ -234,7 +235,7 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
     }
     if role == Role::Base && unit.is_gain() {
         c.error(
-            f("unit").unwrap_or(n),
+            n.get("unit").unwrap_or(n),
             &sub("unit"),
             "the base arm is an accuracy, not a gain",
         );
@@ -252,7 +253,7 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
     for r in &readings {
         if seen.contains(&r.value) {
             c.error(
-                f("alternatives").unwrap_or(n),
+                n.get("alternatives").unwrap_or(n),
                 &sub("alternatives"),
                 format!("the reading {} is listed twice", r.raw),
             );
@@ -276,11 +277,13 @@ fn arm(c: &mut Check, n: &Node, name: &str, field: &str) -> Option<ArmDef> {
 
 fn source(c: &mut Check, n: &Node, field: &str) -> Option<Source> {
     let keys = ["version", "location", "row", "column", "read_from"];
-    let m = c.map(n, field, &keys, &keys)?;
-    let f = |k: &str| m.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
-    let mut s = |k: &str| f(k).and_then(|v| c.nonempty(v, &format!("{field}.{k}")));
+    c.map(n, field, &keys, &keys)?;
+    let mut s = |k: &str| {
+        n.get(k)
+            .and_then(|v| c.nonempty(v, &format!("{field}.{k}")))
+    };
     let (version, location, row, column) = (s("version"), s("location"), s("row"), s("column"));
-    let read_from = f("read_from").and_then(|v| {
+    let read_from = n.get("read_from").and_then(|v| {
         c.choice(
             v,
             &format!("{field}.read_from"),
@@ -298,9 +301,11 @@ fn source(c: &mut Check, n: &Node, field: &str) -> Option<Source> {
 
 fn cell_ref(c: &mut Check, n: &Node, field: &str) -> Option<CellRef> {
     let keys = ["paper", "table", "row", "column"];
-    let m = c.map(n, field, &keys, &keys)?;
-    let f = |k: &str| m.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
-    let mut s = |k: &str| f(k).and_then(|v| c.nonempty(v, &format!("{field}.{k}")));
+    c.map(n, field, &keys, &keys)?;
+    let mut s = |k: &str| {
+        n.get(k)
+            .and_then(|v| c.nonempty(v, &format!("{field}.{k}")))
+    };
     Some(CellRef {
         paper: s("paper")?,
         table: s("table")?,

@@ -28,9 +28,8 @@ const REQUIRED: usize = 7;
 /// reading the same key map and writing into one `Check`, so every error of the file is reported
 /// at once; split, the pieces would hand the map and the half-built descriptor back and forth.
 pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descriptor> {
-    let top = c.map(root, "", TOP_KEYS, &TOP_KEYS[..REQUIRED])?;
-    let get = |k: &str| top.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
-    if let Some(n) = get("schema")
+    c.map(root, "", TOP_KEYS, &TOP_KEYS[..REQUIRED])?;
+    if let Some(n) = root.get("schema")
         && let Some(v) = c.uint(n, "schema", 0, u64::MAX)
         && v != SCHEMA
     {
@@ -47,7 +46,7 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
         );
         return None;
     }
-    let id = get("id").and_then(|n| {
+    let id = root.get("id").and_then(|n| {
         let t = c.text(n, "id")?;
         if !is_id(&t) {
             c.error(
@@ -66,19 +65,20 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
         }
         Some(t)
     });
-    let version =
-        get("descriptor_version").and_then(|n| c.uint(n, "descriptor_version", 1, 1_000_000));
-    let paper = get("paper").and_then(|n| {
-        let m = c.map(
+    let version = root
+        .get("descriptor_version")
+        .and_then(|n| c.uint(n, "descriptor_version", 1, 1_000_000));
+    let paper = root.get("paper").and_then(|n| {
+        c.map(
             n,
             "paper",
             &["title", "authors", "arxiv", "version", "url"],
             &["title", "authors", "version"],
         )?;
         let mut s = |k: &str, req: bool| -> Option<String> {
-            match m.iter().find(|(key, _)| key.name == k) {
-                Some((_, v)) if req => c.nonempty(v, &format!("paper.{k}")),
-                Some((_, v)) => c.text(v, &format!("paper.{k}")),
+            match n.get(k) {
+                Some(v) if req => c.nonempty(v, &format!("paper.{k}")),
+                Some(v) => c.text(v, &format!("paper.{k}")),
                 None => (!req).then(String::new),
             }
         };
@@ -93,20 +93,19 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
             url: url?,
         })
     });
-    let claim = get("claim").and_then(|n| c.nonempty(n, "claim"));
-    let model = get("model").and_then(|n| c.nonempty(n, "model"));
-    let simulation = get("simulation").and_then(|n| simulation(c, n));
-    let benchmark = get("benchmark").and_then(|n| {
-        let m = c.map(
+    let claim = root.get("claim").and_then(|n| c.nonempty(n, "claim"));
+    let model = root.get("model").and_then(|n| c.nonempty(n, "model"));
+    let simulation = root.get("simulation").and_then(|n| simulation(c, n));
+    let benchmark = root.get("benchmark").and_then(|n| {
+        c.map(
             n,
             "benchmark",
             &["name", "n", "metric", "metric_note"],
             &["name", "metric"],
         )?;
-        let f = |k: &str| m.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
-        let name = f("name").and_then(|v| c.nonempty(v, "benchmark.name"));
-        let items = f("n").map(|v| c.uint(v, "benchmark.n", 1, MAX_ITEMS));
-        let metric = f("metric").and_then(|v| {
+        let name = n.get("name").and_then(|v| c.nonempty(v, "benchmark.name"));
+        let items = n.get("n").map(|v| c.uint(v, "benchmark.n", 1, MAX_ITEMS));
+        let metric = n.get("metric").and_then(|v| {
             let t = c.text(v, "benchmark.metric")?;
             match Metric::parse(&t) {
                 Ok(m) => Some((m, v)),
@@ -116,7 +115,7 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
                 }
             }
         });
-        let note = match f("metric_note") {
+        let note = match n.get("metric_note") {
             Some(v) => c.text(v, "benchmark.metric_note")?,
             None => String::new(),
         };
@@ -134,7 +133,7 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
             mnode.clone(),
         ))
     });
-    let training = match get("training") {
+    let training = match root.get("training") {
         Some(n) => {
             let mut t = BTreeMap::new();
             match n.entries() {
@@ -155,7 +154,7 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
         }
         None => BTreeMap::new(),
     };
-    let notes = match get("notes") {
+    let notes = match root.get("notes") {
         Some(n) => c.text(n, "notes").unwrap_or_default(),
         None => String::new(),
     };
@@ -163,29 +162,30 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
     let mut arms: Vec<ArmDef> = Vec::new();
     let mut arm_nodes: Vec<&Node> = Vec::new();
     // Every arm name in the file, valid or not (a broken arm is reported once, at its field).
-    let declared: Vec<String> = get("arms")
+    let declared: Vec<String> = root
+        .get("arms")
         .and_then(|n| n.entries())
         .map(|m| m.iter().map(|(k, _)| k.name.clone()).collect())
         .unwrap_or_default();
-    match (get("arms"), &simulation) {
+    match (root.get("arms"), &simulation) {
         (Some(n), Some(_)) => c.error(
             n,
             "arms",
             "a simulated audit takes its arms from the simulator, not from `arms`",
         ),
-        (None, None) if get("simulation").is_none() => c.error(
+        (None, None) if root.get("simulation").is_none() => c.error(
             root,
             "arms",
             "missing: list the paper's arms (or give `simulation`)",
         ),
-        (Some(n), None) if get("simulation").is_none() => {
+        (Some(n), None) if root.get("simulation").is_none() => {
             arms_of(c, n, &mut arms, &mut arm_nodes);
         }
         _ => {}
     }
     // Targets.
     let mut targets = Vec::new();
-    match (get("targets"), &simulation) {
+    match (root.get("targets"), &simulation) {
         (Some(n), _) => match &n.kind {
             Kind::Seq(items) if !items.is_empty() => {
                 for (i, it) in items.iter().enumerate() {
@@ -195,7 +195,7 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
                     };
                     if targets.contains(&t) {
                         c.error(it, &field, format!("`{t}` is listed twice"));
-                    } else if simulation.is_some() || get("simulation").is_some() {
+                    } else if simulation.is_some() || root.get("simulation").is_some() {
                         if t != "true" {
                             c.error(it, &field, "a simulated audit targets `true`");
                         }
@@ -245,7 +245,7 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
         },
         (None, Some(_)) => targets.push("true".into()),
         (None, None) => {
-            if get("simulation").is_none() {
+            if root.get("simulation").is_none() {
                 c.error(root, "targets", "missing: list the arms whose claimed gains are audited, e.g. `targets: [ground-truth]`")
             }
         }
@@ -255,7 +255,7 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
         None => (None, None),
     };
     if let (Some(b), Some(mn)) = (&benchmark, &metric_node) {
-        let simulated = get("simulation").is_some();
+        let simulated = root.get("simulation").is_some();
         if simulated != (b.metric == Metric::Exact) {
             c.error(
                 mn,
@@ -268,7 +268,7 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
             );
         }
     }
-    if let (Some(b), Some(bn), None) = (&benchmark, get("benchmark"), get("simulation"))
+    if let (Some(b), Some(bn), None) = (&benchmark, root.get("benchmark"), root.get("simulation"))
         && b.n.is_none()
     {
         c.warn(
@@ -278,7 +278,10 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
              precision only, and survival is UNDETERMINED unless the target and random arms give seed spreads",
         );
     }
-    if get("simulation").is_none() && get("arms").is_some() && arms.len() == declared.len() {
+    if root.get("simulation").is_none()
+        && root.get("arms").is_some()
+        && arms.len() == declared.len()
+    {
         cross_check_arms(c, &arms, &arm_nodes);
         let count = |a: Option<&ArmDef>| match a.map(|a| &a.spec) {
             Some(ArmSpec::Reported { readings, .. }) => readings.len().max(1),
@@ -291,7 +294,7 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
         for t in &targets {
             let readings = shared * count(arms.iter().find(|a| &a.name == t));
             if readings > MAX_READINGS
-                && let Some(n) = get("targets")
+                && let Some(n) = root.get("targets")
             {
                 c.error(
                     n,
@@ -324,14 +327,13 @@ pub(super) fn validate(c: &mut Check, root: &Node, text: &str) -> Option<Descrip
 }
 
 fn simulation(c: &mut Check, n: &Node) -> Option<Simulation> {
-    let m = c.map(
+    c.map(
         n,
         "simulation",
         &["preset", "prior", "replicates", "seed"],
         &["prior", "replicates"],
     )?;
-    let f = |k: &str| m.iter().find(|(key, _)| key.name == k).map(|(_, v)| v);
-    let preset = match f("preset") {
+    let preset = match n.get("preset") {
         Some(v) => {
             let t = c.text(v, "simulation.preset")?;
             if let Err(e) = crate::sim::config::preset(&t) {
@@ -342,7 +344,7 @@ fn simulation(c: &mut Check, n: &Node) -> Option<Simulation> {
         }
         None => "paper".into(),
     };
-    let prior = f("prior").and_then(|v| {
+    let prior = n.get("prior").and_then(|v| {
         let p = c.float(v, "simulation.prior")?;
         if !(p > 0.0 && p < 1.0) {
             c.error(v, "simulation.prior", format!("{p} is outside (0, 1)"));
@@ -350,9 +352,10 @@ fn simulation(c: &mut Check, n: &Node) -> Option<Simulation> {
         }
         Some(p)
     });
-    let replicates =
-        f("replicates").and_then(|v| c.uint(v, "simulation.replicates", 2, MAX_REPLICATES));
-    let seed = match f("seed") {
+    let replicates = n
+        .get("replicates")
+        .and_then(|v| c.uint(v, "simulation.replicates", 2, MAX_REPLICATES));
+    let seed = match n.get("seed") {
         Some(v) => c.uint(v, "simulation.seed", 0, u64::MAX)?,
         None => 0,
     };

@@ -213,11 +213,7 @@ pub(crate) fn ci_sentence(r: &AuditResult) -> String {
         "CI answer (`check`): **{}** — {}{} (exit code {}{}).",
         ci.verdict,
         ci.basis,
-        if ci.decided_by.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", ci.decided_by.join(", "))
-        },
+        affixed(": ", &ci.decided_by.join(", "), ""),
         ci.exit_code,
         if accepted != ci.exit_code {
             format!("; {accepted} with `--accept-cross-paper`")
@@ -255,11 +251,7 @@ fn header_md(m: &mut String, r: &AuditResult) {
         "**Paper.** {} — {} ({}{}).\n",
         p.title,
         p.authors,
-        if p.arxiv.is_empty() {
-            String::new()
-        } else {
-            format!("arXiv {}, ", p.arxiv)
-        },
+        affixed("arXiv ", &p.arxiv, ", "),
         p.version
     );
     let _ = writeln!(m, "**Claim.** {}\n", r.claim.trim());
@@ -270,11 +262,7 @@ fn header_md(m: &mut String, r: &AuditResult) {
         r.benchmark.name,
         r.benchmark.n.map_or("not stated".into(), |n| n.to_string()),
         r.benchmark.metric,
-        if r.benchmark.metric_note.is_empty() {
-            String::new()
-        } else {
-            format!(", {}", r.benchmark.metric_note)
-        },
+        affixed(", ", &r.benchmark.metric_note, ""),
         r.targets
             .iter()
             .map(|t| format!("`{}`", t.arm))
@@ -362,11 +350,7 @@ fn decomposition_md(m: &mut String, r: &AuditResult) {
             "### Target `{}` ({}{})\n",
             t.arm,
             t.role,
-            if t.label.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", t.label)
-            }
+            affixed(": ", &t.label, "")
         );
         for j in &t.judgements {
             judgement_md(m, r, t, j);

@@ -247,11 +247,8 @@ pub fn summary(
             let sh = |s: Share, b: bool| share_text(j, s, b);
             let _ = writeln!(
                 m,
-                "| [{}]({}.md) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                r.id,
-                r.id,
-                t.arm,
-                cell(&j.reading),
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                reading_cells("", &r.id, &t.arm, &j.reading),
                 term_text(j, Term::Total),
                 survival_text(j),
                 j.survival.naive.as_ref().map_or("—".into(), pts),
@@ -384,11 +381,7 @@ pub fn check_text(r: &AuditResult, accept_cross_paper: bool) -> String {
             SurvivalVerdict::Undetermined => undetermined_reason(r),
         },
         ci.basis,
-        if ci.decided_by.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", ci.decided_by.join(", "))
-        },
+        affixed(" (", &ci.decided_by.join(", "), ")"),
         ci.exit_code
     );
     if ci.basis == crate::audit::survival::SurvivalBasis::CrossPaper

@@ -279,6 +279,21 @@ pub fn figure_path(r: &AuditResult, t: &TargetResult) -> String {
     format!("figures/{}/{}.svg", r.id, t.arm)
 }
 
+/// The first cells of a table row per reading: the audit linked (`prefix` is the path to the
+/// reports directory), its target arm and the reading.
+pub(crate) fn reading_cells(prefix: &str, id: &str, arm: &str, reading: &str) -> String {
+    format!("[{id}]({prefix}{id}.md) | {arm} | {}", cell(reading))
+}
+
+/// `text` between `before` and `after`, or nothing when `text` is empty.
+pub(crate) fn affixed(before: &str, text: &str, after: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!("{before}{text}{after}")
+    }
+}
+
 /// Free text made safe for a markdown table cell: no column breaks, no line breaks.
 pub fn cell(s: &str) -> String {
     s.replace('\\', "\\\\")

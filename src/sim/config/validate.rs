@@ -131,6 +131,16 @@ impl Budget {
     }
 }
 
+/// A Beta concentration κ (of the prior or of the format rate) must be a positive number.
+fn positive_concentration(field: &'static str, kappa: f64) -> Result<(), ConfigError> {
+    check(
+        kappa.is_finite() && kappa > 0.0,
+        field,
+        kappa,
+        "κ must be positive",
+    )
+}
+
 impl SimConfig {
     /// Checks every parameter's range; the first violation is returned with the field name.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -145,37 +155,36 @@ impl SimConfig {
     fn validate_limits(&self) -> Result<(), ConfigError> {
         let k = self.answers;
         check(k >= 2, "answers", k, "K must be at least 2")?;
-        check(k <= limits::ANSWERS, "answers", k, "K may be at most 4096")?;
-        check(
-            self.prompts <= limits::PROMPTS,
-            "prompts",
-            self.prompts,
-            "N may be at most 1048576",
-        )?;
-        check(
-            self.group <= limits::GROUP,
-            "group",
-            self.group,
-            "G may be at most 4096",
-        )?;
-        check(
-            self.steps <= limits::STEPS,
-            "steps",
-            self.steps,
-            "steps may be at most 1000000",
-        )?;
-        check(
-            self.inner_epochs <= limits::INNER_EPOCHS,
-            "inner_epochs",
-            self.inner_epochs,
-            "μ may be at most 256",
-        )?;
-        check(
-            self.pass_k <= limits::PASS_K,
-            "pass_k",
-            self.pass_k,
-            "k may be at most 1000000",
-        )?;
+        for (field, v, most, rule) in [
+            ("answers", k, limits::ANSWERS, "K may be at most 4096"),
+            (
+                "prompts",
+                self.prompts,
+                limits::PROMPTS,
+                "N may be at most 1048576",
+            ),
+            ("group", self.group, limits::GROUP, "G may be at most 4096"),
+            (
+                "steps",
+                self.steps,
+                limits::STEPS,
+                "steps may be at most 1000000",
+            ),
+            (
+                "inner_epochs",
+                self.inner_epochs,
+                limits::INNER_EPOCHS,
+                "μ may be at most 256",
+            ),
+            (
+                "pass_k",
+                self.pass_k,
+                limits::PASS_K,
+                "k may be at most 1000000",
+            ),
+        ] {
+            check(v <= most, field, v, rule)?;
+        }
         for (field, v) in [
             ("format_strength", self.format_strength),
             ("lr", self.lr),
@@ -261,12 +270,7 @@ impl SimConfig {
             "p_s must lie strictly between 0 and 1",
         )?;
         if let Some(kappa) = self.prior_concentration {
-            check(
-                kappa.is_finite() && kappa > 0.0,
-                "prior_concentration",
-                kappa,
-                "κ must be positive",
-            )?;
+            positive_concentration("prior_concentration", kappa)?;
         }
         Ok(())
     }
@@ -295,12 +299,7 @@ impl SimConfig {
             "q must lie in (0, 1]",
         )?;
         if let Some(kappa) = self.format_concentration {
-            check(
-                kappa.is_finite() && kappa > 0.0,
-                "format_concentration",
-                kappa,
-                "κ must be positive",
-            )?;
+            positive_concentration("format_concentration", kappa)?;
             check(
                 kappa <= limits::PRIOR_CONCENTRATION,
                 "format_concentration",
