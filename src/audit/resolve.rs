@@ -150,12 +150,7 @@ fn simulated(d: &Descriptor, sim: &descriptor::Simulation, thr: &Thresholds) -> 
     let runs = run_many(&cfg, &arms, sim.replicates, false, true);
     let acc: Vec<Vec<f64>> = arms
         .iter()
-        .map(|a| {
-            runs.iter()
-                .filter(|r| &r.arm == a)
-                .map(|r| r.final_metrics.accuracy)
-                .collect()
-        })
+        .map(|a| crate::decompose::final_of(&runs, a, |m| m.accuracy))
         .collect();
     let boot = Bootstrap::new(sim.replicates as usize, thr.draws, &seed);
     let chain: Chain = std::array::from_fn(|k| {
