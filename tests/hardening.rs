@@ -1120,20 +1120,36 @@ fn cutting_the_lock_history_back_behind_its_report_fails_verify() {
     );
 }
 
+/// A fit cache written from scratch for a base of 0.4 (every run used), its path and JSON.
+fn fresh_fit_cache(
+    name: &str,
+) -> (
+    TempDir,
+    PathBuf,
+    Vec<rlvr_audit::audit::fit::Request>,
+    serde_json::Value,
+) {
+    use rlvr_audit::audit::fit::{FitCache, requests};
+    let tmp = temp(name);
+    let path = tmp.path().join("fit-cache.json");
+    let reqs = requests(0.4);
+    let fresh = FitCache::default();
+    fresh.fill(&reqs, &path, false, &|| {}).unwrap();
+    for r in &reqs {
+        fresh.get(r);
+    }
+    assert!(fresh.save(&path, false).unwrap());
+    let clean = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    (tmp, path, reqs, clean)
+}
+
 #[test]
 fn a_fit_caches_carried_priors_are_range_checked_and_named() {
     // The fit cache carries the Beta-prior members' solved priors (each checked exactly before
     // use). A value no prior mean can have, or a key that names no such member and base, is
     // refused on load with the file and the key named.
-    use rlvr_audit::audit::fit::{FitCache, requests};
-    let tmp = temp("priors");
-    let path = tmp.path().join("fit-cache.json");
-    let reqs = requests(0.4);
-    let fresh = FitCache::default();
-    fresh.fill(&reqs, &path, false, &|| {}).unwrap();
-    assert!(fresh.save(&path, false).unwrap());
-    let clean: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    use rlvr_audit::audit::fit::FitCache;
+    let (_tmp, path, _, clean) = fresh_fit_cache("priors");
     let key = clean["priors"]
         .as_object()
         .unwrap()
@@ -1165,18 +1181,8 @@ fn poisoned_fit_cache_values_are_refused() {
     // Formerly values under valid keys were trusted blindly and moved imputed arms without a
     // word. Now: values no run can give are refused on load, values beyond the member's reach
     // when used, and a recomputed sample (every entry with --verify-fit-cache) must agree.
-    use rlvr_audit::audit::fit::{FitCache, requests};
-    let tmp = temp("poison");
-    let path = tmp.path().join("fit-cache.json");
-    let reqs = requests(0.4);
-    let fresh = FitCache::default();
-    fresh.fill(&reqs, &path, false, &|| {}).unwrap();
-    for r in &reqs {
-        fresh.get(r);
-    }
-    assert!(fresh.save(&path, false).unwrap());
-    let clean: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    use rlvr_audit::audit::fit::FitCache;
+    let (_tmp, path, reqs, clean) = fresh_fit_cache("poison");
     let keys: Vec<String> = clean["runs"].as_object().unwrap().keys().cloned().collect();
     let poisoned = |f: &dyn Fn(&mut serde_json::Value)| {
         let mut v = clean.clone();

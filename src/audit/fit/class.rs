@@ -480,25 +480,33 @@ mod tests {
         Some(0.5 * (lo + hi))
     }
 
-    #[test]
-    fn a_solved_beta_prior_has_the_bits_of_the_plain_bisection() {
-        // Batched quadrature points, a row-free accuracy and a bisection that stops at its fixed
-        // point must not move a solved prior by one bit: the fit cache is keyed by it.
+    /// Beta-prior members and bases across the class's range (low format rates, the seed's base).
+    fn beta_cases() -> Vec<(&'static Member, f64)> {
         let members: Vec<&Member> = class()
             .iter()
             .filter(|m| matches!(m.solve, Solve::GatedBeta))
             .collect();
-        for (m, base) in [
+        [
             (0, 0.02),
             (3, 0.13),
             (4, 0.3),
             (6, 0.05),
             (6, 0.494),
             (6, 0.69),
-        ] {
-            let got = solved(members[m], base).map(|c| c.prior.to_bits());
-            let want = reference_beta_prior(&members[m].config, base).map(f64::to_bits);
-            assert_eq!(got, want, "{} at {base}", members[m].name);
+        ]
+        .into_iter()
+        .map(|(m, base)| (members[m], base))
+        .collect()
+    }
+
+    #[test]
+    fn a_solved_beta_prior_has_the_bits_of_the_plain_bisection() {
+        // Batched quadrature points, a row-free accuracy and a bisection that stops at its fixed
+        // point must not move a solved prior by one bit: the fit cache is keyed by it.
+        for (m, base) in beta_cases() {
+            let got = solved(m, base).map(|c| c.prior.to_bits());
+            let want = reference_beta_prior(&m.config, base).map(f64::to_bits);
+            assert_eq!(got, want, "{} at {base}", m.name);
         }
     }
 
@@ -507,19 +515,7 @@ mod tests {
         // The fit cache carries the Beta-prior members' solved priors so that a warm report does
         // not bisect again; a carried prior must be the bisection's answer to the bit, checked
         // with a handful of values of the quadrature, or the member is solved afresh.
-        let members: Vec<&Member> = class()
-            .iter()
-            .filter(|m| matches!(m.solve, Solve::GatedBeta))
-            .collect();
-        for (m, base) in [
-            (0, 0.02),
-            (3, 0.13),
-            (4, 0.3),
-            (6, 0.05),
-            (6, 0.494),
-            (6, 0.69),
-        ] {
-            let m = members[m];
+        for (m, base) in beta_cases() {
             let want = reference_beta_prior(&m.config, base).expect("reachable");
             let kappa = m.config.prior_concentration.unwrap();
             let q = crate::sim::policy::effective_format_rate(&m.config, m.config.format_rate);
