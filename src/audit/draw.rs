@@ -405,25 +405,30 @@ fn side(
 /// A process-wide memo of values that depend only on their key (a digest of everything they
 /// are computed from): many readings compare the same target with the same arm (a descriptor's
 /// readings and its sensitivity, the calibration's re-audits, a paper printed in two versions),
-/// and each claim meets every measured null of its model and benchmark, so without it the
-/// pairings of a corpus grow with the square of the papers that share a model and benchmark.
-struct Memo<V>(std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<Seed, V>>>);
+/// draw the same anchors and size the same measured nulls, and each claim meets every measured
+/// null of its model and benchmark, so without it the pairings of a corpus grow with the square
+/// of the papers that share a model and benchmark.
+struct Memo<V> {
+    /// Entries kept at most; past it the memo starts again.
+    kept: usize,
+    map: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<Seed, V>>>,
+}
 
 impl<V: Clone> Memo<V> {
-    /// Entries kept at most; past it the memo starts again.
-    const KEPT: usize = 1 << 16;
-
-    const fn new() -> Self {
-        Memo(std::sync::LazyLock::new(Default::default))
+    const fn new(kept: usize) -> Self {
+        Memo {
+            kept,
+            map: std::sync::LazyLock::new(Default::default),
+        }
     }
 
     fn get_or(&self, key: Seed, compute: impl FnOnce() -> V) -> V {
-        if let Some(v) = self.0.lock().expect("no panics under the lock").get(&key) {
+        if let Some(v) = self.map.lock().expect("no panics under the lock").get(&key) {
             return v.clone();
         }
         let v = compute();
-        let mut memo = self.0.lock().expect("no panics under the lock");
-        if memo.len() >= Self::KEPT {
+        let mut memo = self.map.lock().expect("no panics under the lock");
+        if memo.len() >= self.kept {
             memo.clear();
         }
         memo.insert(key, v.clone());
@@ -452,7 +457,7 @@ pub fn pair(
     thr: &Thresholds,
     seed: &Seed,
 ) -> Paired {
-    static PAIRS: Memo<Paired> = Memo::new();
+    static PAIRS: Memo<Paired> = Memo::new(1 << 16);
     let rules = pair_seed(base, target, null, transfer);
     PAIRS.get_or(memo_key(b"pair", seed, &rules, thr), || {
         let bp = base.point(0.0);
@@ -483,7 +488,7 @@ pub fn pair(
 /// The gain of a carried null over `base` (accuracy units), with its interval (the pairing's
 /// first side only: no target is compared).
 pub fn carried_gain(base: &Draw, null: &Draw, thr: &Thresholds) -> Estimate {
-    static GAINS: Memo<Estimate> = Memo::new();
+    static GAINS: Memo<Estimate> = Memo::new(1 << 16);
     let seed = pair_seed(base, base, null, None);
     GAINS.get_or(memo_key(b"carried", &seed, &seed, thr), || {
         let draws = side(base, base, null, thr, &seed, 0, Tail::Low);
@@ -509,22 +514,30 @@ pub fn own_gain(m: &MeasuredNull, thr: &Thresholds) -> Estimate {
             n: m.n,
         }
     });
-    let bp = base.point(0.0);
-    let mut r = rng::stream(&pair_seed(&base, &m.arm, &m.arm, None), 0);
-    let draws: Vec<f64> = (0..thr.draws)
-        .map(|i| {
-            let b = base
-                .sample(0.0, bp, i, false, 0.0, Tail::Centre, &mut r)
-                .clamp(0.0, 1.0);
-            // A gain with no base is already the difference of two evaluations.
-            let a = m
-                .arm
-                .sample(b, bp, i, true, 0.0, Tail::Centre, &mut r)
-                .clamp(0.0, 1.0);
-            a - b
-        })
-        .collect();
-    percentile_interval(m.arm.point(bp) - bp, draws.into_iter().map(Some), 0.025)
+    static OWN: Memo<Estimate> = Memo::new(1 << 16);
+    let seed = pair_seed(&base, &m.arm, &m.arm, None);
+    let unseeded = Thresholds {
+        seed_sd: 0.0,
+        ..*thr
+    };
+    OWN.get_or(memo_key(b"own", &seed, &seed, &unseeded), || {
+        let bp = base.point(0.0);
+        let mut r = rng::stream(&seed, 0);
+        let draws: Vec<f64> = (0..thr.draws)
+            .map(|i| {
+                let b = base
+                    .sample(0.0, bp, i, false, 0.0, Tail::Centre, &mut r)
+                    .clamp(0.0, 1.0);
+                // A gain with no base is already the difference of two evaluations.
+                let a = m
+                    .arm
+                    .sample(b, bp, i, true, 0.0, Tail::Centre, &mut r)
+                    .clamp(0.0, 1.0);
+                a - b
+            })
+            .collect();
+        percentile_interval(m.arm.point(bp) - bp, draws.into_iter().map(Some), 0.025)
+    })
 }
 
 /// Everything drawn for one reading: what the terms and the judge read.
@@ -665,10 +678,11 @@ fn anchor_seed(chain: &Chain, k: usize) -> Seed {
 
 /// The point accuracies and `thr.draws` draws of a chain's four anchors, each anchor from its
 /// own stream ([`anchor_seed`]). An accuracy lies in [0, 1]: a draw past either end (a printed
-/// 100 plus its rounding, a seed spread) is held at the end.
+/// 100 plus its rounding, a seed spread) is held at the end. An anchor's draws depend only on its
+/// rule and the base's (a gain is drawn over the base's draw), so each anchor's are drawn once
+/// per process and shared by every reading and target that has them.
 fn bootstrap(chain: &Chain, thr: &Thresholds) -> ([f64; 4], Vec<[f64; 4]>) {
-    let mut streams: [rng::SimRng; 4] =
-        std::array::from_fn(|k| rng::stream(&anchor_seed(chain, k), 0));
+    static ANCHORS: Memo<std::sync::Arc<[f64]>> = Memo::new(1 << 11);
     let base_point = chain[0].as_ref().map_or(0.0, |(d, _)| d.point(0.0));
     let mut points = [f64::NAN; 4];
     for k in 0..4 {
@@ -678,35 +692,36 @@ fn bootstrap(chain: &Chain, thr: &Thresholds) -> ([f64; 4], Vec<[f64; 4]>) {
             None => f64::NAN,
         };
     }
-    let draws = (0..thr.draws)
-        .map(|i| {
-            let b = chain[0]
-                .as_ref()
-                .map_or(0.0, |(d, _)| {
-                    d.sample(
-                        0.0,
-                        base_point,
-                        i,
-                        false,
-                        thr.seed_sd,
-                        Tail::Centre,
-                        &mut streams[0],
-                    )
-                })
-                .clamp(0.0, 1.0);
-            let mut a = [b, f64::NAN, f64::NAN, f64::NAN];
-            for k in 1..4 {
-                let stream = &mut streams[k];
-                a[k] = match &chain[k] {
-                    Some((Draw::SameAs(j), _)) => a[*j],
-                    Some((d, _)) => d
-                        .sample(b, base_point, i, true, thr.seed_sd, Tail::Centre, stream)
-                        .clamp(0.0, 1.0),
-                    None => f64::NAN,
-                };
-            }
-            a
+    let base_seed = anchor_seed(chain, 0);
+    let column = |k: usize, draw: &dyn Fn(usize, &mut rng::SimRng) -> f64| {
+        let seed = anchor_seed(chain, k);
+        ANCHORS.get_or(memo_key(b"anchor", &seed, &base_seed, thr), || {
+            let mut r = rng::stream(&seed, 0);
+            (0..thr.draws)
+                .map(|i| draw(i, &mut r).clamp(0.0, 1.0))
+                .collect()
         })
+    };
+    let nan = || -> std::sync::Arc<[f64]> { vec![f64::NAN; thr.draws].into() };
+    let base = match &chain[0] {
+        Some((d, _)) => column(0, &|i, r| {
+            d.sample(0.0, base_point, i, false, thr.seed_sd, Tail::Centre, r)
+        }),
+        None => vec![0.0; thr.draws].into(),
+    };
+    let mut cols = vec![base.clone()];
+    for (k, rule) in chain.iter().enumerate().skip(1) {
+        let col = match rule {
+            Some((Draw::SameAs(j), _)) => cols.get(*j).cloned().unwrap_or_else(nan),
+            Some((d, _)) => column(k, &|i, r| {
+                d.sample(base[i], base_point, i, true, thr.seed_sd, Tail::Centre, r)
+            }),
+            None => nan(),
+        };
+        cols.push(col);
+    }
+    let draws = (0..thr.draws)
+        .map(|i| std::array::from_fn(|k| cols[k][i]))
         .collect();
     (points, draws)
 }
