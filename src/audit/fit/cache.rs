@@ -318,10 +318,14 @@ impl FitCache {
     /// base lies within [−base, 1 − base] of that replicate's base accuracy (the base runs are
     /// cheap: an untrained arm stops after its base), so each budget's mean does too, and a
     /// budget past the member's steps cannot be there.
-    fn check_reach(&self, key: &str, g: &Gains, r: &Request, path: &str) -> Result<(), CacheError> {
-        let bases: Vec<f64> = (0..REPLICATES)
-            .map(|rep| run(&r.config, &Arm::Base, rep, false).base.accuracy)
-            .collect();
+    fn check_reach(
+        &self,
+        key: &str,
+        g: &Gains,
+        r: &Request,
+        bases: &[f64],
+        path: &str,
+    ) -> Result<(), CacheError> {
         let lo = -bases.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let hi = 1.0 - bases.iter().copied().fold(f64::INFINITY, f64::min);
         // One unit of the rounding grid of slack on each side.
@@ -442,9 +446,24 @@ impl FitCache {
                 .filter_map(|(k, r)| entries.get(k).map(|g| (k.clone(), g.clone(), *r)))
                 .collect()
         };
-        to_check
+        // Each replicate's base accuracy depends on the member's config only: the three arms of
+        // a member share their base runs.
+        let configs: BTreeMap<String, &SimConfig> = to_check
+            .iter()
+            .map(|(_, _, r)| (r.config.canonical_json(), &r.config))
+            .collect();
+        let bases: BTreeMap<&String, Vec<f64>> = configs
             .par_iter()
-            .try_for_each(|(k, g, r)| self.check_reach(k, g, r, &p))?;
+            .map(|(c, cfg)| {
+                let b = (0..REPLICATES)
+                    .map(|rep| run(cfg, &Arm::Base, rep, false).base.accuracy)
+                    .collect();
+                (c, b)
+            })
+            .collect();
+        to_check.par_iter().try_for_each(|(k, g, r)| {
+            self.check_reach(k, g, r, &bases[&r.config.canonical_json()], &p)
+        })?;
         // The spot sample: the used entries whose keys hash lowest (or all, with `verify`).
         let mut sample: Vec<&(String, Gains, &Request)> = to_check.iter().collect();
         sample.sort_by_cached_key(|(k, _, _)| {
