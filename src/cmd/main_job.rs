@@ -54,10 +54,14 @@ fn report_all(a: ReportArgs) -> Result<()> {
     note!(a.json, "{}", terminal::sweep(&s).trim_end());
     note!(a.json, "wrote {}", a.reports_dir.join("sweep.md").display());
     {
-        let mut written = std::collections::BTreeSet::new();
-        for r in &results {
-            written.extend(write_audit(r, &a.reports_dir)?.1);
-        }
+        use rayon::prelude::*;
+        // Each audit's page and figures are independent files: written in parallel.
+        let pages = results
+            .par_iter()
+            .map(|r| write_audit(r, &a.reports_dir))
+            .collect::<Result<Vec<_>>>()?;
+        let mut written: std::collections::BTreeSet<String> =
+            pages.into_iter().flat_map(|(_, w)| w).collect();
         write_atomic(
             &a.reports_dir.join("README.md"),
             report::audit::summary(
