@@ -5,6 +5,7 @@
 //! compared with the printed value and its noise. A range that never meets the measurements it
 //! claims to predict is a guess with an interval; this is the test.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::Thresholds;
@@ -131,71 +132,75 @@ pub fn hidden_arms(
 ) -> Vec<Hidden> {
     let mut ds: Vec<&Descriptor> = all.iter().filter(|d| d.simulation.is_none()).collect();
     ds.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut out = Vec::new();
-    for d in ds {
-        let Some((bp, bu)) = d.base_reading() else {
-            continue;
-        };
-        let base = bp.value * bu.scale();
-        let base_spread = d.base_spread().unwrap_or(0.0) * bu.scale();
-        let n = d.benchmark.metric.independent_units(d.benchmark.n);
-        for (role, key) in [(Role::Random, "random"), (Role::Majority, "majority")] {
-            let Some(ArmSpec::Reported {
-                readings,
-                unit,
-                spread,
-                ..
-            }) = d.role(role).map(|a| &a.spec)
-            else {
-                continue;
+    // Each descriptor's rows are independent: computed in parallel, kept in id order.
+    ds.par_iter()
+        .flat_map_iter(|d| {
+            let mut out = Vec::new();
+            let Some((bp, bu)) = d.base_reading() else {
+                return out;
             };
-            if readings.is_empty() {
-                continue;
+            let base = bp.value * bu.scale();
+            let base_spread = d.base_spread().unwrap_or(0.0) * bu.scale();
+            let n = d.benchmark.metric.independent_units(d.benchmark.n);
+            for (role, key) in [(Role::Random, "random"), (Role::Majority, "majority")] {
+                let Some(ArmSpec::Reported {
+                    readings,
+                    unit,
+                    spread,
+                    ..
+                }) = d.role(role).map(|a| &a.spec)
+                else {
+                    continue;
+                };
+                if readings.is_empty() {
+                    continue;
+                }
+                let s = unit.scale();
+                let (lo, hi) = gain_range(readings, *unit, base);
+                let measured = 0.5 * (lo + hi);
+                let arm_spread = spread.unwrap_or(0.0) * s;
+                let se = gain_se(base + measured, base, n, arm_spread, base_spread);
+                let se = (se > 0.0).then_some(se);
+                let precision = readings.iter().map(|p| p.half_width).fold(0.0, f64::max) * s
+                    + bp.half_width * bu.scale();
+                let half = 1.96 * se.unwrap_or(0.0) + precision + 0.5 * (hi - lo);
+                let mut anchors = reported_anchors(d, Some(role));
+                // The audit anchors the random arm on other papers' measured nulls when the row has
+                // no random arm of its own, as it has none once hidden. Hiding the random arm, the
+                // same paper's other versions are left out: they print the hidden number again.
+                if rule == Rule::MeasuredNulls
+                    && (role == Role::Random || d.role(Role::Random).is_none())
+                    && let Some(b) = base_draw(d)
+                {
+                    let nulls: Vec<MeasuredNull> = same_nulls(d, all, set)
+                        .into_iter()
+                        .filter(|m| role != Role::Random || m.paper != d.paper.title)
+                        .collect();
+                    anchors.extend(null_anchors(&b, &nulls, thr));
+                }
+                let lenders: Vec<String> =
+                    anchors.iter().filter_map(|a| a.lender.clone()).collect();
+                let f = fit::fit(base, &anchors, &[key.to_string()], cache);
+                out.push(Hidden {
+                    id: d.id.clone(),
+                    model: d.model.clone(),
+                    family: family(&set.aliases.model_name(&d.model)),
+                    benchmark: d.benchmark.name.clone(),
+                    arm: key.into(),
+                    base,
+                    measured,
+                    se,
+                    half,
+                    fit: f.verdict(),
+                    imputed: f.imputed.get(key).copied(),
+                    lenders,
+                    reach_hi: f.reach.get(key).map_or(f64::NAN, |r| r[1]),
+                    random_ceiling: f.random_ceiling,
+                });
             }
-            let s = unit.scale();
-            let (lo, hi) = gain_range(readings, *unit, base);
-            let measured = 0.5 * (lo + hi);
-            let arm_spread = spread.unwrap_or(0.0) * s;
-            let se = gain_se(base + measured, base, n, arm_spread, base_spread);
-            let se = (se > 0.0).then_some(se);
-            let precision = readings.iter().map(|p| p.half_width).fold(0.0, f64::max) * s
-                + bp.half_width * bu.scale();
-            let half = 1.96 * se.unwrap_or(0.0) + precision + 0.5 * (hi - lo);
-            let mut anchors = reported_anchors(d, Some(role));
-            // The audit anchors the random arm on other papers' measured nulls when the row has
-            // no random arm of its own, as it has none once hidden. Hiding the random arm, the
-            // same paper's other versions are left out: they print the hidden number again.
-            if rule == Rule::MeasuredNulls
-                && (role == Role::Random || d.role(Role::Random).is_none())
-                && let Some(b) = base_draw(d)
-            {
-                let nulls: Vec<MeasuredNull> = same_nulls(d, all, set)
-                    .into_iter()
-                    .filter(|m| role != Role::Random || m.paper != d.paper.title)
-                    .collect();
-                anchors.extend(null_anchors(&b, &nulls, thr));
-            }
-            let lenders: Vec<String> = anchors.iter().filter_map(|a| a.lender.clone()).collect();
-            let f = fit::fit(base, &anchors, &[key.to_string()], cache);
-            out.push(Hidden {
-                id: d.id.clone(),
-                model: d.model.clone(),
-                family: family(&set.aliases.model_name(&d.model)),
-                benchmark: d.benchmark.name.clone(),
-                arm: key.into(),
-                base,
-                measured,
-                se,
-                half,
-                fit: f.verdict(),
-                imputed: f.imputed.get(key).copied(),
-                lenders,
-                reach_hi: f.reach.get(key).map_or(f64::NAN, |r| r[1]),
-                random_ceiling: f.random_ceiling,
-            });
-        }
-    }
-    out
+            out
+        })
+        .collect()
 }
 
 /// A claim whose paper ran no random arm, with measured nulls of its model and benchmark: its
@@ -241,40 +246,40 @@ pub fn lent_claims(
         .filter(|d| d.simulation.is_none() && d.role(Role::Random).is_none())
         .collect();
     ds.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut out = Vec::new();
-    for d in ds {
-        let (Some((bp, bu)), Some(b)) = (d.base_reading(), base_draw(d)) else {
-            continue;
-        };
-        let nulls = same_nulls(d, all, set);
-        let carried: Vec<(String, f64, [f64; 2])> = nulls
-            .iter()
-            .filter_map(|m| {
-                let null = m.carried(super::descriptor::Transfer::Additive)?;
-                let g = draw::carried_gain(&b, &null, thr);
-                Some((m.id.clone(), g.mean, [g.lo?, g.hi?]))
+    ds.par_iter()
+        .filter_map(|d| {
+            let (Some((bp, bu)), Some(b)) = (d.base_reading(), base_draw(d)) else {
+                return None;
+            };
+            let nulls = same_nulls(d, all, set);
+            let carried: Vec<(String, f64, [f64; 2])> = nulls
+                .iter()
+                .filter_map(|m| {
+                    let null = m.carried(super::descriptor::Transfer::Additive)?;
+                    let g = draw::carried_gain(&b, &null, thr);
+                    Some((m.id.clone(), g.mean, [g.lo?, g.hi?]))
+                })
+                .collect();
+            if carried.is_empty() {
+                return None;
+            }
+            let base = bp.value * bu.scale();
+            let key = ["random".to_string()];
+            let own = reported_anchors(d, None);
+            let f0 = fit::fit(base, &own, &key, cache);
+            let mut anchors = own;
+            anchors.extend(null_anchors(&b, &nulls, thr));
+            let f1 = fit::fit(base, &anchors, &key, cache);
+            Some(Lent {
+                id: d.id.clone(),
+                nulls: carried,
+                own: f0.imputed.get("random").copied(),
+                own_fit: f0.verdict(),
+                anchored: f1.imputed.get("random").copied(),
+                anchored_fit: f1.verdict(),
             })
-            .collect();
-        if carried.is_empty() {
-            continue;
-        }
-        let base = bp.value * bu.scale();
-        let key = ["random".to_string()];
-        let own = reported_anchors(d, None);
-        let f0 = fit::fit(base, &own, &key, cache);
-        let mut anchors = own;
-        anchors.extend(null_anchors(&b, &nulls, thr));
-        let f1 = fit::fit(base, &anchors, &key, cache);
-        out.push(Lent {
-            id: d.id.clone(),
-            nulls: carried,
-            own: f0.imputed.get("random").copied(),
-            own_fit: f0.verdict(),
-            anchored: f1.imputed.get("random").copied(),
-            anchored_fit: f1.verdict(),
-        });
-    }
-    out
+        })
+        .collect()
 }
 
 /// Coverage of a set of hidden arms: (imputed, covered).
