@@ -1485,7 +1485,7 @@ fn a_printed_gain_carries_the_noise_of_its_base() {
     let m = rlvr_audit::audit::evidence::from_descriptors(std::slice::from_ref(
         &load_set(&[dir.path().join("g.yaml")], Path::new("data/papers")).0[0],
     ));
-    let listed = rlvr_audit::audit::NullEvidence::of(&m[0], &Thresholds::default());
+    let listed = rlvr_audit::audit::draw::null_evidence(&m[0], &Thresholds::default());
     let w2 = listed.null.hi.unwrap() - listed.null.lo.unwrap();
     assert!((w2 / width - 1.0).abs() < 0.06, "{w2} vs {width}");
 }

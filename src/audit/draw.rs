@@ -13,7 +13,7 @@ use rand_distr::{Distribution, Gamma, Normal};
 use super::descriptor::{Transfer, Unit};
 use super::evidence::MeasuredNull;
 use super::resolve::{Chain, NullArms, Reading, Target};
-use super::result::Basis;
+use super::result::{Basis, NullEvidence};
 use super::thresholds::Thresholds;
 use crate::decompose::Anchor;
 use crate::printed::Printed;
@@ -538,6 +538,26 @@ pub fn own_gain(m: &MeasuredNull, thr: &Thresholds) -> Estimate {
             .collect();
         percentile_interval(m.arm.point(bp) - bp, draws.into_iter().map(Some), 0.025)
     })
+}
+
+/// A measured null's record for the null-evidence page and the audits that lend from it: what it
+/// is and where it was printed, with its gain over its own base ([`own_gain`]).
+pub fn null_evidence(m: &MeasuredNull, thr: &Thresholds) -> NullEvidence {
+    NullEvidence {
+        id: m.id.clone(),
+        paper: m.paper.clone(),
+        model: m.model.clone(),
+        benchmark: m.benchmark.clone(),
+        n: m.n,
+        control: m.control,
+        arm_label: m.label.clone(),
+        reading: m.reading.clone(),
+        null: own_gain(m, thr),
+        details: m.details.clone(),
+        caveat: m.caveat.clone(),
+        source: m.source.clone(),
+        listed: m.listed,
+    }
 }
 
 /// Everything drawn for one reading: what the terms and the judge read.

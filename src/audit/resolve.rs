@@ -99,7 +99,7 @@ pub fn resolve(
     let null_evidence = nulls
         .iter()
         .filter(|m| m.control == evidence::Control::Random)
-        .map(|m| NullEvidence::of(m, thr))
+        .map(|m| draw::null_evidence(m, thr))
         .collect();
     let bench = set.aliases.benchmark(&d.benchmark.name);
     let same: Vec<&MeasuredNull> = nulls

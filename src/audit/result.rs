@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::descriptor::{self, Descriptor, Role, Source, Transfer, Unit, match_key};
 use super::fit::Fit;
 use super::judge::{Attribution, Judgement};
-use super::survival::{self, Survival, SurvivalBasis, SurvivalVerdict};
-use super::{Thresholds, consistency, draw, evidence, resolve};
+use super::survival::{Survival, SurvivalBasis, SurvivalVerdict};
+use super::{Thresholds, consistency, evidence, resolve};
 use crate::sim::SimConfig;
 use crate::stats::Estimate;
 
@@ -97,26 +97,6 @@ pub struct NullEvidence {
     pub source: Source,
     /// From the measured-nulls file (no audit page of its own).
     pub listed: bool,
-}
-
-impl NullEvidence {
-    pub fn of(m: &evidence::MeasuredNull, thr: &Thresholds) -> NullEvidence {
-        NullEvidence {
-            id: m.id.clone(),
-            paper: m.paper.clone(),
-            model: m.model.clone(),
-            benchmark: m.benchmark.clone(),
-            n: m.n,
-            control: m.control,
-            arm_label: m.label.clone(),
-            reading: m.reading.clone(),
-            null: draw::own_gain(m, thr),
-            details: m.details.clone(),
-            caveat: m.caveat.clone(),
-            source: m.source.clone(),
-            listed: m.listed,
-        }
-    }
 }
 
 /// How one reading's answers move when borrowed arms are carried on the other scale.
@@ -209,7 +189,7 @@ impl AuditResult {
             .iter()
             .flat_map(|t| t.judgements.iter().map(|j| &j.survival))
             .collect();
-        let code = |s: &Survival| survival::exit_code(s.verdict, s.basis, accept_cross_paper);
+        let code = |s: &Survival| exit_code(s.verdict, s.basis, accept_cross_paper);
         let worst = all.iter().map(|s| code(s)).max_by_key(|c| match c {
             1 => 2,
             3 => 1,
@@ -293,6 +273,18 @@ pub fn readings_of<'a>(
 ) -> impl Iterator<Item = (&'a AuditResult, &'a TargetResult, &'a Judgement)> {
     rs.into_iter()
         .flat_map(|r| r.readings().map(move |(t, j)| (r, t, j)))
+}
+
+/// `check`'s exit code for one answer: the paper's own random arm decides (0 SURVIVES, 1 FAILS or
+/// NOT_SHOWN); without it FAILS or NOT_SHOWN from any other evidence exits 1, a cross-paper
+/// survival exits 3 unless `accept_cross_paper`, and UNDETERMINED exits 3.
+pub fn exit_code(verdict: SurvivalVerdict, basis: SurvivalBasis, accept_cross_paper: bool) -> u8 {
+    match (verdict, basis) {
+        (SurvivalVerdict::Fails | SurvivalVerdict::NotShown, _) => 1,
+        (SurvivalVerdict::Survives, SurvivalBasis::InPaper) => 0,
+        (SurvivalVerdict::Survives, SurvivalBasis::CrossPaper) if accept_cross_paper => 0,
+        _ => 3,
+    }
 }
 
 /// `check`'s answer over every target and reading: exit 1 if any reading's evidence says FAILS or

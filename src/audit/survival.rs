@@ -72,18 +72,6 @@ impl std::fmt::Display for SurvivalBasis {
     }
 }
 
-/// `check`'s exit code for one answer: the paper's own random arm decides (0 SURVIVES, 1 FAILS or
-/// NOT_SHOWN); without it FAILS or NOT_SHOWN from any other evidence exits 1, a cross-paper
-/// survival exits 3 unless `accept_cross_paper`, and UNDETERMINED exits 3.
-pub fn exit_code(verdict: SurvivalVerdict, basis: SurvivalBasis, accept_cross_paper: bool) -> u8 {
-    match (verdict, basis) {
-        (SurvivalVerdict::Fails | SurvivalVerdict::NotShown, _) => 1,
-        (SurvivalVerdict::Survives, SurvivalBasis::InPaper) => 0,
-        (SurvivalVerdict::Survives, SurvivalBasis::CrossPaper) if accept_cross_paper => 0,
-        _ => 3,
-    }
-}
-
 /// The survival word of one comparison: FAILS when the interval of target − null lies below 0,
 /// SURVIVES when it and Δ_total's lie above 0 (a claimed gain that is not itself shown survives
 /// nothing), NOT_SHOWN otherwise.

@@ -83,7 +83,7 @@ fn report_all(a: ReportArgs) -> Result<()> {
         let evidence: Vec<audits::NullEvidence> = load_nulls(&a.evidence, &descriptors)?
             .all(&descriptors)
             .iter()
-            .map(|m| audits::NullEvidence::of(m, &thr))
+            .map(|m| audits::draw::null_evidence(m, &thr))
             .collect();
         write_atomic(
             &a.reports_dir.join("null-evidence.md"),
