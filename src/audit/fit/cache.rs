@@ -183,6 +183,84 @@ struct CacheFile {
     studies: BTreeMap<String, Vec<f64>>,
 }
 
+impl CacheFile {
+    /// Every value the file holds checked against what a run can give (an error names the file
+    /// `p` and the entry): a gain outside −1…+1, a standard deviation outside 0…1, a number off
+    /// the cache's 10⁻⁹ grid, a prior outside 0…1, a key of the wrong form.
+    fn check(&self, p: &str) -> Result<(), CacheError> {
+        for (key, g) in &self.runs {
+            for v in [&g.mean, &g.sd] {
+                if v.is_empty()
+                    || v.len() > STEP_GRID.len()
+                    || v.len() != g.mean.len()
+                    || v.iter().any(|x| !x.is_finite())
+                {
+                    return Err(CacheError::Shape {
+                        path: p.to_string(),
+                        key: key.clone(),
+                        got: v.len(),
+                        want: g.mean.len().clamp(1, STEP_GRID.len()),
+                    });
+                }
+            }
+            let bad = |what: String| CacheError::Impossible {
+                path: p.to_string(),
+                key: key.clone(),
+                what,
+            };
+            if !is_key(key) {
+                return Err(bad("the key is not a 32-digit content hash".into()));
+            }
+            for (b, (&m, &sd)) in g.mean.iter().zip(&g.sd).enumerate() {
+                if !(-1.0..=1.0).contains(&m) {
+                    return Err(bad(format!(
+                        "a gain of {m} at {} steps (a gain in accuracy lies within −1…+1)",
+                        STEP_GRID[b]
+                    )));
+                }
+                if !(0.0..=1.0).contains(&sd) {
+                    return Err(bad(format!(
+                        "a standard deviation of {sd} at {} steps (0…1 for accuracies)",
+                        STEP_GRID[b]
+                    )));
+                }
+                if [m, sd].iter().any(|&x| round(x) != x) {
+                    return Err(bad(format!(
+                        "a value off the cache's grid of {DECIMALS} decimals at {} steps (every run is rounded to it)",
+                        STEP_GRID[b]
+                    )));
+                }
+            }
+        }
+        for (key, &prior) in &self.priors {
+            if !class::is_prior_key(key) {
+                return Err(CacheError::Impossible {
+                    path: p.to_string(),
+                    key: key.clone(),
+                    what: "a prior under a key that is not a Beta-prior member's name, `@` and a base accuracy's 16 hexadecimal digits".into(),
+                });
+            }
+            if !(prior > 0.0 && prior < 1.0) {
+                return Err(CacheError::Impossible {
+                    path: p.to_string(),
+                    key: key.clone(),
+                    what: format!("a prior of {prior} (a prior mean lies strictly within 0…1)"),
+                });
+            }
+        }
+        for (key, values) in &self.studies {
+            if !is_key(key) || values.is_empty() || values.iter().any(|v| !v.is_finite()) {
+                return Err(CacheError::Impossible {
+                    path: p.to_string(),
+                    key: key.clone(),
+                    what: "a study's job values that are not a 32-digit key over a list of finite numbers".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Simulated gains by request key. Shared by the audits of one run; thread-safe.
 #[derive(Default)]
 pub struct FitCache {
@@ -232,75 +310,7 @@ impl FitCache {
         if file.simulator != crate::sim::VERSION {
             return Ok(FitCache::default());
         }
-        for (key, g) in &file.runs {
-            for v in [&g.mean, &g.sd] {
-                if v.is_empty()
-                    || v.len() > STEP_GRID.len()
-                    || v.len() != g.mean.len()
-                    || v.iter().any(|x| !x.is_finite())
-                {
-                    return Err(CacheError::Shape {
-                        path: p,
-                        key: key.clone(),
-                        got: v.len(),
-                        want: g.mean.len().clamp(1, STEP_GRID.len()),
-                    });
-                }
-            }
-            let bad = |what: String| CacheError::Impossible {
-                path: p.clone(),
-                key: key.clone(),
-                what,
-            };
-            if !is_key(key) {
-                return Err(bad("the key is not a 32-digit content hash".into()));
-            }
-            for (b, (&m, &sd)) in g.mean.iter().zip(&g.sd).enumerate() {
-                if !(-1.0..=1.0).contains(&m) {
-                    return Err(bad(format!(
-                        "a gain of {m} at {} steps (a gain in accuracy lies within −1…+1)",
-                        STEP_GRID[b]
-                    )));
-                }
-                if !(0.0..=1.0).contains(&sd) {
-                    return Err(bad(format!(
-                        "a standard deviation of {sd} at {} steps (0…1 for accuracies)",
-                        STEP_GRID[b]
-                    )));
-                }
-                if [m, sd].iter().any(|&x| round(x) != x) {
-                    return Err(bad(format!(
-                        "a value off the cache's grid of {DECIMALS} decimals at {} steps (every run is rounded to it)",
-                        STEP_GRID[b]
-                    )));
-                }
-            }
-        }
-        for (key, &prior) in &file.priors {
-            if !class::is_prior_key(key) {
-                return Err(CacheError::Impossible {
-                    path: p,
-                    key: key.clone(),
-                    what: "a prior under a key that is not a Beta-prior member's name, `@` and a base accuracy's 16 hexadecimal digits".into(),
-                });
-            }
-            if !(prior > 0.0 && prior < 1.0) {
-                return Err(CacheError::Impossible {
-                    path: p,
-                    key: key.clone(),
-                    what: format!("a prior of {prior} (a prior mean lies strictly within 0…1)"),
-                });
-            }
-        }
-        for (key, values) in &file.studies {
-            if !is_key(key) || values.is_empty() || values.iter().any(|v| !v.is_finite()) {
-                return Err(CacheError::Impossible {
-                    path: p,
-                    key: key.clone(),
-                    what: "a study's job values that are not a 32-digit key over a list of finite numbers".into(),
-                });
-            }
-        }
+        file.check(&p)?;
         class::learn_priors(&file.priors);
         Ok(FitCache {
             loaded: file.runs.keys().cloned().collect(),
@@ -429,6 +439,40 @@ impl FitCache {
         verify: bool,
         tick: &(dyn Fn() + Sync),
     ) -> Result<usize, CacheError> {
+        self.check_loaded(requests, path, verify)?;
+        let mut seen = BTreeSet::new();
+        let todo: Vec<(String, &Request)> = {
+            let entries = self.entries.lock().expect("no panics under the lock");
+            requests
+                .iter()
+                .map(|r| (r.key(), r))
+                .filter(|(k, _)| !entries.contains_key(k) && seen.insert(k.clone()))
+                .collect()
+        };
+        let done: Vec<(String, Gains)> = todo
+            .par_iter()
+            .map(|(k, r)| {
+                let g = r.compute();
+                tick();
+                (k.clone(), g)
+            })
+            .collect();
+        let n = done.len();
+        self.entries
+            .lock()
+            .expect("no panics under the lock")
+            .extend(done);
+        Ok(n)
+    }
+
+    /// The checks of [`FitCache::fill`] on the loaded entries `requests` use (each entry once
+    /// per cache): within its member's reach, and the spot sample recomputed.
+    fn check_loaded(
+        &self,
+        requests: &[Request],
+        path: &Path,
+        verify: bool,
+    ) -> Result<(), CacheError> {
         let p = path.display().to_string();
         let mut loaded: BTreeMap<String, &Request> = BTreeMap::new();
         for r in requests {
@@ -499,29 +543,7 @@ impl FitCache {
             .lock()
             .expect("no panics under the lock")
             .extend(to_check.into_iter().map(|(k, _, _)| k));
-        let mut seen = BTreeSet::new();
-        let todo: Vec<(String, &Request)> = {
-            let entries = self.entries.lock().expect("no panics under the lock");
-            requests
-                .iter()
-                .map(|r| (r.key(), r))
-                .filter(|(k, _)| !entries.contains_key(k) && seen.insert(k.clone()))
-                .collect()
-        };
-        let done: Vec<(String, Gains)> = todo
-            .par_iter()
-            .map(|(k, r)| {
-                let g = r.compute();
-                tick();
-                (k.clone(), g)
-            })
-            .collect();
-        let n = done.len();
-        self.entries
-            .lock()
-            .expect("no panics under the lock")
-            .extend(done);
-        Ok(n)
+        Ok(())
     }
 
     /// The gains of `request`, computed now if not cached.
