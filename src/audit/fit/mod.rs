@@ -250,20 +250,14 @@ fn lacks(arm: &str, reported: f64, reach: [f64; 2], ceiling: Option<f64>) -> Str
     }
 }
 
-/// Fits the class to a reported base accuracy and anchors, and bounds the `missing` arms
-/// (keys among [`ARMS`]).
-pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &FitCache) -> Fit {
-    // The largest ceiling on a random gain of the preferred-style clip-bias members (the gate
-    // member's, where it can have this base accuracy).
-    let solved = solved_class(base_accuracy);
-    let ceiling = class()
-        .iter()
-        .zip(solved.iter())
-        .filter(|(m, _)| m.mechanism == Mechanism::ClipBias)
-        .filter_map(|(_, c)| c.as_ref())
-        .filter(|c| c.style_share.is_some_and(|s| s > 0.5))
-        .filter_map(style_ceiling)
-        .reduce(f64::max);
+/// Every (member, budget) setting of the class at its solved config, with its gains from the
+/// cache and its worst residual against `anchors`; and each point's (member index, budget
+/// index), for neighbours.
+fn scan(
+    solved: &[Option<crate::sim::SimConfig>],
+    anchors: &[Anchor],
+    cache: &FitCache,
+) -> (Vec<FitPoint>, Vec<(usize, usize)>) {
     let mut points = Vec::new();
     // (member index, budget index) of each point, for neighbours.
     let mut at = Vec::new();
@@ -310,18 +304,12 @@ pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &F
             at.push((mi, b));
         }
     }
-    let consistent: Vec<usize> = (0..points.len())
-        .filter(|&i| points[i].worst <= 1.0)
-        .collect();
-    let status = if anchors.is_empty() {
-        FitStatus::Unconstrained
-    } else if consistent.is_empty() {
-        FitStatus::Misfit
-    } else {
-        FitStatus::Fitted
-    };
-    let reach: BTreeMap<String, [f64; 2]> = ARMS
-        .iter()
+    (points, at)
+}
+
+/// Each arm's lowest and highest gain over the scanned settings.
+fn reach_of(points: &[FitPoint]) -> BTreeMap<String, [f64; 2]> {
+    ARMS.iter()
         .map(|&k| {
             let vals = points.iter().map(|p| p.gains[k]);
             (
@@ -332,7 +320,79 @@ pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &F
                 ],
             )
         })
+        .collect()
+}
+
+/// The settings an imputation ranges over: the consistent ones (every one, when no anchor
+/// constrains the class) and their neighbouring budgets of the same member (`at`: each
+/// setting's member and budget index).
+fn pool_of(status: &FitStatus, consistent: &[usize], at: &[(usize, usize)]) -> BTreeSet<usize> {
+    match status {
+        FitStatus::Misfit => BTreeSet::new(),
+        FitStatus::Unconstrained => (0..at.len()).collect(),
+        FitStatus::Fitted => consistent
+            .iter()
+            .flat_map(|&i| {
+                let (m, b) = at[i];
+                (0..at.len()).filter(move |&j| at[j].0 == m && at[j].1.abs_diff(b) <= 1)
+            })
+            .collect(),
+    }
+}
+
+/// The range of each `missing` arm over the settings of `pool`: every setting's gain ± 2
+/// standard errors.
+fn imputed_ranges(
+    points: &[FitPoint],
+    pool: &BTreeSet<usize>,
+    missing: &[String],
+) -> BTreeMap<String, [f64; 2]> {
+    if pool.is_empty() {
+        BTreeMap::new()
+    } else {
+        missing
+            .iter()
+            .map(|k| {
+                let lo = pool
+                    .iter()
+                    .map(|&i| points[i].gains[k] - 2.0 * points[i].se[k])
+                    .fold(f64::INFINITY, f64::min);
+                let hi = pool
+                    .iter()
+                    .map(|&i| points[i].gains[k] + 2.0 * points[i].se[k])
+                    .fold(f64::NEG_INFINITY, f64::max);
+                (k.clone(), [lo, hi])
+            })
+            .collect()
+    }
+}
+
+/// Fits the class to a reported base accuracy and anchors, and bounds the `missing` arms
+/// (keys among [`ARMS`]).
+pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &FitCache) -> Fit {
+    // The largest ceiling on a random gain of the preferred-style clip-bias members (the gate
+    // member's, where it can have this base accuracy).
+    let solved = solved_class(base_accuracy);
+    let ceiling = class()
+        .iter()
+        .zip(solved.iter())
+        .filter(|(m, _)| m.mechanism == Mechanism::ClipBias)
+        .filter_map(|(_, c)| c.as_ref())
+        .filter(|c| c.style_share.is_some_and(|s| s > 0.5))
+        .filter_map(style_ceiling)
+        .reduce(f64::max);
+    let (points, at) = scan(&solved, anchors, cache);
+    let consistent: Vec<usize> = (0..points.len())
+        .filter(|&i| points[i].worst <= 1.0)
         .collect();
+    let status = if anchors.is_empty() {
+        FitStatus::Unconstrained
+    } else if consistent.is_empty() {
+        FitStatus::Misfit
+    } else {
+        FitStatus::Fitted
+    };
+    let reach = reach_of(&points);
     let best = points
         .iter()
         .min_by(|a, b| a.worst.total_cmp(&b.worst))
@@ -366,38 +426,8 @@ pub fn fit(base_accuracy: f64, anchors: &[Anchor], missing: &[String], cache: &F
                 })
         })
         .flatten();
-    // The settings an imputation ranges over: the consistent ones (every one, when no anchor
-    // constrains the class) and their neighbouring budgets of the same member.
-    let pool: BTreeSet<usize> = match status {
-        FitStatus::Misfit => BTreeSet::new(),
-        FitStatus::Unconstrained => (0..points.len()).collect(),
-        FitStatus::Fitted => consistent
-            .iter()
-            .flat_map(|&i| {
-                let at = &at;
-                let (m, b) = at[i];
-                (0..points.len()).filter(move |&j| at[j].0 == m && at[j].1.abs_diff(b) <= 1)
-            })
-            .collect(),
-    };
-    let imputed = if pool.is_empty() {
-        BTreeMap::new()
-    } else {
-        missing
-            .iter()
-            .map(|k| {
-                let lo = pool
-                    .iter()
-                    .map(|&i| points[i].gains[k] - 2.0 * points[i].se[k])
-                    .fold(f64::INFINITY, f64::min);
-                let hi = pool
-                    .iter()
-                    .map(|&i| points[i].gains[k] + 2.0 * points[i].se[k])
-                    .fold(f64::NEG_INFINITY, f64::max);
-                (k.clone(), [lo, hi])
-            })
-            .collect()
-    };
+    let pool = pool_of(&status, &consistent, &at);
+    let imputed = imputed_ranges(&points, &pool, missing);
     let mut consistent_by_member = BTreeMap::new();
     for &i in &consistent {
         *consistent_by_member
